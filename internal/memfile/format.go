@@ -20,6 +20,7 @@ package memfile
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -81,11 +82,20 @@ func ParseMetaLine(line string, m *Meta) bool {
 func parseTime(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return checkYear(t.UTC())
 		}
 	}
 	_, err := time.Parse(time.RFC3339, s)
 	return time.Time{}, err
+}
+
+// checkYear rejects times whose UTC year does not have four digits: they
+// cannot be written back in TimeLayout and parsed again.
+func checkYear(t time.Time) (time.Time, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("year %d out of range", y)
+	}
+	return t, nil
 }
 
 // validID accepts the ids we generate and any short token without spaces that

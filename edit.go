@@ -1,0 +1,120 @@
+package memtomem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/memfile"
+)
+
+// EditRequest changes one memory entry, addressed by any of its chunk ids.
+// Nil fields are left as they are.
+type EditRequest struct {
+	ChunkID string
+	Content *string
+	Title   *string
+	Tags    *[]string
+}
+
+// EditResult says what changed.
+type EditResult struct {
+	File     string   `json:"file"`
+	EntryID  string   `json:"entry_id,omitempty"`
+	ChunkIDs []string `json:"chunk_ids"`
+}
+
+// Edit rewrites the entry that holds a chunk: only that entry's lines in its
+// markdown file change, then the file is re-indexed.
+func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) {
+	if req.Content == nil && req.Title == nil && req.Tags == nil {
+		return EditResult{}, invalidf("nothing to change: give new content, a title or tags")
+	}
+	if req.Content != nil {
+		c := strings.TrimSpace(*req.Content)
+		switch {
+		case c == "":
+			return EditResult{}, invalidf("new content is empty: to remove the memory, delete it instead")
+		case !utf8.ValidString(c):
+			return EditResult{}, invalidf("new content is not valid UTF-8 text")
+		case utf8.RuneCountInString(c) > MaxContentChars:
+			return EditResult{}, invalidf("new content is over the %d character limit", MaxContentChars)
+		}
+		req.Content = &c
+	}
+	var tags []string
+	if req.Tags != nil {
+		var err error
+		if tags, err = validTags(*req.Tags); err != nil {
+			return EditResult{}, err
+		}
+	}
+	c, err := m.Read(ctx, req.ChunkID)
+	if err != nil {
+		return EditResult{}, err
+	}
+	entry, err := m.writer.Edit(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine}, func(e *memfile.Entry) error {
+		if req.Content != nil {
+			e.Body = *req.Content
+		}
+		if req.Title != nil {
+			e.Title = strings.TrimSpace(*req.Title)
+		}
+		if req.Tags != nil {
+			e.Tags = tags
+		}
+		return nil
+	})
+	if errors.Is(err, memfile.ErrNotFound) {
+		return EditResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", req.ChunkID, c.Source)
+	}
+	if err != nil {
+		return EditResult{}, wrapStore(err)
+	}
+	return m.reindexAfterEdit(ctx, c.Source, c.Namespace, entry.ID)
+}
+
+// DeleteResult says what was removed.
+type DeleteResult struct {
+	File    string `json:"file"`
+	EntryID string `json:"entry_id,omitempty"`
+	Title   string `json:"title"`
+}
+
+// Delete removes the entry that holds a chunk from its markdown file and
+// re-indexes the file.
+func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, error) {
+	c, err := m.Read(ctx, chunkID)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	entry, err := m.writer.Delete(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine})
+	if errors.Is(err, memfile.ErrNotFound) {
+		return DeleteResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", chunkID, c.Source)
+	}
+	if err != nil {
+		return DeleteResult{}, wrapStore(err)
+	}
+	if _, err := m.reindexAfterEdit(ctx, c.Source, c.Namespace, ""); err != nil {
+		return DeleteResult{}, err
+	}
+	return DeleteResult{File: c.Source, EntryID: entry.ID, Title: entry.Title}, nil
+}
+
+func (m *Memory) reindexAfterEdit(ctx context.Context, path, ns, entryID string) (EditResult, error) {
+	res := EditResult{File: path, EntryID: entryID}
+	if _, err := m.indexer.IndexFile(ctx, path, index.FileOptions{Namespace: ns}); err != nil {
+		return res, wrapStore(fmt.Errorf("the file %s was changed but re-indexing it failed (run mm index on it): %w", path, err))
+	}
+	if entryID != "" {
+		ids, err := m.entryChunkIDs(ctx, path, entryID)
+		if err != nil {
+			return res, wrapStore(err)
+		}
+		res.ChunkIDs = ids
+	}
+	return res, nil
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/memtomem/memtomem/internal/eval"
+)
+
+func (a *app) evalCommand() *cobra.Command {
+	var (
+		split, groupBy string
+		k              int
+		asJSON         bool
+	)
+	cmd := &cobra.Command{
+		Use:   "eval DIR",
+		Short: "Measure retrieval quality on a BEIR-format dataset",
+		Long: `Index a BEIR-format dataset (corpus.jsonl[.gz] or turns.jsonl, queries.jsonl,
+qrels/<split>.tsv) into a throwaway store — never yours — run every query of
+the split, and report nDCG@10, Recall@10, Recall@100 and MRR@10.
+
+--group-by FIELD gives each value of FIELD its own store and restricts each
+query to documents with the same value (LoCoMo: one store per conversation).`,
+		Example: `  mm eval ../shared/eval-data/scifact --split train
+  mm eval ../shared/eval-data/locomo --split dev --group-by conv --json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if split == "" {
+				return usagef("--split is required (the name of a file in %s/qrels, without .tsv)", argv[0])
+			}
+			if k < 10 {
+				return usagef("-k must be at least 10 (got %d): the metrics look at the top 10 and 100", k)
+			}
+			ds, err := eval.Load(argv[0], split)
+			if err != nil {
+				return usageError{err}
+			}
+			tmp, err := os.MkdirTemp("", "mm-eval-*")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp}
+			var bar *progressbar.ProgressBar
+			if !asJSON && isTerminal(a.stderr) {
+				opts.Progress = func(done, total int) {
+					if bar == nil {
+						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
+							progressbar.OptionSetDescription("querying"), progressbar.OptionShowCount(),
+							progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+					}
+					bar.Set(done)
+				}
+			}
+			m, st, err := eval.Run(cmd.Context(), ds, opts)
+			if bar != nil {
+				bar.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, m)
+			}
+			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
+			fmt.Fprintf(a.stdout, "nDCG@10:    %.4f\nRecall@10:  %.4f\nRecall@100: %.4f\nMRR@10:     %.4f\n",
+				m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
+			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
+				st.IndexDuration.Round(time.Millisecond), float64(st.Docs)/st.IndexDuration.Seconds(),
+				st.SearchDuration.Round(time.Millisecond), float64(st.SearchDuration.Microseconds())/1000/float64(max(m.Queries, 1)))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&split, "split", "", "qrels split to evaluate (required)")
+	f.StringVar(&groupBy, "group-by", "", "field that partitions documents and queries into separate stores")
+	f.IntVarP(&k, "top-k", "k", 100, "results retrieved per query (at least 10)")
+	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
+	return cmd
+}

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtomem/memtomem"
+)
+
+func (a *app) readCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "read CHUNK_ID",
+		Short:   "Print one chunk in full",
+		Example: `  mm read 3f9a0c1d2e4b5a6c`,
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
+				c, err := m.Read(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, toJSON(c))
+				}
+				fmt.Fprintf(a.stdout, "%s\n[%s]%s  created %s\n\n%s\n", location(c), c.Namespace, tagSuffix(c.Tags), shortTime(c.CreatedAt), c.Content)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}

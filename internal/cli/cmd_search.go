@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/search"
+)
+
+type searchOptions struct {
+	topK              int
+	namespace, source string
+	since, until      string
+	tags              []string
+	json              bool
+}
+
+func (a *app) searchCommand() *cobra.Command {
+	var o searchOptions
+	cmd := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Search memories and indexed files",
+		Long: `Search with BM25 over headings, text and file names. Words are stemmed,
+stopwords are dropped, the last word also matches as a prefix, and "quoted
+text" or hyphenated-words match as phrases. Filters apply before the top k
+are cut.`,
+		Example: `  mm search blue-green
+  mm search "rollback plan" -k 5 --namespace work,ops --tags deploy
+  mm search retry --source '*/notes/*' --since 7d --json`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
+				return a.runSearch(cmd.Context(), m, o, strings.Join(args, " "))
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVarP(&o.topK, "top-k", "k", 0, "number of results, 1-100 (default: search.default_top_k)")
+	f.StringVar(&o.namespace, "namespace", "", "namespaces: name, comma list, or glob (archive:* is hidden unless named)")
+	f.StringSliceVar(&o.tags, "tags", nil, "keep results with any of these tags")
+	f.StringVar(&o.source, "source", "", "keep results whose file path matches this glob or contains this text")
+	f.StringVar(&o.since, "since", "", "created at or after: date, RFC 3339 time, or age (7d, 36h)")
+	f.StringVar(&o.until, "until", "", "created before: date, RFC 3339 time, or age")
+	f.BoolVar(&o.json, "json", false, "print results as JSON")
+	return cmd
+}
+
+func parseRange(since, until string) (time.Time, time.Time, error) {
+	now := time.Now()
+	s, err := search.ParseTime(since, now)
+	if err != nil {
+		return s, s, usagef("--since: %v", err)
+	}
+	u, err := search.ParseTime(until, now)
+	if err != nil {
+		return s, u, usagef("--until: %v", err)
+	}
+	return s, u, nil
+}
+
+func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions, query string) error {
+	since, until, err := parseRange(o.since, o.until)
+	if err != nil {
+		return err
+	}
+	resp, err := m.Search(ctx, memtomem.SearchRequest{
+		Query: query, TopK: o.topK, Namespace: o.namespace, Tags: o.tags, Source: o.source,
+		Since: since, Until: until,
+	})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		type result struct {
+			Rank       int     `json:"rank"`
+			Score      float64 `json:"score"`
+			ScoreScale string  `json:"score_scale"`
+			chunkJSON
+		}
+		out := struct {
+			Query   string   `json:"query"`
+			Results []result `json:"results"`
+			Hints   []string `json:"hints,omitempty"`
+		}{Query: query, Results: []result{}, Hints: resp.Hints}
+		for _, r := range resp.Results {
+			out.Results = append(out.Results, result{r.Rank, r.Score, r.ScoreScale, toJSON(r.Chunk)})
+		}
+		return writeJSON(a.stdout, out)
+	}
+	if len(resp.Results) == 0 {
+		fmt.Fprintf(a.stdout, "No results for %q.\n", query)
+		for _, h := range resp.Hints {
+			fmt.Fprintln(a.stdout, "hint: "+h)
+		}
+		return nil
+	}
+	for _, r := range resp.Results {
+		fmt.Fprintf(a.stdout, "[%d] %.2f %s | %s\n", r.Rank, r.Score, r.ScoreScale, location(r.Chunk))
+		fmt.Fprintf(a.stdout, "%s\n    id: %s  [%s]%s\n\n", indent(r.Content, "    ", 400), r.ID, r.Namespace, tagSuffix(r.Tags))
+	}
+	return nil
+}

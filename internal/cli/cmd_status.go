@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtomem/memtomem"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what the store holds and where it lives",
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
+				st, err := m.Status(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, st)
+				}
+				w := a.stdout
+				fmt.Fprintf(w, "mm %s\n", st.Version)
+				fmt.Fprintf(w, "home:       %s\n", st.Home)
+				fmt.Fprintf(w, "database:   %s (schema v%d, %.1f MiB)\n", st.Database, st.SchemaVersion, float64(st.DBBytes)/(1<<20))
+				if st.ReadOnly != "" {
+					fmt.Fprintf(w, "read-only:  %s\n", st.ReadOnly)
+				}
+				fmt.Fprintf(w, "memories:   %v\n", st.MemoryDirs)
+				fmt.Fprintf(w, "indexed:    %d files, %d chunks\n", st.Files, st.Chunks)
+				fmt.Fprintf(w, "embedding:  %s\n", st.Embedding)
+				if len(st.Namespaces) > 0 {
+					fmt.Fprintf(w, "namespaces:")
+					for _, k := range sortedKeys(st.Namespaces) {
+						fmt.Fprintf(w, " %s (%d)", k, st.Namespaces[k])
+					}
+					fmt.Fprintln(w)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

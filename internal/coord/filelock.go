@@ -1,0 +1,93 @@
+package coord
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RunDir returns <home>/memtomem.run, the private directory that holds lock
+// files, creating it if needed. Lock files live apart from the memory files so
+// that memory directories stay clean markdown that users can sync or commit.
+func RunDir(home string) (string, error) {
+	dir := filepath.Join(home, "memtomem.run")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("run dir: %w", err)
+	}
+	return dir, nil
+}
+
+// DefaultFileLockWait bounds how long a write waits for another process's
+// write to the same memory file. Writes hold the lock for milliseconds, so
+// running into this means something is stuck, not merely busy.
+const DefaultFileLockWait = 10 * time.Second
+
+// FileLocks hands out one exclusive lock per memory file. Locking a separate
+// file keyed by the memory file's path (rather than the memory file itself)
+// matters because memory files are replaced by rename: a lock on the old inode
+// would not exclude a writer that opened the new one.
+type FileLocks struct {
+	Dir  string
+	Wait time.Duration
+}
+
+// NewFileLocks keeps per-file lock files under runDir/files.
+func NewFileLocks(runDir string) *FileLocks {
+	return &FileLocks{Dir: filepath.Join(runDir, "files"), Wait: DefaultFileLockWait}
+}
+
+// Lock takes the exclusive lock for the memory file at path. The returned
+// unlock is idempotent.
+func (f *FileLocks) Lock(ctx context.Context, path string) (unlock func(), err error) {
+	canon, err := CanonicalPath(path)
+	if err != nil {
+		return nil, err
+	}
+	lockPath := f.LockFile(canon)
+	l, err := LockWait(ctx, lockPath, true, f.Wait)
+	if err != nil {
+		if errors.Is(err, ErrBusy) {
+			return nil, fmt.Errorf("memory file %s is busy: another memtomem process has been writing it for over %v; retry the operation: %w", path, f.Wait, err)
+		}
+		return nil, fmt.Errorf("lock memory file %s: %w", path, err)
+	}
+	return func() { _ = l.Unlock() }, nil
+}
+
+// LockFile is the lock file used for an already canonical path. Hashing keeps
+// the name short and flat however deep or odd the memory path is.
+func (f *FileLocks) LockFile(canonical string) string {
+	sum := sha256.Sum256([]byte(canonical))
+	return filepath.Join(f.Dir, hex.EncodeToString(sum[:])[:32]+".lock")
+}
+
+// CanonicalPath gives every spelling of one file path the same key, so that
+// processes reaching a memory directory through different relative paths or
+// symlinked directories still share a lock. Only the directory part is
+// resolved: the file may not exist yet, and a symlinked file itself is the
+// caller's business (memfile resolves it before locking). When the parent
+// does not exist yet, the nearest existing ancestor is resolved instead, which
+// gives the same answer the parent will give once it is created.
+func CanonicalPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("canonical path %s: %w", path, err)
+	}
+	dir, rest := filepath.Dir(abs), filepath.Base(abs)
+	for {
+		if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(resolved, rest), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = parent
+	}
+}

@@ -1,0 +1,132 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/search"
+	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/store/sqlite"
+)
+
+// RunOptions tune Run.
+type RunOptions struct {
+	// K is how many results each query retrieves (at least 10).
+	K int
+	// GroupBy, when set, gives each value of this field its own store.
+	GroupBy string
+	// Dir is a scratch directory for the throwaway databases.
+	Dir string
+	// Progress is called after each query.
+	Progress func(done, total int)
+}
+
+// RunStats are the costs of a run.
+type RunStats struct {
+	Docs           int
+	IndexDuration  time.Duration
+	SearchDuration time.Duration
+}
+
+// Run indexes the dataset into throwaway stores under opts.Dir and scores
+// every query through the same search engine mm search uses.
+func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, error) {
+	var st RunStats
+	if opts.K < 10 {
+		opts.K = 100
+	}
+	groups := map[string]*Dataset{"all": ds}
+	if opts.GroupBy != "" {
+		var err error
+		if groups, err = GroupBy(ds, opts.GroupBy); err != nil {
+			return Metrics{}, st, err
+		}
+	}
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	ranked := map[string][]string{}
+	done := 0
+	for i, name := range names {
+		g := groups[name]
+		db, err := OpenCorpus(ctx, filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i)), g.Docs, &st)
+		if err != nil {
+			return Metrics{}, st, err
+		}
+		engine := &search.Engine{Store: db}
+		start := time.Now()
+		for _, q := range g.Queries {
+			if err := ctx.Err(); err != nil {
+				db.Close()
+				return Metrics{}, st, err
+			}
+			ids, err := RankQuery(ctx, engine, q.Text, opts.K)
+			if err != nil {
+				db.Close()
+				return Metrics{}, st, fmt.Errorf("query %s: %w", q.ID, err)
+			}
+			ranked[q.ID] = ids
+			done++
+			if opts.Progress != nil {
+				opts.Progress(done, len(ds.Queries))
+			}
+		}
+		st.SearchDuration += time.Since(start)
+		db.Close()
+	}
+	return Score(ds, ranked), st, nil
+}
+
+// OpenCorpus creates a store at path holding docs, one chunk per document
+// (title and text as one field), keyed by document id.
+func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sqlite.DB, error) {
+	os.Remove(path)
+	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	chunks := make([]store.Chunk, 0, len(docs))
+	for _, d := range docs {
+		text := d.Text
+		if d.Title != "" {
+			text = d.Title + "\n" + d.Text
+		}
+		chunks = append(chunks, store.Chunk{
+			// The source is "/" so that no file name tokens enter the index.
+			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
+		})
+	}
+	if _, err := db.ReplaceFile(ctx, store.File{Path: "/", Namespace: "default"}, chunks, nil); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if st != nil {
+		st.IndexDuration += time.Since(start)
+		st.Docs += len(docs)
+	}
+	return db, nil
+}
+
+// RankQuery returns the document ids ranked for one query. A query with no
+// searchable words ranks nothing rather than failing the run.
+func RankQuery(ctx context.Context, engine *search.Engine, text string, k int) ([]string, error) {
+	resp, err := engine.Search(ctx, search.Request{Query: text, TopK: min(k, search.MaxTopK)})
+	if err == search.ErrEmptyQuery {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(resp.Results))
+	for _, r := range resp.Results {
+		ids = append(ids, r.EntryID)
+	}
+	return ids, nil
+}

@@ -1,0 +1,223 @@
+// Package index keeps the store in step with files on disk: it walks paths,
+// hashes files, chunks the changed ones and replaces their chunks in the store,
+// keeping the ids of chunks whose text did not change.
+package index
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+// DefaultNamespace is where chunks go when nothing else names one.
+const DefaultNamespace = "default"
+
+// Indexer indexes files into a Store.
+type Indexer struct {
+	Store        store.Store
+	Chunking     chunk.Options
+	MaxFileBytes int64
+	Exclude      []string
+	// NamespaceFor maps a path to a namespace from configuration rules; ""
+	// means no rule matched.
+	NamespaceFor func(path string) string
+}
+
+// Skip reasons, reported in Stats so users see why a file was left out.
+const (
+	SkipBinary   = "binary"
+	SkipTooLarge = "too large"
+	SkipSecret   = "may hold secrets"
+	SkipExcluded = "excluded"
+	SkipType     = "not a text type"
+)
+
+// SkipError says why one file was left out of the index.
+type SkipError struct {
+	Path   string
+	Reason string // one of the Skip* constants
+	Detail string
+}
+
+func (e *SkipError) Error() string { return e.Path + ": skipped: " + e.Detail }
+
+// errChangedMeanwhile makes ReplaceFile abort when the file changed between
+// chunking and the write transaction.
+var errChangedMeanwhile = errors.New("file changed while it was being indexed")
+
+// FileResult is what indexing one file did.
+type FileResult struct {
+	Path      string
+	Unchanged bool // the file hash matched: nothing was read into the store
+	Diff      store.Diff
+	Chunks    []store.Chunk // the file's chunks as stored (only when re-indexed)
+}
+
+// FileOptions tune IndexFile.
+type FileOptions struct {
+	// Namespace overrides every other source of the file's namespace.
+	Namespace string
+	// Force re-chunks even if the file hash is unchanged.
+	Force bool
+}
+
+// IndexFile brings one file's chunks up to date. Reading and chunking happen
+// outside the write transaction; inside it the file is hashed again, and if
+// it changed meanwhile (another process appended) the work is redone, so the
+// last writer always leaves the store matching the file on disk.
+func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
+	res := FileResult{Path: path}
+	for attempt := 0; ; attempt++ {
+		content, info, err := ix.readFile(path)
+		if err != nil {
+			return res, err
+		}
+		sum := hashBytes(content)
+		stored, known, err := ix.Store.FileState(ctx, path)
+		if err != nil {
+			return res, err
+		}
+		fm, _, _ := chunk.ParseFrontmatter(content)
+		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
+		if known && !opts.Force && stored.SHA256 == sum && stored.Namespace == ns {
+			res.Unchanged = true
+			return res, nil
+		}
+		chunks := ix.chunks(path, content, info, ns)
+		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: sum, Namespace: ns}
+		diff, err := ix.Store.ReplaceFile(ctx, f, chunks, func() error {
+			now, err := os.ReadFile(path)
+			if err != nil || hashBytes(now) != sum {
+				return errChangedMeanwhile
+			}
+			return nil
+		})
+		if errors.Is(err, errChangedMeanwhile) && attempt < 20 {
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("index %s: %w", path, err)
+		}
+		res.Diff, res.Chunks = diff, chunks
+		return res, nil
+	}
+}
+
+// namespace picks the file's namespace: an explicit choice wins, then the
+// file's own frontmatter, then what it was indexed under before, then the
+// configuration's rules.
+func (ix *Indexer) namespace(path, explicit string, fm chunk.Frontmatter, stored store.File, known bool) string {
+	if explicit != "" {
+		return explicit
+	}
+	if ns, ok := fm.Raw["namespace"].(string); ok && ns != "" {
+		return ns
+	}
+	if known && stored.Namespace != "" {
+		return stored.Namespace
+	}
+	if ix.NamespaceFor != nil {
+		if ns := ix.NamespaceFor(path); ns != "" {
+			return ns
+		}
+	}
+	return DefaultNamespace
+}
+
+func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if ix.MaxFileBytes > 0 && info.Size() > ix.MaxFileBytes {
+		return nil, nil, &SkipError{path, SkipTooLarge, fmt.Sprintf("%s is over the %s limit (indexing.max_file_bytes)", humanBytes(info.Size()), humanBytes(ix.MaxFileBytes))}
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if looksBinary(content) {
+		return nil, nil, &SkipError{path, SkipBinary, "looks binary"}
+	}
+	if looksSecret(content) {
+		return nil, nil, &SkipError{path, SkipSecret, "contains a private key"}
+	}
+	return content, info, nil
+}
+
+func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) []store.Chunk {
+	pieces := chunk.Split(path, content, ix.Chunking)
+	out := make([]store.Chunk, 0, len(pieces))
+	for _, p := range pieces {
+		created := p.Created
+		if created.IsZero() {
+			created = info.ModTime().UTC()
+		}
+		out = append(out, store.Chunk{
+			Source:      path,
+			Hierarchy:   p.Hierarchy,
+			Content:     strings.ToValidUTF8(p.Content, string(utf8.RuneError)),
+			StartLine:   p.StartLine,
+			EndLine:     p.EndLine,
+			ContentHash: chunkHash(p),
+			Namespace:   ns,
+			Tags:        p.Tags,
+			EntryID:     p.EntryID,
+			CreatedAt:   created,
+		})
+	}
+	return out
+}
+
+// chunkHash identifies a chunk's text and heading path; a chunk that only
+// moved (an entry above it was added or deleted) keeps its hash and id.
+func chunkHash(c chunk.Chunk) string {
+	h := sha256.New()
+	for _, s := range c.Hierarchy {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write([]byte{1})
+	h.Write([]byte(c.Content))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func hashBytes(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// Canonical returns the absolute, symlink-resolved form of path, which is how
+// files are keyed in the store.
+func Canonical(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
+}

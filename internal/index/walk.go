@@ -1,0 +1,193 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options tune a walk over several paths.
+type Options struct {
+	Namespace string
+	Force     bool
+	// Recursive descends into subdirectories (default true at the front ends).
+	Recursive bool
+	// Progress, when set, is called once the file list is known (done=0) and
+	// after every file.
+	Progress func(done, total int, path string)
+}
+
+// Stats summarise a walk.
+type Stats struct {
+	FilesScanned   int            `json:"files_scanned"`
+	FilesIndexed   int            `json:"files_indexed"`
+	FilesUnchanged int            `json:"files_unchanged"`
+	FilesRemoved   int            `json:"files_removed"`
+	FilesSkipped   map[string]int `json:"files_skipped"`
+	ChunksIndexed  int            `json:"chunks_indexed"`
+	ChunksKept     int            `json:"chunks_unchanged"`
+	ChunksDeleted  int            `json:"chunks_deleted"`
+	Errors         []string       `json:"errors,omitempty"`
+	Duration       time.Duration  `json:"duration_ns"`
+}
+
+func (s *Stats) skip(reason string) {
+	if s.FilesSkipped == nil {
+		s.FilesSkipped = map[string]int{}
+	}
+	s.FilesSkipped[reason]++
+}
+
+// IndexPaths indexes files and directories. A path that does not exist is an
+// error before anything is touched; a file that fails to index is reported in
+// Stats.Errors and the walk goes on.
+func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options) (Stats, error) {
+	start := time.Now()
+	var st Stats
+	type root struct {
+		path  string
+		isDir bool
+	}
+	var roots []root
+	for _, p := range paths {
+		c, err := Canonical(p)
+		if err != nil {
+			return st, err
+		}
+		info, err := os.Stat(c)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return st, fmt.Errorf("%s: no such file or directory", p)
+			}
+			return st, err
+		}
+		roots = append(roots, root{c, info.IsDir()})
+	}
+
+	var files []string
+	seen := map[string]bool{}
+	for _, r := range roots {
+		if !r.isDir {
+			if isSecretName(filepath.Base(r.path)) {
+				st.skip(SkipSecret)
+				continue
+			}
+			if !seen[r.path] {
+				seen[r.path] = true
+				files = append(files, r.path)
+			}
+			continue
+		}
+		err := filepath.WalkDir(r.path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				st.Errors = append(st.Errors, err.Error())
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != r.path && (skippedDirs[d.Name()] || (!opts.Recursive) || excluded(ix.Exclude, p)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// Symlinked files are indexed under their target; links to
+				// directories are not followed, which rules out loops.
+				target, err := filepath.EvalSymlinks(p)
+				if err != nil {
+					return nil
+				}
+				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
+			}
+			name := d.Name()
+			switch {
+			case isSecretName(name):
+				st.skip(SkipSecret)
+			case excluded(ix.Exclude, p):
+				st.skip(SkipExcluded)
+			case !indexedExts[strings.ToLower(filepath.Ext(name))]:
+				st.skip(SkipType)
+			default:
+				if !seen[p] {
+					seen[p] = true
+					files = append(files, p)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+	}
+
+	if opts.Progress != nil {
+		opts.Progress(0, len(files), "")
+	}
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		st.FilesScanned++
+		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force})
+		var skipped *SkipError
+		switch {
+		case errors.As(err, &skipped):
+			st.skip(skipped.Reason)
+			// A file that became binary or too large must not keep stale chunks.
+			if n, derr := ix.Store.DeleteFile(ctx, f); derr == nil {
+				st.ChunksDeleted += n
+			}
+		case err != nil:
+			st.Errors = append(st.Errors, err.Error())
+		case res.Unchanged:
+			st.FilesUnchanged++
+		default:
+			st.FilesIndexed++
+			st.ChunksIndexed += res.Diff.Indexed
+			st.ChunksKept += res.Diff.Unchanged
+			st.ChunksDeleted += res.Diff.Deleted
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(files), f)
+		}
+	}
+
+	// Files the store knows under a walked directory that the walk no longer
+	// found were deleted, or are now excluded: drop their chunks.
+	for _, r := range roots {
+		if !r.isDir {
+			continue
+		}
+		known, err := ix.Store.Files(ctx, r.path+string(filepath.Separator))
+		if err != nil {
+			return st, err
+		}
+		for _, f := range known {
+			if seen[f.Path] {
+				continue
+			}
+			if !opts.Recursive && filepath.Dir(f.Path) != r.path {
+				continue
+			}
+			n, err := ix.Store.DeleteFile(ctx, f.Path)
+			if err != nil {
+				return st, err
+			}
+			st.FilesRemoved++
+			st.ChunksDeleted += n
+		}
+	}
+	st.Duration = time.Since(start)
+	return st, nil
+}

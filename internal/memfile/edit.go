@@ -1,0 +1,253 @@
+package memfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+var (
+	// ErrEmpty rejects an entry without a body: it would be a heading that
+	// says nothing and that search could never usefully return.
+	ErrEmpty = errors.New("memory entry body is empty")
+	// ErrNotFound means the selector matched no entry in the file.
+	ErrNotFound = errors.New("memory entry not found")
+	// ErrFormat means the change would not read back as written, so it was
+	// not made (for example an unclosed code fence earlier in the file would
+	// swallow the new heading, or the body starts with a metadata line).
+	ErrFormat = errors.New("memory entry would not read back as written")
+	// ErrInvalidID rejects ids that a "> id:" line cannot carry.
+	ErrInvalidID = errors.New("invalid memory entry id")
+)
+
+// Selector picks one entry of a file: by ID when set, else the entry whose
+// lines contain Line (what a user pointing at a file position means).
+type Selector struct {
+	ID   string
+	Line int
+}
+
+func (s Selector) find(entries []Entry) (int, error) {
+	for i, e := range entries {
+		if s.ID != "" && e.ID == s.ID || s.ID == "" && s.Line >= e.StartLine && s.Line <= e.EndLine {
+			return i, nil
+		}
+	}
+	if s.ID != "" {
+		return 0, fmt.Errorf("%w: no entry with id %s", ErrNotFound, s.ID)
+	}
+	return 0, fmt.Errorf("%w: no entry at line %d", ErrNotFound, s.Line)
+}
+
+// Append adds e at the end of the file. A missing Created or ID is filled in.
+// If an entry with e's ID is already in the file nothing is written and that
+// entry is returned with added=false: a client that retries a write whose
+// reply it lost must not get a duplicate. The returned entry is as it now
+// reads from the file, with its line numbers.
+func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool, error) {
+	e.Body = sanitizeBody(e.Body)
+	if e.Body == "" {
+		return Entry{}, false, ErrEmpty
+	}
+	if e.ID == "" {
+		e.ID = NewID()
+	} else if !validID(e.ID) {
+		return Entry{}, false, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+	}
+	if e.Created.IsZero() {
+		e.Created = time.Now().UTC().Truncate(time.Second)
+	}
+	want := canonical(e)
+	var got Entry
+	var added bool
+	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+		entries, lines := parse(old)
+		for _, x := range entries {
+			if x.ID == e.ID {
+				got, added = x, false
+				return old, nil
+			}
+		}
+		nl := lineEnding(old)
+		var b bytes.Buffer
+		for k := len(lines) - 1; k >= 0; k-- {
+			if !isBlank(lines[k].text) {
+				b.Write(old[:lines[k].end])
+				if !bytes.HasSuffix(old[:lines[k].end], []byte("\n")) {
+					b.WriteString(nl)
+				}
+				b.WriteString(nl)
+				break
+			}
+		}
+		b.WriteString(withNL(e.Render(), nl))
+		updated := b.Bytes()
+		after := Parse(updated)
+		if len(after) != len(entries)+1 || !sameEntries(entries, after) || !sameContent(after[len(entries)], want) {
+			return nil, fmt.Errorf("append to %s: %w", path, ErrFormat)
+		}
+		got, added = after[len(entries)], true
+		return updated, nil
+	})
+	if err != nil {
+		return Entry{}, false, err
+	}
+	return got, added, nil
+}
+
+// Edit lets fn change one entry and rewrites only that entry's lines; every
+// other byte of the file stays as it was, so hand formatting elsewhere and
+// diffs under version control are left alone. The returned entry is as it now
+// reads from the file. If fn changes nothing, nothing is written.
+func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*Entry) error) (Entry, error) {
+	var got Entry
+	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+		entries, lines := parse(old)
+		i, err := sel.find(entries)
+		if err != nil {
+			return nil, fmt.Errorf("edit %s: %w", path, err)
+		}
+		cur := entries[i]
+		upd := cur
+		upd.Tags = append([]string(nil), cur.Tags...)
+		if err := fn(&upd); err != nil {
+			return nil, err
+		}
+		if sameContent(upd, cur) {
+			got = cur
+			return old, nil
+		}
+		upd.Body = sanitizeBody(upd.Body)
+		if upd.Body == "" && cur.Body != "" {
+			return nil, ErrEmpty
+		}
+		if upd.ID != "" && !validID(upd.ID) {
+			return nil, fmt.Errorf("%w: %q", ErrInvalidID, upd.ID)
+		}
+		first, last := lines[cur.StartLine-1], lines[cur.EndLine-1]
+		nl := "\n"
+		if bytes.HasSuffix(old[first.start:first.end], []byte("\r\n")) {
+			nl = "\r\n"
+		}
+		rendered := withNL(upd.Render(), nl)
+		if !bytes.HasSuffix(old[:last.end], []byte("\n")) {
+			rendered = strings.TrimSuffix(rendered, nl) // keep "no newline at end of file"
+		}
+		updated := splice(old, first.start, last.end, rendered)
+		after := Parse(updated)
+		if len(after) != len(entries) || !sameEntries(entries[:i], after[:i]) ||
+			!sameEntries(entries[i+1:], after[i+1:]) || !sameContent(after[i], canonical(upd)) {
+			return nil, fmt.Errorf("edit %s: %w", path, ErrFormat)
+		}
+		got = after[i]
+		return updated, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return got, nil
+}
+
+// Delete removes one entry together with the blank lines that separated it
+// from the next, so the file keeps single blank lines between entries. Every
+// other byte stays as it was. It returns the entry as it was.
+func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, error) {
+	var got Entry
+	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+		entries, lines := parse(old)
+		i, err := sel.find(entries)
+		if err != nil {
+			return nil, fmt.Errorf("delete from %s: %w", path, err)
+		}
+		got = entries[i]
+		from, to := lines[got.StartLine-1].start, len(old)
+		if i+1 < len(entries) {
+			to = lines[entries[i+1].StartLine-1].start
+		} else {
+			// Last entry: drop the blank lines before it instead, so the
+			// file does not end in a blank line.
+			for k := got.StartLine - 2; k >= 0 && isBlank(lines[k].text); k-- {
+				from = lines[k].start
+			}
+		}
+		updated := splice(old, from, to, "")
+		after := Parse(updated)
+		if len(after) != len(entries)-1 || !sameEntries(entries[:i], after[:i]) || !sameEntries(entries[i+1:], after[i:]) {
+			return nil, fmt.Errorf("delete from %s: %w", path, ErrFormat)
+		}
+		return updated, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return got, nil
+}
+
+func splice(old []byte, from, to int, insert string) []byte {
+	out := make([]byte, 0, len(old)-(to-from)+len(insert))
+	out = append(out, old[:from]...)
+	out = append(out, insert...)
+	return append(out, old[to:]...)
+}
+
+func sameEntries(a, b []Entry) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameContent(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// lineEnding is the file's line ending, judged by its first line, so that
+// text we add to a CRLF file is CRLF too.
+func lineEnding(content []byte) string {
+	if i := bytes.IndexByte(content, '\n'); i > 0 && content[i-1] == '\r' {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+func withNL(s, nl string) string {
+	if nl == "\n" {
+		return s
+	}
+	return strings.ReplaceAll(s, "\n", nl)
+}
+
+// sanitizeBody keeps a body from breaking the structure of the file it goes
+// into. A "## " line in a body would start a new entry, so such headings are
+// demoted one level; an unclosed code fence would, once a later entry closes
+// it, hide that entry's heading, so it is closed. Agents write markdown with
+// sections freely, and losing half an entry to a heading is worse than
+// changing its level.
+func sanitizeBody(body string) string {
+	lines := strings.Split(normBody(body), "\n")
+	inFence, fc, fn := false, 0, 0
+	for i, l := range lines {
+		if inFence {
+			if c, n, ok := fenceCloser(l); ok && c == fc && n >= fn {
+				inFence = false
+			}
+			continue
+		}
+		if c, n, ok := fenceOpener(l); ok {
+			inFence, fc, fn = true, c, n
+			continue
+		}
+		if _, ok := headingText(l); ok {
+			indent := len(l) - len(trimIndent(l))
+			lines[i] = l[:indent] + "#" + l[indent:]
+		}
+	}
+	if inFence {
+		lines = append(lines, strings.Repeat(fenceChars[fc:fc+1], fn))
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,54 @@
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseNamespaces reads a namespace selector: a comma-separated list of names
+// or globs ("work,personal", "proj:*"). Empty input selects the default view
+// (everything but archive:*).
+func ParseNamespaces(spec string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+				strings.ContainsRune("_.:-*?", r)) {
+				return nil, fmt.Errorf("namespace %q: character %q is not allowed (use letters, digits, _ . : - and the globs * ?)", part, r)
+			}
+		}
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+// ParseTime reads a --since/--until bound: a date (2026-11-01, taken as UTC
+// midnight), an RFC 3339 timestamp, or an age relative to now ("7d", "36h",
+// "2w", "30m").
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if len(s) >= 2 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err == nil && n >= 0 {
+			unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+			if unit != 0 {
+				return now.Add(-time.Duration(n) * unit).UTC(), nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: use a date (2026-11-01), an RFC 3339 time (2026-11-01T09:00:00Z) or an age (30m, 36h, 7d, 2w)", s)
+}

@@ -1,0 +1,139 @@
+// Package search turns what a person or agent typed into store queries and
+// ranks what comes back.
+package search
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+)
+
+// ErrEmptyQuery is returned for a query with no searchable words.
+var ErrEmptyQuery = errors.New("query is empty: give at least one word to search for")
+
+// Query is a parsed keyword query.
+type Query struct {
+	// Terms are single lowercase words, stopwords removed.
+	Terms []string
+	// Phrases are runs of words that must appear together: quoted text, and
+	// words joined by '-', '.', '/' or '_' such as "blue-green".
+	Phrases [][]string
+	// Prefix is set when the last word may match as a prefix ("deplo" finds
+	// "deployment"): the query did not end with a space or a closing quote.
+	Prefix bool
+}
+
+// ParseQuery splits text into terms and phrases. It never fails on odd input;
+// it reports ErrEmptyQuery when nothing searchable is left.
+func ParseQuery(text string) (Query, error) {
+	var q Query
+	var words [][]string // each item: a term (len 1) or a phrase
+	rest := text
+	for rest != "" {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			words = append(words, splitLoose(rest)...)
+			break
+		}
+		words = append(words, splitLoose(rest[:i])...)
+		rest = rest[i+1:]
+		j := strings.IndexByte(rest, '"')
+		quoted := rest
+		if j >= 0 {
+			quoted, rest = rest[:j], rest[j+1:]
+		} else {
+			rest = ""
+		}
+		if p := tokens(quoted); len(p) > 0 {
+			words = append(words, p)
+		}
+	}
+	trimmed := strings.TrimRightFunc(text, unicode.IsSpace)
+	lastIsWord := len(words) > 0 && len(words[len(words)-1]) == 1 &&
+		trimmed == text && !strings.HasSuffix(trimmed, `"`)
+
+	// Stopwords go, unless the query is nothing but stopwords ("to be or
+	// not to be" still deserves an answer).
+	var kept [][]string
+	for _, w := range words {
+		if len(w) == 1 && stopwords[w[0]] {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	if len(kept) == 0 {
+		kept = words
+	}
+	if len(kept) == 0 {
+		return q, ErrEmptyQuery
+	}
+	seen := map[string]bool{}
+	for _, w := range kept {
+		key := strings.Join(w, " ")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if len(w) == 1 {
+			q.Terms = append(q.Terms, w[0])
+		} else {
+			q.Phrases = append(q.Phrases, w)
+		}
+	}
+	last := kept[len(kept)-1]
+	q.Prefix = lastIsWord && len(last) == 1 && words[len(words)-1][0] == last[0] && len([]rune(last[0])) >= 3
+	if q.Prefix {
+		// Keep the prefix term last so FTS5 rendering can mark it.
+		for i, t := range q.Terms {
+			if t == last[0] {
+				q.Terms = append(append(q.Terms[:i:i], q.Terms[i+1:]...), t)
+				break
+			}
+		}
+	}
+	return q, nil
+}
+
+// splitLoose splits unquoted text on whitespace; a word that joins parts with
+// punctuation ("blue-green", "v1.2") becomes a phrase of its parts.
+func splitLoose(s string) [][]string {
+	var out [][]string
+	for _, field := range strings.Fields(s) {
+		if t := tokens(field); len(t) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// tokens lowercases s and splits it on everything that is not a letter or a
+// digit, which is what FTS5's unicode61 tokenizer does on the index side.
+func tokens(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
+}
+
+// FTS5 renders the query as an FTS5 MATCH expression: every term and phrase
+// OR-ed, so that BM25 ranks documents by how much of the query they contain
+// rather than requiring all of it.
+func (q Query) FTS5() string {
+	var parts []string
+	for i, t := range q.Terms {
+		s := quote(t)
+		if q.Prefix && i == len(q.Terms)-1 {
+			s += "*"
+		}
+		parts = append(parts, s)
+	}
+	for _, p := range q.Phrases {
+		parts = append(parts, quote(strings.Join(p, " ")))
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// quote makes s an FTS5 string: inside double quotes every character is
+// literal, and a double quote is written twice.
+func quote(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

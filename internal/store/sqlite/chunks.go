@@ -1,0 +1,353 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+func newChunkID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// FileState implements store.Store.
+func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, error) {
+	var f store.File
+	var mtime, indexed int64
+	err := db.reader.QueryRowContext(ctx,
+		`SELECT path, size, mtime_ns, sha256, namespace, indexed_at FROM files WHERE path = ?`, path).
+		Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.File{}, false, nil
+	}
+	if err != nil {
+		return store.File{}, false, friendly(err)
+	}
+	f.ModTime, f.IndexedAt = fromNanos(mtime), fromNanos(indexed)
+	return f, true, nil
+}
+
+type storedChunk struct {
+	rowid int64
+	id    string
+	hash  string
+}
+
+// ReplaceFile implements store.Store.
+func (db *DB) ReplaceFile(ctx context.Context, f store.File, chunks []store.Chunk, verify func() error) (store.Diff, error) {
+	var diff store.Diff
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		diff = store.Diff{}
+		if verify != nil {
+			if err := verify(); err != nil {
+				return err
+			}
+		}
+		old, err := chunksOfFile(ctx, tx, f.Path)
+		if err != nil {
+			return err
+		}
+		// Match by content hash; duplicates are matched in order so that
+		// identical chunks keep distinct ids.
+		byHash := map[string][]storedChunk{}
+		for _, c := range old {
+			byHash[c.hash] = append(byHash[c.hash], c)
+		}
+		now := time.Now().UTC()
+		for i := range chunks {
+			c := &chunks[i]
+			c.Source = f.Path
+			if c.Namespace == "" {
+				c.Namespace = f.Namespace
+			}
+			if m := byHash[c.ContentHash]; len(m) > 0 {
+				byHash[c.ContentHash] = m[1:]
+				c.ID = m[0].id
+				if err := updateChunkPlace(ctx, tx, m[0].rowid, c); err != nil {
+					return err
+				}
+				diff.Unchanged++
+				continue
+			}
+			c.ID = newChunkID()
+			c.UpdatedAt = now
+			if err := insertChunk(ctx, tx, c); err != nil {
+				return err
+			}
+			diff.Indexed++
+		}
+		for _, left := range byHash {
+			for _, c := range left {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE rowid = ?`, c.rowid); err != nil {
+					return err
+				}
+				diff.Deleted++
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO files(path, size, mtime_ns, sha256, namespace, indexed_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
+				sha256=excluded.sha256, namespace=excluded.namespace, indexed_at=excluded.indexed_at`,
+			f.Path, f.Size, nanos(f.ModTime), f.SHA256, f.Namespace, nanos(now))
+		return err
+	})
+	return diff, err
+}
+
+func chunksOfFile(ctx context.Context, tx *sql.Tx, path string) ([]storedChunk, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, id, content_hash FROM chunks WHERE source = ? ORDER BY start_line`, path)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedChunk
+	for rows.Next() {
+		var c storedChunk
+		if err := rows.Scan(&c.rowid, &c.id, &c.hash); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func heading(h []string) string { return strings.Join(h, " > ") }
+
+func jsonList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func insertChunk(ctx context.Context, tx *sql.Tx, c *store.Chunk) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(id, source, filename, heading, hierarchy, content,
+			start_line, end_line, content_hash, namespace, tags, entry_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Source, filepath.Base(c.Source), heading(c.Hierarchy), jsonList(c.Hierarchy), c.Content,
+		c.StartLine, c.EndLine, c.ContentHash, c.Namespace, jsonList(c.Tags), c.EntryID,
+		nanos(c.CreatedAt), nanos(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert chunk: %w", err)
+	}
+	rowid, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	return insertTags(ctx, tx, rowid, c.Tags)
+}
+
+func insertTags(ctx context.Context, tx *sql.Tx, rowid int64, tags []string) error {
+	for _, t := range tags {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO chunk_tags(tag, chunk_rowid) VALUES (?, ?)`, t, rowid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateChunkPlace refreshes what can change without the text changing: line
+// numbers (an entry above was edited), tags, namespace and created time. The
+// text itself is unchanged, so the FTS trigger does not fire.
+func updateChunkPlace(ctx context.Context, tx *sql.Tx, rowid int64, c *store.Chunk) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE chunks SET start_line=?, end_line=?, namespace=?, tags=?,
+			entry_id=?, created_at=? WHERE rowid=?`,
+		c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt), rowid); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chunk_tags WHERE chunk_rowid = ?`, rowid); err != nil {
+		return err
+	}
+	return insertTags(ctx, tx, rowid, c.Tags)
+}
+
+// DeleteFile implements store.Store.
+func (db *DB) DeleteFile(ctx context.Context, path string) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE source = ?`, path)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM files WHERE path = ?`, path)
+		return err
+	})
+	return int(n), err
+}
+
+// Files implements store.Store.
+func (db *DB) Files(ctx context.Context, prefix string) ([]store.File, error) {
+	rows, err := db.reader.QueryContext(ctx,
+		`SELECT path, size, mtime_ns, sha256, namespace, indexed_at FROM files
+		 WHERE substr(path, 1, length(?)) = ? ORDER BY path`, prefix, prefix)
+	if err != nil {
+		return nil, friendly(err)
+	}
+	defer rows.Close()
+	var out []store.File
+	for rows.Next() {
+		var f store.File
+		var mtime, indexed int64
+		if err := rows.Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed); err != nil {
+			return nil, err
+		}
+		f.ModTime, f.IndexedAt = fromNanos(mtime), fromNanos(indexed)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+const chunkColumns = `c.id, c.source, c.hierarchy, c.content, c.start_line, c.end_line, c.content_hash,
+	c.namespace, c.tags, c.entry_id, c.created_at, c.updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanChunk(s scanner, extra ...any) (store.Chunk, error) {
+	var c store.Chunk
+	var hier, tags string
+	var created, updated int64
+	dest := append([]any{&c.ID, &c.Source, &hier, &c.Content, &c.StartLine, &c.EndLine, &c.ContentHash,
+		&c.Namespace, &tags, &c.EntryID, &created, &updated}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return c, err
+	}
+	json.Unmarshal([]byte(hier), &c.Hierarchy)
+	json.Unmarshal([]byte(tags), &c.Tags)
+	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return c, nil
+}
+
+// Chunk implements store.Store.
+func (db *DB) Chunk(ctx context.Context, id string) (store.Chunk, error) {
+	c, err := scanChunk(db.reader.QueryRowContext(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("chunk %q: %w", id, store.ErrNotFound)
+	}
+	return c, friendly(err)
+}
+
+// List implements store.Store.
+func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error) {
+	where, args := filterSQL(q.Filter)
+	if q.Source != "" {
+		where = append(where, "c.source = ?")
+		args = append(args, q.Source)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	query := `SELECT ` + chunkColumns + ` FROM chunks c` + whereClause(where) +
+		` ORDER BY c.created_at DESC, c.source, c.start_line LIMIT ? OFFSET ?`
+	args = append(args, limit, q.Offset)
+	rows, err := db.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, friendly(err)
+	}
+	defer rows.Close()
+	var out []store.Chunk
+	for rows.Next() {
+		c, err := scanChunk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Stats implements store.Store.
+func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
+	s := store.Stats{Namespaces: map[string]int{}, Tags: map[string]int{}, SchemaVersion: db.schema}
+	if err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM files`).Scan(&s.Files); err != nil {
+		return s, friendly(err)
+	}
+	if err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&s.Chunks); err != nil {
+		return s, friendly(err)
+	}
+	for _, q := range []struct {
+		sql string
+		m   map[string]int
+	}{
+		{`SELECT namespace, count(*) FROM chunks GROUP BY namespace`, s.Namespaces},
+		{`SELECT tag, count(*) FROM chunk_tags GROUP BY tag`, s.Tags},
+	} {
+		rows, err := db.reader.QueryContext(ctx, q.sql)
+		if err != nil {
+			return s, friendly(err)
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return s, err
+			}
+			q.m[k] = n
+		}
+		rows.Close()
+	}
+	var pages, size int64
+	db.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages)
+	db.reader.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size)
+	s.DBBytes = pages * size
+	return s, nil
+}
+
+// Reset implements store.Store.
+func (db *DB) Reset(ctx context.Context) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		for _, s := range []string{`DELETE FROM chunk_tags`, `DELETE FROM chunks`, `DELETE FROM files`,
+			`INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')`} {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Check implements store.Store: SQLite's integrity check plus FTS5's own.
+func (db *DB) Check(ctx context.Context) error {
+	var res string
+	if err := db.writer.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return friendly(err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)`)
+	if err != nil {
+		return fmt.Errorf("full-text index check: %w", err)
+	}
+	return nil
+}

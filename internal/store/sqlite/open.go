@@ -1,0 +1,179 @@
+// Package sqlite is the embedded default Store: one SQLite file in WAL mode,
+// shared by every memtomem process on the machine.
+//
+// Concurrency model: each process has one writer connection and a small pool
+// of readers. Every write is a BEGIN IMMEDIATE transaction retried whole, with
+// jitter, when another process holds the write lock, so callers never see a
+// raw "database is locked".
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ApplicationID marks databases created by memtomem ("mmtm"). A database
+// with any other id is not ours and is never modified.
+const ApplicationID = 0x6d6d746d
+
+// DB is the SQLite store.
+type DB struct {
+	path        string
+	writer      *sql.DB // exactly one connection: SQLite allows one writer anyway
+	reader      *sql.DB // read-only pool for searches
+	readOnly    bool    // set when the schema is newer than this binary can write
+	readOnlyWhy string
+	schema      int
+}
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens without ever writing (no migrations, no WAL switch).
+	ReadOnly bool
+}
+
+// ErrForeign is returned (wrapped) for a file that is not a memtomem database.
+var ErrForeign = errors.New("not a memtomem database")
+
+// Open opens or creates the database at path, migrating its schema.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if err := checkForeign(path); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	db := &DB{path: path}
+	var err error
+	// The owner check must happen before any pragma that writes (journal_mode
+	// switches rewrite the header), which is why the DSN carries only pragmas
+	// that are connection-local.
+	db.writer, err = sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetConnMaxIdleTime(0)
+	if err := db.checkOwner(ctx); err != nil {
+		db.writer.Close()
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		if err := db.enableWAL(ctx); err != nil {
+			db.writer.Close()
+			return nil, err
+		}
+	}
+	if err := db.migrate(ctx, opts.ReadOnly); err != nil {
+		db.writer.Close()
+		return nil, err
+	}
+	db.reader, err = sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		db.writer.Close()
+		return nil, err
+	}
+	db.reader.SetMaxOpenConns(4)
+	return db, nil
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// checkForeign reads the raw file header, without SQLite, so that a file
+// that is not a database at all, or one another program created, is refused
+// before anything could touch it.
+func checkForeign(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer f.Close()
+	var hdr [100]byte
+	n, err := io.ReadFull(f, hdr[:])
+	if n == 0 {
+		return nil // empty file: SQLite treats it as a new database
+	}
+	if err != nil || string(hdr[:16]) != "SQLite format 3\x00" {
+		return fmt.Errorf("%s is %w (it is not a SQLite file); move it away or set storage.path to another file", path, ErrForeign)
+	}
+	if id := binary.BigEndian.Uint32(hdr[68:72]); id != 0 && id != ApplicationID {
+		return fmt.Errorf("%s is %w (application_id %#x belongs to another program); it was left untouched: set storage.path to another file", path, ErrForeign, id)
+	}
+	return nil
+}
+
+// checkOwner catches what the raw header cannot show: a SQLite database with
+// application_id 0 that already has tables belongs to someone else; one with
+// no tables at all is a fresh file we may initialise.
+func (db *DB) checkOwner(ctx context.Context) error {
+	var id int64
+	var tables int
+	err := retryBusy(ctx, func() error {
+		if err := db.writer.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+			return err
+		}
+		return db.writer.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables)
+	})
+	if err != nil {
+		return fmt.Errorf("read database %s: %w", db.path, friendly(err))
+	}
+	if id == ApplicationID || (id == 0 && tables == 0) {
+		return nil
+	}
+	return fmt.Errorf("%s is %w (it has tables but no memtomem marker); it was left untouched: set storage.path to another file", db.path, ErrForeign)
+}
+
+func (db *DB) enableWAL(ctx context.Context) error {
+	return retryBusy(ctx, func() error {
+		var mode string
+		if err := db.writer.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+			return err
+		}
+		if mode != "wal" {
+			return fmt.Errorf("database %s could not switch to WAL mode (got %q)", db.path, mode)
+		}
+		return nil
+	})
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// ReadOnly reports whether the schema is too new for this binary to write.
+func (db *DB) ReadOnly() bool { return db.readOnly }
+
+// Close closes both pools; the WAL is checkpointed by SQLite when the last
+// connection of the last process closes.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	if db.writer != nil {
+		errs = append(errs, db.writer.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,84 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// busyBudget bounds how long a write waits for other processes before the
+// caller gets a retryable "store busy" error instead of hanging.
+const busyBudget = 60 * time.Second
+
+// ErrBusy is returned when the store stayed locked by other processes for the
+// whole retry budget.
+var ErrBusy = errors.New("store busy: other memtomem processes held the database write lock; try again")
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	return false
+}
+
+// friendly turns leftover busy errors into ErrBusy so no caller prints a raw
+// "database is locked".
+func friendly(err error) error {
+	if isBusy(err) {
+		return ErrBusy
+	}
+	return err
+}
+
+// retryBusy runs fn until it succeeds, fails with a non-busy error, or the
+// budget is spent. Backoff is exponential with full jitter so that many
+// processes contending at once spread out instead of retrying in lockstep.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyBudget)
+	backoff := 2 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return ErrBusy
+		}
+		sleep := time.Duration(rand.Int64N(int64(backoff))) + time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(sleep):
+		}
+		backoff = min(backoff*2, 250*time.Millisecond)
+	}
+}
+
+// write runs fn in one BEGIN IMMEDIATE transaction on the writer connection,
+// retried whole on contention.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.readOnly {
+		return fmt.Errorf("%w: %s", ErrReadOnly, db.readOnlyWhy)
+	}
+	err := retryBusy(ctx, func() error {
+		tx, err := db.writer.BeginTx(ctx, nil) // _txlock=immediate in the DSN
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
+	return friendly(err)
+}

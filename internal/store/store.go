@@ -1,0 +1,131 @@
+// Package store defines the storage seam: the Store interface every backend
+// implements (SQLite now, PostgreSQL later) and the types that cross it.
+//
+// The store is a cache of the markdown files: everything in it can be rebuilt
+// by re-indexing, so its operations are shaped around replacing the chunks of
+// one file at a time, idempotently.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Chunk is one searchable piece of an indexed file.
+type Chunk struct {
+	ID          string    `json:"chunk_id"`
+	Source      string    `json:"source"` // absolute path of the file
+	Hierarchy   []string  `json:"hierarchy"`
+	Content     string    `json:"content"`
+	StartLine   int       `json:"start_line"`
+	EndLine     int       `json:"end_line"`
+	ContentHash string    `json:"content_hash"`
+	Namespace   string    `json:"namespace"`
+	Tags        []string  `json:"tags"`
+	EntryID     string    `json:"entry_id,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// File is what the store remembers about an indexed file, to skip it cheaply
+// when it has not changed.
+type File struct {
+	Path      string
+	Size      int64
+	ModTime   time.Time
+	SHA256    string
+	Namespace string
+	IndexedAt time.Time
+}
+
+// Filter narrows a search or listing. Every field is optional; filters are
+// applied inside the query, before top-k is cut, so a filtered search still
+// fills its k results when enough matches exist.
+type Filter struct {
+	// Namespaces are exact names or globs ("work:*"); empty means every
+	// namespace except archived ones.
+	Namespaces []string
+	// IncludeArchive shows archive:* namespaces even when Namespaces is empty.
+	IncludeArchive bool
+	// Tags keeps chunks carrying any of these tags.
+	Tags []string
+	// SourceGlob keeps chunks whose source path matches (SQLite GLOB syntax).
+	SourceGlob string
+	// Since and Until bound the chunk's created time (zero = unbounded).
+	Since, Until time.Time
+}
+
+// KeywordQuery is a BM25 search. Match is an FTS5 expression built by the
+// search package; backends other than SQLite translate it.
+type KeywordQuery struct {
+	Match  string
+	Filter Filter
+	Limit  int
+}
+
+// Hit is a chunk with its score; for the keyword leg the score is BM25, higher
+// is better.
+type Hit struct {
+	Chunk
+	Score float64
+}
+
+// ListQuery pages through chunks newest first.
+type ListQuery struct {
+	Filter Filter
+	Limit  int
+	Offset int
+	// Source restricts the listing to one file.
+	Source string
+}
+
+// Diff counts what a ReplaceFile changed.
+type Diff struct {
+	Indexed   int // chunks inserted
+	Unchanged int // chunks kept with their ids
+	Deleted   int // chunks removed
+}
+
+// Stats summarises the store for status displays.
+type Stats struct {
+	Files         int
+	Chunks        int
+	Namespaces    map[string]int
+	Tags          map[string]int
+	SchemaVersion int
+	DBBytes       int64
+}
+
+// ErrNotFound is returned for an unknown chunk id.
+var ErrNotFound = errors.New("not found")
+
+// Store is the storage seam. Implementations must be safe for concurrent use
+// by many goroutines and by many processes sharing one database.
+type Store interface {
+	// FileState returns what is stored about path, ok=false if nothing.
+	FileState(ctx context.Context, path string) (f File, ok bool, err error)
+	// ReplaceFile makes the stored chunks of f.Path equal to chunks, in one
+	// transaction. Chunks whose ContentHash matches a stored chunk of the same
+	// file keep that chunk's id; the others get new ids. verify runs inside the
+	// write transaction: if it fails, nothing is written and its error returned,
+	// which lets the caller re-read a file that changed while it was chunking.
+	ReplaceFile(ctx context.Context, f File, chunks []Chunk, verify func() error) (Diff, error)
+	// DeleteFile forgets a file and its chunks.
+	DeleteFile(ctx context.Context, path string) (int, error)
+	// Files lists stored files whose path starts with prefix ("" = all).
+	Files(ctx context.Context, prefix string) ([]File, error)
+	// KeywordSearch runs a BM25 query.
+	KeywordSearch(ctx context.Context, q KeywordQuery) ([]Hit, error)
+	// Chunk returns one chunk by id (ErrNotFound if unknown).
+	Chunk(ctx context.Context, id string) (Chunk, error)
+	// List returns chunks newest first.
+	List(ctx context.Context, q ListQuery) ([]Chunk, error)
+	// Stats summarises the store.
+	Stats(ctx context.Context) (Stats, error)
+	// Reset deletes every chunk and file record (the markdown is untouched).
+	Reset(ctx context.Context) error
+	// Check runs the backend's integrity check.
+	Check(ctx context.Context) error
+	Close() error
+}

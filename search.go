@@ -1,0 +1,138 @@
+package memtomem
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/search"
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+// SearchRequest is one search from any front end.
+type SearchRequest struct {
+	Query string
+	// TopK defaults to search.default_top_k.
+	TopK int
+	// Namespace is a selector: "work", "work,personal", "proj:*".
+	Namespace string
+	// Tags keeps results carrying any of them.
+	Tags []string
+	// Source keeps results whose file path matches this glob; a pattern with
+	// no glob characters matches any path containing it.
+	Source       string
+	Since, Until time.Time
+}
+
+// Search runs a ranked search.
+func (m *Memory) Search(ctx context.Context, req SearchRequest) (search.Response, error) {
+	if strings.TrimSpace(req.Query) == "" {
+		return search.Response{}, invalidf("query is empty: give at least one word to search for")
+	}
+	if req.TopK == 0 {
+		req.TopK = m.cfg.Search.DefaultTopK
+	}
+	if req.TopK < 1 || req.TopK > search.MaxTopK {
+		return search.Response{}, invalidf("top_k must be between 1 and %d (got %d)", search.MaxTopK, req.TopK)
+	}
+	filter, err := buildFilter(req.Namespace, req.Tags, req.Source, req.Since, req.Until)
+	if err != nil {
+		return search.Response{}, err
+	}
+	resp, err := m.engine.Search(ctx, search.Request{Query: req.Query, TopK: req.TopK, Filter: filter})
+	if errors.Is(err, search.ErrEmptyQuery) {
+		return resp, &Error{Kind: KindInvalid, Err: err}
+	}
+	return resp, wrapStore(err)
+}
+
+func buildFilter(namespace string, tags []string, source string, since, until time.Time) (store.Filter, error) {
+	var f store.Filter
+	ns, err := search.ParseNamespaces(namespace)
+	if err != nil {
+		return f, &Error{Kind: KindInvalid, Err: err}
+	}
+	f.Namespaces = ns
+	f.Tags = tags
+	if source != "" {
+		if !strings.ContainsAny(source, "*?[") {
+			source = "*" + source + "*"
+		} else if !strings.HasPrefix(source, "/") && !strings.HasPrefix(source, "*") {
+			source = "*/" + source
+		}
+		f.SourceGlob = source
+	}
+	if !since.IsZero() && !until.IsZero() && !until.After(since) {
+		return f, invalidf("until (%s) must be after since (%s)", until.Format(time.RFC3339), since.Format(time.RFC3339))
+	}
+	f.Since, f.Until = since, until
+	return f, nil
+}
+
+// RecallRequest lists memories by time.
+type RecallRequest struct {
+	Since, Until time.Time
+	Namespace    string
+	Tags         []string
+	Limit        int
+	Offset       int
+}
+
+// Recall lists chunks newest first within a date range.
+func (m *Memory) Recall(ctx context.Context, req RecallRequest) ([]store.Chunk, error) {
+	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
+	if err != nil {
+		return nil, err
+	}
+	if req.Limit == 0 {
+		req.Limit = 20
+	}
+	if req.Limit < 1 || req.Limit > 1000 {
+		return nil, invalidf("limit must be between 1 and 1000 (got %d)", req.Limit)
+	}
+	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: req.Limit, Offset: req.Offset})
+	return chunks, wrapStore(err)
+}
+
+// ListRequest pages through stored chunks.
+type ListRequest struct {
+	Namespace string
+	Tags      []string
+	Source    string
+	Limit     int
+	Offset    int
+}
+
+// List returns chunks newest first, filtered.
+func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, error) {
+	filter, err := buildFilter(req.Namespace, req.Tags, req.Source, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if req.Limit == 0 {
+		req.Limit = 50
+	}
+	if req.Limit < 1 || req.Limit > 1000 {
+		return nil, invalidf("limit must be between 1 and 1000 (got %d)", req.Limit)
+	}
+	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: req.Limit, Offset: req.Offset})
+	return chunks, wrapStore(err)
+}
+
+// Read returns one chunk by id.
+func (m *Memory) Read(ctx context.Context, id string) (store.Chunk, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return store.Chunk{}, invalidf("chunk id is empty: take one from search or list output")
+	}
+	c, err := m.store.Chunk(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, newError(KindNotFound, "no chunk with id %q: ids change when a chunk's text changes; search again for a current id", id)
+	}
+	return c, wrapStore(err)
+}
+
+func (m *Memory) fileChunks(ctx context.Context, path string) ([]store.Chunk, error) {
+	return m.store.List(ctx, store.ListQuery{Source: path, Filter: store.Filter{IncludeArchive: true}, Limit: 1 << 30})
+}

@@ -1,0 +1,142 @@
+package index
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/store/sqlite"
+)
+
+func newIndexer(t *testing.T) *Indexer {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Indexer{Store: db, Chunking: chunk.DefaultOptions(), MaxFileBytes: 1 << 10, Exclude: []string{"*.log", "drafts/**"}}
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sources(t *testing.T, ix *Indexer) []string {
+	t.Helper()
+	files, err := ix.Store.Files(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		out = append(out, filepath.Base(f.Path))
+	}
+	return out
+}
+
+func TestWalkSkipsWhatItShould(t *testing.T) {
+	ix := newIndexer(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "keep.md"), "# Keep\n\nindexed text")
+	write(t, filepath.Join(dir, "code.go"), "package x\n\nfunc F() {}\n")
+	write(t, filepath.Join(dir, ".env"), "TOKEN=secret")
+	write(t, filepath.Join(dir, "server.pem"), "cert")
+	write(t, filepath.Join(dir, "innocent.txt"), "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n")
+	write(t, filepath.Join(dir, "blob.md"), "binary\x00data")
+	write(t, filepath.Join(dir, "huge.md"), strings.Repeat("big ", 400))
+	write(t, filepath.Join(dir, "app.log"), "log line")
+	write(t, filepath.Join(dir, "drafts", "wip.md"), "draft")
+	write(t, filepath.Join(dir, ".git", "HEAD"), "ref")
+	write(t, filepath.Join(dir, "node_modules", "x", "README.md"), "dependency")
+	write(t, filepath.Join(dir, "image.png"), "png")
+	// A symlink loop must not hang the walk.
+	if err := os.Symlink(dir, filepath.Join(dir, "loop")); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := ix.IndexPaths(context.Background(), []string{dir}, Options{Recursive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sources(t, ix)
+	want := []string{"code.go", "keep.md"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("indexed %v, want %v", got, want)
+	}
+	for reason, n := range map[string]int{SkipSecret: 3, SkipBinary: 1, SkipTooLarge: 1, SkipExcluded: 1, SkipType: 1} {
+		if st.FilesSkipped[reason] != n {
+			t.Errorf("skipped[%s] = %d, want %d (all: %v)", reason, st.FilesSkipped[reason], n, st.FilesSkipped)
+		}
+	}
+}
+
+func TestIncrementalAndRemoval(t *testing.T) {
+	ix := newIndexer(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.md"), "# A\n\none")
+	write(t, filepath.Join(dir, "b.md"), "# B\n\ntwo")
+	if _, err := ix.IndexPaths(ctx, []string{dir}, Options{Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ix.IndexPaths(ctx, []string{dir}, Options{Recursive: true})
+	if st.FilesUnchanged != 2 || st.FilesIndexed != 0 {
+		t.Errorf("second run: %+v", st)
+	}
+	// Emptied file: its chunks go, the file stays known.
+	write(t, filepath.Join(dir, "a.md"), "")
+	os.Remove(filepath.Join(dir, "b.md"))
+	st, _ = ix.IndexPaths(ctx, []string{dir}, Options{Recursive: true})
+	if st.FilesRemoved != 1 || st.ChunksDeleted != 2 {
+		t.Errorf("after emptying a and deleting b: %+v", st)
+	}
+	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Match: `"one" OR "two"`, Limit: 10})
+	if len(hits) != 0 {
+		t.Errorf("stale chunks still searchable: %v", hits)
+	}
+}
+
+// A file that changes between chunking and the write transaction is
+// re-read: the store ends up matching the file on disk.
+func TestIndexFileSeesLatestContent(t *testing.T) {
+	ix := newIndexer(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "race.md")
+	write(t, path, "# R\n\nfirst version")
+	wrapped := &racingStore{Store: ix.Store, path: path}
+	ix.Store = wrapped
+	if _, err := ix.IndexFile(ctx, path, FileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Match: `"second"`, Limit: 10})
+	if len(hits) != 1 {
+		t.Errorf("the store does not hold the latest content")
+	}
+}
+
+// racingStore rewrites the file once, right before the first ReplaceFile,
+// as another process appending would.
+type racingStore struct {
+	store.Store
+	path string
+	done bool
+}
+
+func (r *racingStore) ReplaceFile(ctx context.Context, f store.File, c []store.Chunk, verify func() error) (store.Diff, error) {
+	if !r.done {
+		r.done = true
+		os.WriteFile(r.path, []byte("# R\n\nsecond version"), 0o644)
+	}
+	return r.Store.ReplaceFile(ctx, f, c, verify)
+}

@@ -12,8 +12,12 @@ func fuzzOptions(n uint16) Options {
 	if n%2 == 0 {
 		return Options{}
 	}
-	target := 5 + int(n>>1)%300
-	return Options{TargetChars: target, MinChars: target / 3, MaxChars: target * 2}
+	target := 5 + int(n>>2)%300
+	minChars := target / 3
+	if n&2 != 0 {
+		minChars = target // merge eagerly
+	}
+	return Options{TargetChars: target, MinChars: minChars, MaxChars: target * 2}
 }
 
 var markdownSeeds = []string{
@@ -27,16 +31,15 @@ var markdownSeeds = []string{
 	"#\n##\n###### ###\n    # code\n",
 	"text with a very long line " + string(bytes.Repeat([]byte("word "), 200)) + "\n",
 	"```\nunclosed\n# H\n````\n```\n",
+	"# A\n\n" + strings.Repeat("word ", 12) + "\n## B\ntiny\n",
 }
 
 func FuzzSplitMarkdown(f *testing.F) {
-	for i, s := range markdownSeeds {
-		f.Add([]byte(s), uint16(i))
+	for _, s := range markdownSeeds {
+		f.Add([]byte(s), uint16(0))       // default options
+		f.Add([]byte(s), uint16(25<<2|3)) // target 30, eager merging
 	}
 	f.Fuzz(func(t *testing.T, data []byte, n uint16) {
-		if hangHook != nil {
-			defer hangHook(data, n)()
-		}
 		got := Split("fuzz.md", data, fuzzOptions(n))
 		checkInvariants(t, data, got, true)
 	})
@@ -109,5 +112,3 @@ func FuzzSplitOther(f *testing.F) {
 		}
 	})
 }
-
-var hangHook func([]byte, uint16) func()

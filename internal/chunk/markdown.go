@@ -16,6 +16,9 @@ type mdPiece struct {
 	meta  memfile.Meta
 	own   bool // the section carries metadata lines of its own
 	whole bool // the piece is its section entire (not one part of a split)
+	// partial: the piece holds part of a divided line, whose other parts are
+	// in neighbouring chunks; nothing may be merged into it.
+	partial bool
 }
 
 // heading is an entry of the stack of enclosing headings.
@@ -49,8 +52,12 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 			q := p
 			q.fr = part
 			q.whole = len(parts) == 1
+			for _, f := range part {
+				q.partial = q.partial || f.text != d.lines[f.line]
+			}
 			if len(pieces) > 0 && mergeable(pieces[len(pieces)-1], q, opt) {
 				prev := &pieces[len(pieces)-1]
+				prev.fr = slices.Clip(prev.fr) // it shares an array with its section's frags
 				for g := prev.fr[len(prev.fr)-1].line + 1; g < q.fr[0].line; g++ {
 					prev.fr = append(prev.fr, line(g)) // the blank lines between
 				}
@@ -145,7 +152,7 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 // own metadata (that is a separate memory), and only while the result stays
 // within MaxChars.
 func mergeable(prev, q mdPiece, opt Options) bool {
-	if !q.whole || q.own || q.level == 0 || prev.level == 0 || q.level <= prev.level {
+	if !q.whole || q.own || q.level == 0 || prev.level == 0 || q.level <= prev.level || prev.partial {
 		return false
 	}
 	size := fragsSize(q.fr)

@@ -113,6 +113,18 @@ func TestSplitMarkdown(t *testing.T) {
 			},
 		},
 		{
+			name: "subsection does not merge into a piece of a divided line",
+			in:   lines("# A", "", strings.Repeat("word ", 12), "## B", "tiny"),
+			opt:  Options{TargetChars: 25, MinChars: 20, MaxChars: 50},
+			want: []Chunk{
+				{Hierarchy: h("A"), Content: "# A", StartLine: 1, EndLine: 1},
+				{Hierarchy: h("A"), Content: "word word word word word", StartLine: 3, EndLine: 3},
+				{Hierarchy: h("A"), Content: "word word word word word", StartLine: 3, EndLine: 3},
+				{Hierarchy: h("A"), Content: "word word", StartLine: 3, EndLine: 3},
+				{Hierarchy: h("A", "B"), Content: "## B\ntiny", StartLine: 4, EndLine: 5},
+			},
+		},
+		{
 			name: "code fence hides headings",
 			in:   lines("# A", "", "```sh", "# not heading", "", "~~~", "## nor this", "```", "", "## B", "", "text"),
 			opt:  noMerge,
@@ -222,6 +234,10 @@ func TestSplitMarkdown(t *testing.T) {
 			name: "invalid UTF-8 and BOM",
 			in:   "\uFEFF# A\n\nbad \xff byte\n",
 			want: []Chunk{{Hierarchy: h("A"), Content: "# A\n\nbad \uFFFD byte", StartLine: 1, EndLine: 3}},
+		},
+		{
+			name: "frontmatter only", // found by fuzzing: nothing is left to index
+			in:   "---  \n0: 0\n---",
 		},
 		{
 			name: "whitespace only",

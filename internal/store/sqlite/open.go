@@ -131,11 +131,13 @@ func checkForeign(path string) error {
 func (db *DB) checkOwner(ctx context.Context) error {
 	var id int64
 	var tables int
+	// One statement, so one snapshot: another process may be creating the
+	// schema right now, and reading the id and the tables separately could
+	// see the tables without the id.
 	err := retryBusy(ctx, func() error {
-		if err := db.writer.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
-			return err
-		}
-		return db.writer.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables)
+		return db.writer.QueryRowContext(ctx,
+			"SELECT (SELECT application_id FROM pragma_application_id()), (SELECT count(*) FROM sqlite_master)").
+			Scan(&id, &tables)
 	})
 	if err != nil {
 		return fmt.Errorf("read database %s: %w", db.path, friendly(err))

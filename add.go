@@ -2,6 +2,8 @@ package memtomem
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,6 +29,14 @@ type AddRequest struct {
 	// File is a markdown file inside a memory directory (relative paths are
 	// taken from the first one); empty means today's day file.
 	File string
+	// IdempotencyKey makes a retried add (after a timeout or a crash) a
+	// no-op: the same key always yields the same entry, written once.
+	IdempotencyKey string
+	// EntryID, when set, is the id the entry gets (import keeps ids); an
+	// entry with this id that already exists is returned, not written again.
+	EntryID string
+	// Created overrides the creation time (import keeps times).
+	Created time.Time
 }
 
 // AddResult says where the memory went.
@@ -65,6 +75,15 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err := config.ValidNamespace(ns); err != nil {
 		return res, invalidf("%v", err)
 	}
+	entryID, err := requestedID(req)
+	if err != nil {
+		return res, err
+	}
+	if entryID != "" {
+		if prev, ok, err := m.existingEntry(ctx, entryID, req.File, ns); err != nil || ok {
+			return prev, err
+		}
+	}
 	path, err := m.memoryFile(req.File, ns)
 	if err != nil {
 		return res, err
@@ -84,7 +103,7 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	}
 	entry, added, err := m.writer.Append(ctx, path, memfile.Entry{
 		Title: strings.TrimSpace(req.Title),
-		Meta:  memfile.Meta{Tags: tags},
+		Meta:  memfile.Meta{Tags: tags, ID: entryID, Created: req.Created.UTC().Truncate(time.Second)},
 		Body:  content,
 	})
 	if err != nil {
@@ -106,16 +125,80 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	return res, wrapStore(err)
 }
 
+// requestedID is the entry id an add must use: the explicit one, or one
+// derived from the idempotency key, so that every retry of the same call
+// names the same entry.
+func requestedID(req AddRequest) (string, error) {
+	if req.EntryID != "" {
+		if !memfile.ValidID(req.EntryID) {
+			return "", invalidf("entry id %q: use up to 64 letters, digits, '-' or '_'", req.EntryID)
+		}
+		return req.EntryID, nil
+	}
+	if req.IdempotencyKey == "" {
+		return "", nil
+	}
+	if len(req.IdempotencyKey) > 256 {
+		return "", invalidf("idempotency_key is %d bytes; use at most 256", len(req.IdempotencyKey))
+	}
+	sum := sha256.Sum256([]byte("memtomem idempotency\x00" + req.IdempotencyKey))
+	return hex.EncodeToString(sum[:6]), nil
+}
+
+// existingEntry finds an entry written by an earlier attempt of the same
+// add. It is indexed in the usual case; if that attempt crashed between
+// writing the markdown and indexing it, the entry is found in the day file it
+// went to (today's or, across midnight, yesterday's), which is then indexed.
+func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (AddResult, bool, error) {
+	chunks, err := m.store.ChunksByEntry(ctx, entryID)
+	if err != nil {
+		return AddResult{}, false, wrapStore(err)
+	}
+	if len(chunks) > 0 {
+		res := AddResult{EntryID: entryID, File: chunks[0].Source, Namespace: chunks[0].Namespace, Created: chunks[0].CreatedAt}
+		for _, c := range chunks {
+			res.ChunkIDs = append(res.ChunkIDs, c.ID)
+		}
+		return res, true, nil
+	}
+	var candidates []string
+	if file != "" {
+		p, err := m.memoryFile(file, ns)
+		if err != nil {
+			return AddResult{}, false, err
+		}
+		candidates = append(candidates, p)
+	} else {
+		now := time.Now().UTC()
+		for _, day := range []time.Time{now, now.Add(-24 * time.Hour)} {
+			candidates = append(candidates, m.dayFile(day, ns))
+		}
+	}
+	for _, p := range candidates {
+		content, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, e := range memfile.Parse(content) {
+			if e.ID != entryID {
+				continue
+			}
+			if _, err := m.indexer.IndexFile(ctx, p, index.FileOptions{Namespace: ns}); err != nil {
+				return AddResult{}, false, wrapStore(err)
+			}
+			ids, err := m.entryChunkIDs(ctx, p, entryID)
+			return AddResult{EntryID: entryID, File: p, Namespace: ns, Created: e.Created, ChunkIDs: ids}, true, wrapStore(err)
+		}
+	}
+	return AddResult{}, false, nil
+}
+
 // memoryFile resolves where an entry goes. Explicit files must stay inside a
 // memory directory: an agent must not be able to write anywhere on disk.
 func (m *Memory) memoryFile(file, ns string) (string, error) {
 	dir := m.cfg.MemoryDir()
 	if file == "" {
-		name := time.Now().UTC().Format("2006-01-02")
-		if ns != m.cfg.Search.DefaultNamespace {
-			name += "--" + slug(ns)
-		}
-		return filepath.Join(dir, name+".md"), nil
+		return m.dayFile(time.Now().UTC(), ns), nil
 	}
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(dir, file)
@@ -133,6 +216,15 @@ func (m *Memory) memoryFile(file, ns string) (string, error) {
 		}
 	}
 	return "", invalidf("file %s is outside the memory directories (%s); give a path inside one, or add its folder to indexing.memory_dirs", file, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
+}
+
+// dayFile is where entries of one UTC day and namespace go.
+func (m *Memory) dayFile(day time.Time, ns string) string {
+	name := day.UTC().Format("2006-01-02")
+	if ns != m.cfg.Search.DefaultNamespace {
+		name += "--" + slug(ns)
+	}
+	return filepath.Join(m.cfg.MemoryDir(), name+".md")
 }
 
 // slug makes a namespace safe as part of a file name.

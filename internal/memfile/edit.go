@@ -54,7 +54,7 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 	}
 	if e.ID == "" {
 		e.ID = NewID()
-	} else if !validID(e.ID) {
+	} else if !ValidID(e.ID) {
 		return Entry{}, false, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
 	}
 	if e.Created.IsZero() {
@@ -124,7 +124,7 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 		if upd.Body == "" && cur.Body != "" {
 			return nil, ErrEmpty
 		}
-		if upd.ID != "" && !validID(upd.ID) {
+		if upd.ID != "" && !ValidID(upd.ID) {
 			return nil, fmt.Errorf("%w: %q", ErrInvalidID, upd.ID)
 		}
 		first, last := lines[cur.StartLine-1], lines[cur.EndLine-1]

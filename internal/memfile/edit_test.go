@@ -61,7 +61,7 @@ func TestAppendFillsAndIsIdempotent(t *testing.T) {
 	if err != nil || !added {
 		t.Fatal(err, added)
 	}
-	if !validID(e.ID) || len(e.ID) != 12 || e.Created.Before(before) || e.Created.After(time.Now()) || e.Created.Nanosecond() != 0 {
+	if !ValidID(e.ID) || len(e.ID) != 12 || e.Created.Before(before) || e.Created.After(time.Now()) || e.Created.Nanosecond() != 0 {
 		t.Errorf("filled entry %+v", e)
 	}
 	e2, added, err := w.Append(ctx, path, Entry{Title: "Other", Body: "second", Meta: Meta{ID: e.ID}})

@@ -15,7 +15,7 @@ func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
 		id := NewID()
-		if !re.MatchString(id) || !validID(id) {
+		if !re.MatchString(id) || !ValidID(id) {
 			t.Fatalf("bad id %q", id)
 		}
 		if seen[id] {

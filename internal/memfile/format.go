@@ -63,7 +63,7 @@ func ParseMetaLine(line string, m *Meta) bool {
 		}
 		m.Created = t
 	case MetaID:
-		if !validID(value) {
+		if !ValidID(value) {
 			return false
 		}
 		m.ID = value
@@ -98,9 +98,9 @@ func checkYear(t time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// validID accepts the ids we generate and any short token without spaces that
+// ValidID accepts the ids we generate and any short token without spaces that
 // another tool might have written.
-func validID(s string) bool {
+func ValidID(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
 	}

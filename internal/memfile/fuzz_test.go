@@ -51,7 +51,7 @@ func checkParsed(t *testing.T, data []byte) {
 // skipping inputs that Render documents it cannot carry.
 func checkConstructed(t *testing.T, title, body string, tags []string, id string, sec int64) {
 	e := Entry{Title: title, Body: body, Meta: Meta{Tags: tags}}
-	if validID(id) {
+	if ValidID(id) {
 		e.ID = id
 	}
 	if sec > 0 {

@@ -206,7 +206,7 @@ func headingMeta(title string) (created time.Time, id string, ok bool) {
 		t, err = parseHeadingTime(f[1]+" "+f[2], "2006-01-02 15:04:05")
 		rest = f[3:]
 	}
-	if err != nil || len(rest) > 1 || (len(rest) == 1 && !validID(rest[0])) {
+	if err != nil || len(rest) > 1 || (len(rest) == 1 && !ValidID(rest[0])) {
 		return time.Time{}, "", false
 	}
 	if len(rest) == 1 {

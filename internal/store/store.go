@@ -119,6 +119,12 @@ type Store interface {
 	KeywordSearch(ctx context.Context, q KeywordQuery) ([]Hit, error)
 	// Chunk returns one chunk by id (ErrNotFound if unknown).
 	Chunk(ctx context.Context, id string) (Chunk, error)
+	// ChunksByEntry returns the chunks of the memory entry with this id, in
+	// file order (none if no such entry is indexed).
+	ChunksByEntry(ctx context.Context, entryID string) ([]Chunk, error)
+	// RenameNamespace moves every file and chunk from one namespace to
+	// another and reports how many chunks moved.
+	RenameNamespace(ctx context.Context, from, to string) (int, error)
 	// List returns chunks newest first.
 	List(ctx context.Context, q ListQuery) ([]Chunk, error)
 	// Stats summarises the store.

@@ -351,3 +351,41 @@ func (db *DB) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ChunksByEntry implements store.Store.
+func (db *DB) ChunksByEntry(ctx context.Context, entryID string) ([]store.Chunk, error) {
+	if entryID == "" {
+		return nil, nil
+	}
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = ? ORDER BY c.source, c.start_line`, entryID)
+	if err != nil {
+		return nil, friendly(err)
+	}
+	defer rows.Close()
+	var out []store.Chunk
+	for rows.Next() {
+		c, err := scanChunk(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RenameNamespace implements store.Store.
+func (db *DB) RenameNamespace(ctx context.Context, from, to string) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE files SET namespace = ? WHERE namespace = ?`, to, from); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE chunks SET namespace = ? WHERE namespace = ?`, to, from)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}

@@ -1,0 +1,127 @@
+package memtomem
+
+import (
+	"context"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/memfile"
+)
+
+// ExportVersion is the version of the export format.
+const ExportVersion = 1
+
+// ExportRequest selects what to export; zero fields select everything.
+type ExportRequest struct {
+	Namespace    string
+	Tags         []string
+	Since, Until time.Time
+}
+
+// Export is a portable copy of memory entries, read from the markdown (the
+// source of truth), not from the index.
+type Export struct {
+	Version  int              `json:"version"`
+	Exported time.Time        `json:"exported"`
+	Memories []ExportedMemory `json:"memories"`
+}
+
+// ExportedMemory is one entry.
+type ExportedMemory struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title,omitempty"`
+	Content   string    `json:"content"`
+	Tags      []string  `json:"tags,omitempty"`
+	Namespace string    `json:"namespace"`
+	Created   time.Time `json:"created"`
+	Source    string    `json:"source,omitempty"`
+}
+
+// ImportResult counts an import.
+type ImportResult struct {
+	Added   int      `json:"added"`
+	Skipped int      `json:"skipped"` // already present (same id)
+	Errors  []string `json:"errors,omitempty"`
+}
+
+// Export returns the memory entries of the indexed memory files.
+func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) {
+	out := Export{Version: ExportVersion, Exported: time.Now().UTC(), Memories: []ExportedMemory{}}
+	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
+	if err != nil {
+		return out, err
+	}
+	files, err := m.store.Files(ctx, "")
+	if err != nil {
+		return out, wrapStore(err)
+	}
+	wantNS := func(ns string) bool {
+		if len(filter.Namespaces) == 0 {
+			return true
+		}
+		for _, p := range filter.Namespaces {
+			if ok, _ := pathMatch(p, ns); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range files {
+		if !m.inMemoryDir(f.Path) || !wantNS(f.Namespace) {
+			continue
+		}
+		content, err := os.ReadFile(f.Path)
+		if err != nil {
+			continue
+		}
+		for _, e := range memfile.Parse(content) {
+			if len(req.Tags) > 0 && !anyOf(e.Tags, req.Tags) {
+				continue
+			}
+			if (!req.Since.IsZero() && e.Created.Before(req.Since)) || (!req.Until.IsZero() && !e.Created.Before(req.Until)) {
+				continue
+			}
+			out.Memories = append(out.Memories, ExportedMemory{
+				ID: e.ID, Title: e.Title, Content: e.Body, Tags: e.Tags,
+				Namespace: f.Namespace, Created: e.Created, Source: f.Path,
+			})
+		}
+	}
+	sort.SliceStable(out.Memories, func(i, j int) bool { return out.Memories[i].Created.Before(out.Memories[j].Created) })
+	return out, nil
+}
+
+// Import adds exported memories, keeping their ids, titles, tags,
+// namespaces and creation times. Entries whose id is already present are
+// skipped, so importing the same export twice adds nothing.
+func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) {
+	var res ImportResult
+	if data.Version != ExportVersion {
+		return res, invalidf("export version %d is not supported (this mm reads version %d)", data.Version, ExportVersion)
+	}
+	for i, mem := range data.Memories {
+		r, err := m.Add(ctx, AddRequest{
+			Content: mem.Content, Title: mem.Title, Tags: mem.Tags, Namespace: mem.Namespace,
+			EntryID: mem.ID, Created: mem.Created,
+		})
+		switch {
+		case err != nil:
+			res.Errors = append(res.Errors, "memory "+itoa(i)+": "+err.Error())
+		case r.Added:
+			res.Added++
+		default:
+			res.Skipped++
+		}
+	}
+	return res, nil
+}
+
+func anyOf(have, want []string) bool {
+	for _, w := range want {
+		if contains(have, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,326 @@
+package memtomem
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/memfile"
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+// MaintenanceResult counts what a tag, namespace or cleanup operation did.
+type MaintenanceResult struct {
+	Files   int      `json:"files"`
+	Entries int      `json:"entries"`
+	Chunks  int      `json:"chunks"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// Tags counts chunks per tag.
+func (m *Memory) Tags(ctx context.Context) (map[string]int, error) {
+	st, err := m.store.Stats(ctx)
+	return st.Tags, wrapStore(err)
+}
+
+// Namespaces counts chunks per namespace.
+func (m *Memory) Namespaces(ctx context.Context) (map[string]int, error) {
+	st, err := m.store.Stats(ctx)
+	return st.Namespaces, wrapStore(err)
+}
+
+// RenameTag renames a tag on every memory entry that carries it. The
+// markdown is changed (entry "> tags:" lines), then the files re-indexed.
+func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	if _, err := validTags([]string{to}); err != nil || strings.TrimSpace(to) == "" {
+		return MaintenanceResult{}, invalidf("new tag %q: give a non-empty tag without commas, quotes or newlines", to)
+	}
+	return m.retag(ctx, from, func(tags []string) []string {
+		out := make([]string, 0, len(tags))
+		for _, t := range tags {
+			if t == from {
+				t = strings.TrimSpace(to)
+			}
+			out = append(out, t)
+		}
+		return memfile.NormalizeTags(out)
+	})
+}
+
+// DeleteTag removes a tag from every memory entry that carries it; the
+// entries themselves stay.
+func (m *Memory) DeleteTag(ctx context.Context, tag string) (MaintenanceResult, error) {
+	return m.retag(ctx, tag, func(tags []string) []string {
+		var out []string
+		for _, t := range tags {
+			if t != tag {
+				out = append(out, t)
+			}
+		}
+		return out
+	})
+}
+
+func (m *Memory) retag(ctx context.Context, tag string, change func([]string) []string) (MaintenanceResult, error) {
+	var res MaintenanceResult
+	if strings.TrimSpace(tag) == "" {
+		return res, invalidf("tag is empty")
+	}
+	chunks, err := m.store.List(ctx, store.ListQuery{Filter: store.Filter{Tags: []string{tag}, IncludeArchive: true}, Limit: 1 << 30})
+	if err != nil {
+		return res, wrapStore(err)
+	}
+	if len(chunks) == 0 {
+		return res, newError(KindNotFound, "no memory has the tag %q (mem_do tag_list shows the tags in use)", tag)
+	}
+	frontmatter := 0
+	for _, src := range sources(chunks) {
+		content, err := os.ReadFile(src.path)
+		if err != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: %v", src.path, err))
+			continue
+		}
+		entries := memfile.Parse(content)
+		// Bottom-up, so an edit never shifts the lines of entries still to do.
+		changed := 0
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
+			if !contains(e.Tags, tag) {
+				continue
+			}
+			_, err := m.writer.Edit(ctx, src.path, memfile.Selector{ID: e.ID, Line: e.StartLine}, func(x *memfile.Entry) error {
+				x.Tags = change(x.Tags)
+				return nil
+			})
+			if err != nil {
+				return res, wrapStore(err)
+			}
+			changed++
+		}
+		if changed == 0 {
+			frontmatter++
+			continue
+		}
+		res.Files++
+		res.Entries += changed
+		fr, err := m.indexer.IndexFile(ctx, src.path, index.FileOptions{Namespace: src.namespace})
+		if err != nil {
+			return res, wrapStore(err)
+		}
+		res.Chunks += fr.Diff.Indexed + fr.Diff.Unchanged
+	}
+	if frontmatter > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d file(s) set the tag in their frontmatter; edit those by hand", frontmatter))
+	}
+	return res, nil
+}
+
+type sourceFile struct{ path, namespace string }
+
+func sources(chunks []store.Chunk) []sourceFile {
+	seen := map[string]bool{}
+	var out []sourceFile
+	for _, c := range chunks {
+		if !seen[c.Source] {
+			seen[c.Source] = true
+			out = append(out, sourceFile{c.Source, c.Namespace})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RenameNamespace moves a namespace. Namespace day files record their
+// namespace in frontmatter, which is rewritten so the change survives a
+// rebuild; every other file keeps it in the index.
+func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	var res MaintenanceResult
+	if err := config.ValidNamespace(to); err != nil {
+		return res, invalidf("new namespace: %v", err)
+	}
+	files, err := m.namespaceFiles(ctx, from)
+	if err != nil {
+		return res, err
+	}
+	if len(files) == 0 {
+		return res, newError(KindNotFound, "namespace %q has nothing in it (mem_do ns_list shows the namespaces in use)", from)
+	}
+	var rewritten []string
+	for _, f := range files {
+		ok, err := m.rewriteNamespaceFrontmatter(ctx, f.Path, from, to)
+		if err != nil {
+			return res, wrapStore(err)
+		}
+		if ok {
+			rewritten = append(rewritten, f.Path)
+		}
+	}
+	n, err := m.store.RenameNamespace(ctx, from, to)
+	if err != nil {
+		return res, wrapStore(err)
+	}
+	for _, p := range rewritten {
+		if _, err := m.indexer.IndexFile(ctx, p, index.FileOptions{Namespace: to}); err != nil {
+			return res, wrapStore(err)
+		}
+	}
+	res.Files, res.Chunks = len(files), n
+	return res, nil
+}
+
+// DeleteNamespace deletes a namespace: its own day files (those whose
+// frontmatter names it, inside a memory directory) are removed from disk;
+// any other file in it is only dropped from the index, since it is the
+// user's file, and a later mm index brings it back.
+func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceResult, error) {
+	var res MaintenanceResult
+	if ns == m.cfg.Search.DefaultNamespace {
+		return res, invalidf("the default namespace %q cannot be deleted; delete its memories one by one", ns)
+	}
+	files, err := m.namespaceFiles(ctx, ns)
+	if err != nil {
+		return res, err
+	}
+	if len(files) == 0 {
+		return res, newError(KindNotFound, "namespace %q has nothing in it (mem_do ns_list shows the namespaces in use)", ns)
+	}
+	kept := 0
+	for _, f := range files {
+		if m.inMemoryDir(f.Path) && fileNamespace(f.Path) == ns {
+			content, _ := os.ReadFile(f.Path)
+			if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return res, err
+			}
+			res.Entries += len(memfile.Parse(content))
+		} else {
+			kept++
+		}
+		n, err := m.store.DeleteFile(ctx, f.Path)
+		if err != nil {
+			return res, wrapStore(err)
+		}
+		res.Files++
+		res.Chunks += n
+	}
+	if kept > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d indexed file(s) outside the namespace's day files were only removed from the index; they come back on re-index unless excluded", kept))
+	}
+	return res, nil
+}
+
+func (m *Memory) namespaceFiles(ctx context.Context, ns string) ([]store.File, error) {
+	all, err := m.store.Files(ctx, "")
+	if err != nil {
+		return nil, wrapStore(err)
+	}
+	var out []store.File
+	for _, f := range all {
+		if f.Namespace == ns {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func (m *Memory) inMemoryDir(path string) bool {
+	for _, d := range m.cfg.Indexing.MemoryDirs {
+		if rel, err := filepath.Rel(d, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return true
+		}
+	}
+	return false
+}
+
+// fileNamespace reads a file's frontmatter "namespace:" ("" if none).
+func fileNamespace(path string) string {
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	ns, _, _ := frontmatterNamespace(content)
+	return ns
+}
+
+// frontmatterNamespace finds the "namespace: x" line of a leading
+// frontmatter block and returns its value and byte span.
+func frontmatterNamespace(content []byte) (string, int, int) {
+	if !bytes.HasPrefix(content, []byte("---\n")) {
+		return "", -1, -1
+	}
+	off := 4
+	for off < len(content) {
+		end := bytes.IndexByte(content[off:], '\n')
+		if end < 0 {
+			end = len(content) - off
+		}
+		line := string(content[off : off+end])
+		if strings.TrimSpace(line) == "---" || strings.TrimSpace(line) == "..." {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, "namespace:"); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`), off, off + end
+		}
+		off += end + 1
+	}
+	return "", -1, -1
+}
+
+func (m *Memory) rewriteNamespaceFrontmatter(ctx context.Context, path, from, to string) (bool, error) {
+	changed := false
+	err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+		ns, start, end := frontmatterNamespace(old)
+		if ns != from {
+			changed = false
+			return old, nil
+		}
+		changed = true
+		out := append([]byte{}, old[:start]...)
+		out = append(out, "namespace: "+to...)
+		return append(out, old[end:]...), nil
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return changed, err
+}
+
+// CleanupOrphans drops index entries of files that no longer exist.
+func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) {
+	var res MaintenanceResult
+	files, err := m.store.Files(ctx, "")
+	if err != nil {
+		return res, wrapStore(err)
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f.Path); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		n, err := m.store.DeleteFile(ctx, f.Path)
+		if err != nil {
+			return res, wrapStore(err)
+		}
+		res.Files++
+		res.Chunks += n
+	}
+	return res, nil
+}
+
+func pathMatch(pattern, name string) (bool, error) { return filepath.Match(pattern, name) }
+
+func itoa(i int) string { return fmt.Sprint(i) }

@@ -13,9 +13,17 @@ import (
 // tests can check exclusion across real processes rather than goroutines.
 const helperEnv = "MEMTOMEM_COORD_TEST_HOLD"
 
+// childEnv switches the test binary into one of the child roles in
+// children_test.go (joining a store, campaigning for a role), named by its
+// value; the child's parameters come in further childEnv_* variables.
+const childEnv = "MEMTOMEM_COORD_TEST_CHILD"
+
 func TestMain(m *testing.M) {
 	if path := os.Getenv(helperEnv); path != "" {
 		os.Exit(holdLock(path))
+	}
+	if mode := os.Getenv(childEnv); mode != "" {
+		os.Exit(runChild(mode))
 	}
 	os.Exit(m.Run())
 }

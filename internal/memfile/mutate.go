@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/crashpoint"
 	"io"
 	"io/fs"
 	"os"
@@ -44,6 +45,7 @@ func SetCrashHookForTest(f func(point string)) {
 }
 
 func hook(point string) {
+	crashpoint.Hit(point)
 	if f := crashHook.Load(); f != nil {
 		(*f)(point)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/crashpoint"
 	"math/rand/v2"
 	"time"
 
@@ -78,6 +79,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			tx.Rollback()
 			return err
 		}
+		crashpoint.Hit(crashpoint.BeforeCommit)
 		return tx.Commit()
 	})
 	return friendly(err)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/crashpoint"
+	"os"
 	"strconv"
 )
 
@@ -78,19 +80,37 @@ var migrations = []migration{
 }
 
 // SchemaVersion is the newest schema this binary writes. It is a variable only
-// so that tests can build binaries that behave like older or newer releases
-// (go build -ldflags "-X .../sqlite.schemaOverride=N").
+// so that tests can build binaries that behave like older or newer releases:
+//
+//	go build -ldflags "-X github.com/memtomem/memtomem/internal/store/sqlite.schemaOverride=N
+//	  -X .../sqlite.testReadFloor=R -X .../sqlite.testWriteFloor=W"
+//
+// A version above the real ones gets synthetic additive steps whose floors
+// are R and W, which is how the schema-gate tests fake a future release.
 var SchemaVersion = latest()
 
-var schemaOverride string
+var schemaOverride, testReadFloor, testWriteFloor string
 
 func latest() int {
-	if schemaOverride != "" {
-		if n, err := strconv.Atoi(schemaOverride); err == nil {
-			return n
-		}
+	if n, err := strconv.Atoi(schemaOverride); err == nil && n > 0 {
+		return n
 	}
 	return migrations[len(migrations)-1].version
+}
+
+// step returns the migration to schema version v.
+func step(v int) migration {
+	if v <= len(migrations) {
+		return migrations[v-1] // migrations[i].version == i+1
+	}
+	floor := func(s string) int {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+		return 1
+	}
+	return migration{version: v, readFloor: floor(testReadFloor), writeFloor: floor(testWriteFloor),
+		stmts: []string{fmt.Sprintf("CREATE TABLE schema_test_v%d (x INTEGER)", v)}}
 }
 
 // ErrReadOnly is returned by writes when the database schema is newer than
@@ -133,14 +153,20 @@ func (db *DB) migrate(ctx context.Context, readOnly bool) error {
 			if cur != v {
 				return nil // someone else migrated meanwhile; re-evaluate
 			}
-			step := migrations[v] // migrations[i].version == i+1
-			if err := migrationHook(v + 1); err != nil {
-				return err
-			}
-			for _, s := range step.stmts {
+			step := step(v + 1)
+			for i, s := range step.stmts {
 				if _, err := tx.ExecContext(ctx, s); err != nil {
 					return fmt.Errorf("migrate to schema v%d: %w", step.version, err)
 				}
+				if i == 0 {
+					crashpoint.Hit(crashpoint.MidMigration)
+				}
+			}
+			// A plain INSERT: if a step ever ran twice, this would fail
+			// the second run; tests read these rows to prove "exactly once".
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?)`,
+				fmt.Sprintf("migrated_v%d", step.version), strconv.Itoa(os.Getpid())); err != nil {
+				return fmt.Errorf("migrate to schema v%d: %w", step.version, err)
 			}
 			if err := setMeta(ctx, tx, "read_floor", strconv.Itoa(step.readFloor)); err != nil {
 				return err
@@ -161,9 +187,6 @@ func (db *DB) migrate(ctx context.Context, readOnly bool) error {
 		}
 	}
 }
-
-// migrationHook lets crash tests kill the process in the middle of a step.
-var migrationHook = func(version int) error { return nil }
 
 // gateNewer decides what to do with a schema written by a newer binary: the
 // floors it recorded say whether we may still write, only read, or nothing.

@@ -1,0 +1,20 @@
+// Package crashpoint lets crash tests kill a real mm process at a named
+// point: after a memory file's temp write, before its rename, before a
+// database commit, in the middle of a migration.
+//
+// It is compiled in only with the build tag "crashtest"; in every other
+// build Hit is an empty function the compiler removes. A crash-test binary
+// dies with SIGKILL (no deferred cleanup runs, exactly like a power cut or
+// kill -9) when it reaches the point named by MEMTOMEM_CRASH_AT.
+package crashpoint
+
+// Names of the crash points.
+const (
+	AfterTempWrite = "after-temp-write"
+	BeforeRename   = "before-rename"
+	BeforeCommit   = "before-commit"
+	MidMigration   = "mid-migration"
+)
+
+// EnvVar names the point a crashtest binary dies at.
+const EnvVar = "MEMTOMEM_CRASH_AT"

@@ -1,0 +1,170 @@
+// Package mcpserver is memtomem's MCP front end: the mem_* tools over the
+// memtomem Service, built on the official Go SDK.
+//
+// The server is meant to be spawned by every editor session, so its
+// handshake must be instant and free of side effects: the store is opened
+// lazily, on the first tool call, through an Opener. A failed open is a tool
+// error on that call and is retried on the next one; a successful open is
+// kept for the life of the process.
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem"
+)
+
+// Opener opens the store. It runs on the first tool call, not at start-up.
+type Opener func(ctx context.Context) (*memtomem.Memory, error)
+
+// Instructions tell the agent when memory is worth using; clients put them in
+// the model's context, so they are short and concrete.
+const Instructions = `memtomem is long-term memory shared by your past and future sessions: markdown notes plus indexed files, searched by keywords (BM25).
+
+Search (mem_search) when:
+- a session starts, with the task's topic, to pick up earlier decisions and context;
+- before re-deriving something (a build command, a root cause, a convention) that may already have been worked out;
+- the user refers to past work ("like last time", "the fix we did", "what did we decide").
+
+Add (mem_add) when you learn something a future session needs and cannot easily rediscover:
+- decisions and their reasons; fixes for non-obvious problems and their root causes;
+- the user's preferences and corrections; facts about the project, its environment and its people.
+Write one self-contained memory per fact, with a short title and a few tags. Do not store secrets.
+
+mem_recall lists recent memories by date; mem_read shows one chunk in full; mem_do(action="help") lists maintenance actions (edit, delete, tags, namespaces, export/import).`
+
+// Server is the MCP server over one lazily opened store.
+type Server struct {
+	mcp  *mcp.Server
+	open Opener
+
+	openMu sync.Mutex // serialises opening, so concurrent first calls open once
+	mem    *memtomem.Memory
+
+	mu      sync.Mutex // guards closing and the calls counter's Add
+	closing bool
+	calls   sync.WaitGroup
+
+	// hardStop is cancelled when the shutdown grace period runs out: detached
+	// write work (see work) derives from it so it cannot outlive the process
+	// by more than the grace period.
+	hardStop     context.Context
+	stopWorkNow  context.CancelFunc
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New builds a server whose tools use the store returned by open.
+func New(open Opener) *Server {
+	s := &Server{open: open}
+	s.hardStop, s.stopWorkNow = context.WithCancel(context.Background())
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "memtomem", Title: "memtomem", Version: memtomem.Version}, &mcp.ServerOptions{
+		Instructions: Instructions,
+		// No logging capability: the server has nothing to log to the client.
+		Capabilities: &mcp.ServerCapabilities{},
+	})
+	s.addCoreTools()
+	s.addDoTool()
+	return s
+}
+
+// MCP is the SDK server, for connecting it to a transport.
+func (s *Server) MCP() *mcp.Server { return s.mcp }
+
+// errShuttingDown answers calls that arrive once shutdown has begun.
+var errShuttingDown = errors.New("the memtomem server is shutting down; the client should start a new one and retry")
+
+// begin registers an in-flight call; it fails once shutdown has begun.
+func (s *Server) begin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return errShuttingDown
+	}
+	s.calls.Add(1)
+	return nil
+}
+
+// memory returns the store, opening it on first use. A failure is not
+// cached: the user may fix the cause (a bad config, a directory in the way)
+// without restarting their editor.
+func (s *Server) memory(ctx context.Context) (*memtomem.Memory, error) {
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	if s.mem != nil {
+		return s.mem, nil
+	}
+	m, err := s.open(ctx)
+	if err != nil {
+		return nil, openError{err}
+	}
+	s.mem = m
+	return m, nil
+}
+
+// openError explains a failed open in terms of what the user can do.
+type openError struct{ err error }
+
+func (e openError) Error() string {
+	return fmt.Sprintf("memtomem could not open its store: %v. Fix the cause, then call the tool again: "+
+		"the server retries opening on every call (running `mm status` in a terminal shows the same error)", e.err)
+}
+func (e openError) Unwrap() error { return e.err }
+
+// work returns the context a writing tool runs on. It is detached from the
+// request, because a client that disconnects (stdin EOF cancels every
+// in-flight request) must not abort a write half-way, and is bounded by the
+// shutdown grace period instead.
+func (s *Server) work(ctx context.Context) (context.Context, context.CancelFunc) {
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(s.hardStop, cancel)
+	return wctx, func() { stop(); cancel() }
+}
+
+// Shutdown stops taking calls, waits up to grace for in-flight ones to
+// finish, then closes the store. Work still running after grace is
+// cancelled; if it does not return promptly the store is left for the
+// process exit to release (SQLite's WAL recovers), rather than closed under
+// it. Shutdown is idempotent.
+func (s *Server) Shutdown(grace time.Duration) error {
+	s.shutdownOnce.Do(func() {
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		idle := make(chan struct{})
+		go func() { s.calls.Wait(); close(idle) }()
+		finished := waitFor(idle, grace)
+		s.stopWorkNow()
+		if !finished {
+			finished = waitFor(idle, 2*time.Second)
+		}
+		if !finished {
+			s.shutdownErr = errors.New("tool calls still running after the shutdown grace period; exiting without closing the store")
+			return
+		}
+		s.openMu.Lock()
+		defer s.openMu.Unlock()
+		if s.mem != nil {
+			s.shutdownErr = s.mem.Close()
+			s.mem = nil
+		}
+	})
+	return s.shutdownErr
+}
+
+func waitFor(ch <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}

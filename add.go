@@ -54,6 +54,9 @@ type AddResult struct {
 // Add appends a memory entry to its markdown file and indexes the file before
 // returning, so the memory is searchable as soon as Add returns.
 func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
+	if err := m.writable(); err != nil {
+		return AddResult{}, err
+	}
 	var res AddResult
 	content := strings.TrimSpace(req.Content)
 	switch {

@@ -96,6 +96,9 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 // namespaces and creation times. Entries whose id is already present are
 // skipped, so importing the same export twice adds nothing.
 func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) {
+	if err := m.writable(); err != nil {
+		return ImportResult{}, err
+	}
 	var res ImportResult
 	if data.Version != ExportVersion {
 		return res, invalidf("export version %d is not supported (this mm reads version %d)", data.Version, ExportVersion)

@@ -39,6 +39,9 @@ func (m *Memory) Namespaces(ctx context.Context) (map[string]int, error) {
 // RenameTag renames a tag on every memory entry that carries it. The
 // markdown is changed (entry "> tags:" lines), then the files re-indexed.
 func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	if err := m.writable(); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if _, err := validTags([]string{to}); err != nil || strings.TrimSpace(to) == "" {
 		return MaintenanceResult{}, invalidf("new tag %q: give a non-empty tag without commas, quotes or newlines", to)
 	}
@@ -57,6 +60,9 @@ func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceRes
 // DeleteTag removes a tag from every memory entry that carries it; the
 // entries themselves stay.
 func (m *Memory) DeleteTag(ctx context.Context, tag string) (MaintenanceResult, error) {
+	if err := m.writable(); err != nil {
+		return MaintenanceResult{}, err
+	}
 	return m.retag(ctx, tag, func(tags []string) []string {
 		var out []string
 		for _, t := range tags {
@@ -150,6 +156,9 @@ func contains(list []string, s string) bool {
 // namespace in frontmatter, which is rewritten so the change survives a
 // rebuild; every other file keeps it in the index.
 func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	if err := m.writable(); err != nil {
+		return MaintenanceResult{}, err
+	}
 	var res MaintenanceResult
 	if err := config.ValidNamespace(to); err != nil {
 		return res, invalidf("new namespace: %v", err)
@@ -189,6 +198,9 @@ func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (Maintena
 // any other file in it is only dropped from the index, since it is the
 // user's file, and a later mm index brings it back.
 func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceResult, error) {
+	if err := m.writable(); err != nil {
+		return MaintenanceResult{}, err
+	}
 	var res MaintenanceResult
 	if ns == m.cfg.Search.DefaultNamespace {
 		return res, invalidf("the default namespace %q cannot be deleted; delete its memories one by one", ns)
@@ -302,6 +314,9 @@ func (m *Memory) rewriteNamespaceFrontmatter(ctx context.Context, path, from, to
 
 // CleanupOrphans drops index entries of files that no longer exist.
 func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) {
+	if err := m.writable(); err != nil {
+		return MaintenanceResult{}, err
+	}
 	var res MaintenanceResult
 	files, err := m.store.Files(ctx, "")
 	if err != nil {

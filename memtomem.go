@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -32,16 +34,58 @@ var Version = "dev"
 // Memory is an open store.
 type Memory struct {
 	cfg     config.Config
+	runDir  string
+	session *coord.Session
 	db      *sqlite.DB
 	store   store.Store
 	writer  *memfile.Writer
 	indexer *index.Indexer
 	engine  *search.Engine
+
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Option tunes Open.
+type Option func(*openOptions)
+
+type openOptions struct {
+	transport string
+	command   string
+	watch     bool
+	watchOpts index.WatchOptions
+}
+
+// WithTransport names how this process serves ("stdio", "http", "cli"); it
+// is shown in the list of live instances.
+func WithTransport(t string) Option { return func(o *openOptions) { o.transport = t } }
+
+// WithCommand records the command line shown in the list of live instances.
+func WithCommand(c string) Option { return func(o *openOptions) { o.command = c } }
+
+// WithWatch makes this process a candidate for the store's single indexer
+// role: whichever process holds it watches the memory directories and runs
+// periodic reconcile scans; if it exits, another candidate takes over.
+func WithWatch(opts index.WatchOptions) Option {
+	return func(o *openOptions) { o.watch, o.watchOpts = true, opts }
 }
 
 // Open opens the store described by cfg, creating the home directory, the
-// memory directory and the database on first use.
-func Open(ctx context.Context, cfg config.Config) (*Memory, error) {
+// memory directory and the database on first use. Every process that has the
+// store open is an equal peer: opening never waits for, or is refused by,
+// another open process; it waits (briefly) only while mm reset runs.
+func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, error) {
+	o := openOptions{transport: "cli"}
+	for _, opt := range options {
+		opt(&o)
+	}
+	for _, dir := range []string{cfg.Home, filepath.Dir(cfg.DBPath()), cfg.MemoryDir()} {
+		if err := coord.CheckLocalFS(dir); err != nil {
+			return nil, &Error{Kind: KindRefused, Err: err}
+		}
+	}
 	if err := os.MkdirAll(cfg.Home, 0o755); err != nil {
 		return nil, fmt.Errorf("create home %s: %w", cfg.Home, err)
 	}
@@ -52,19 +96,29 @@ func Open(ctx context.Context, cfg config.Config) (*Memory, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{})
+	session, err := coord.Join(ctx, runDir, coord.Instance{Version: Version, Transport: o.transport, Command: o.command}, 0)
 	if err != nil {
-		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {
-			return nil, &Error{Kind: KindRefused, Err: err}
+		if errors.Is(err, coord.ErrMaintenance) {
+			return nil, &Error{Kind: KindBusy, Err: err}
 		}
 		return nil, err
 	}
+	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{})
+	if err != nil {
+		session.Leave()
+		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {
+			return nil, &Error{Kind: KindRefused, Err: err}
+		}
+		return nil, wrapStore(err)
+	}
 	m := &Memory{
-		cfg:    cfg,
-		db:     db,
-		store:  db,
-		writer: &memfile.Writer{Locks: coord.NewFileLocks(runDir)},
-		engine: &search.Engine{Store: db},
+		cfg:     cfg,
+		runDir:  runDir,
+		session: session,
+		db:      db,
+		store:   db,
+		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir)},
+		engine:  &search.Engine{Store: db},
 	}
 	m.indexer = &index.Indexer{
 		Store: db,
@@ -77,11 +131,49 @@ func Open(ctx context.Context, cfg config.Config) (*Memory, error) {
 		Exclude:      cfg.Indexing.ExcludeGlobs,
 		NamespaceFor: m.namespaceRule,
 	}
+	if o.watch && !db.ReadOnly() {
+		m.startWatch(o.watchOpts)
+	}
 	return m, nil
 }
 
-// Close releases the store.
-func (m *Memory) Close() error { return m.db.Close() }
+// startWatch campaigns for the indexer role in the background.
+func (m *Memory) startWatch(opts index.WatchOptions) {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopWatch, m.watchDone = cancel, make(chan struct{})
+	go func() {
+		defer close(m.watchDone)
+		coord.Campaign(ctx, m.runDir, "indexer", 2*time.Second, func(ctx context.Context) {
+			m.indexer.Watch(ctx, m.cfg.Indexing.MemoryDirs, opts)
+		})
+	}()
+}
+
+// Close stops the watcher (if this process ran it), closes the database and
+// leaves the instance registry. It is safe to call more than once.
+func (m *Memory) Close() error {
+	m.closeOnce.Do(func() {
+		if m.stopWatch != nil {
+			m.stopWatch()
+			<-m.watchDone
+		}
+		m.closeErr = errors.Join(m.db.Close(), m.session.Leave())
+	})
+	return m.closeErr
+}
+
+// writable refuses a write before anything is touched when the database
+// schema is newer than this binary can write, so a read-only store never
+// ends up with markdown that is not indexed.
+func (m *Memory) writable() error {
+	if m.db.ReadOnly() {
+		return &Error{Kind: KindRefused, Err: fmt.Errorf("%w: %s", sqlite.ErrReadOnly, m.db.ReadOnlyReason())}
+	}
+	return nil
+}
+
+// RunDir is the store's coordination directory.
+func (m *Memory) RunDir() string { return m.runDir }
 
 // Config is the configuration the store was opened with.
 func (m *Memory) Config() config.Config { return m.cfg }
@@ -103,7 +195,7 @@ func wrapStore(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy):
+	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
 	case errors.Is(err, sqlite.ErrReadOnly):
 		return &Error{Kind: KindRefused, Err: err}

@@ -4,23 +4,25 @@ import (
 	"context"
 	"time"
 
+	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/index"
 )
 
 // Status describes the store.
 type Status struct {
-	Version       string         `json:"version"`
-	Home          string         `json:"home"`
-	Database      string         `json:"database"`
-	SchemaVersion int            `json:"schema_version"`
-	ReadOnly      string         `json:"read_only,omitempty"`
-	MemoryDirs    []string       `json:"memory_dirs"`
-	Files         int            `json:"files"`
-	Chunks        int            `json:"chunks"`
-	DBBytes       int64          `json:"db_bytes"`
-	Namespaces    map[string]int `json:"namespaces"`
-	Tags          map[string]int `json:"tags"`
-	Embedding     string         `json:"embedding"`
+	Version       string           `json:"version"`
+	Home          string           `json:"home"`
+	Database      string           `json:"database"`
+	SchemaVersion int              `json:"schema_version"`
+	ReadOnly      string           `json:"read_only,omitempty"`
+	MemoryDirs    []string         `json:"memory_dirs"`
+	Files         int              `json:"files"`
+	Chunks        int              `json:"chunks"`
+	DBBytes       int64            `json:"db_bytes"`
+	Namespaces    map[string]int   `json:"namespaces"`
+	Tags          map[string]int   `json:"tags"`
+	Embedding     string           `json:"embedding"`
+	Instances     []coord.Instance `json:"instances"`
 }
 
 // Status reports what the store holds.
@@ -29,7 +31,12 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, wrapStore(err)
 	}
+	live, err := coord.Live(m.runDir)
+	if err != nil {
+		return Status{}, err
+	}
 	return Status{
+		Instances:     live,
 		Version:       Version,
 		Home:          m.cfg.Home,
 		Database:      m.cfg.DBPath(),
@@ -56,6 +63,9 @@ type IndexRequest struct {
 
 // Index brings the store up to date with the given paths.
 func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, error) {
+	if err := m.writable(); err != nil {
+		return index.Stats{}, err
+	}
 	if len(req.Paths) == 0 {
 		req.Paths = m.cfg.Indexing.MemoryDirs
 	}

@@ -34,6 +34,10 @@ func (a *app) statusCommand() *cobra.Command {
 				fmt.Fprintf(w, "memories:   %v\n", st.MemoryDirs)
 				fmt.Fprintf(w, "indexed:    %d files, %d chunks\n", st.Files, st.Chunks)
 				fmt.Fprintf(w, "embedding:  %s\n", st.Embedding)
+				fmt.Fprintf(w, "instances:  %d live\n", len(st.Instances))
+				for _, in := range st.Instances {
+					fmt.Fprintf(w, "  %s\n", in)
+				}
 				if len(st.Namespaces) > 0 {
 					fmt.Fprintf(w, "namespaces:")
 					for _, k := range sortedKeys(st.Namespaces) {

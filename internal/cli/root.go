@@ -100,6 +100,7 @@ Quick start:
 		a.statusCommand(),
 		a.configCommand(),
 		a.evalCommand(),
+		a.resetCommand(),
 	)
 	return root
 }

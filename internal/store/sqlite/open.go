@@ -179,3 +179,19 @@ func (db *DB) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Remove deletes the database at path with its WAL and shared-memory files,
+// refusing a file that is not a memtomem database. The caller must make
+// sure no process has it open (mm reset holds the lifecycle lock
+// exclusively for that).
+func Remove(path string) error {
+	if err := checkForeign(path); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}

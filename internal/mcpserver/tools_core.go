@@ -1,0 +1,354 @@
+package mcpserver
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/search"
+)
+
+// The core tools. Names and parameter names follow memtomem's, so agent
+// skills written for it keep working.
+func (s *Server) addCoreTools() {
+	addTool(s, &mcp.Tool{Name: "mem_add", Annotations: additive, Description: `Save a memory: appended as an entry to today's markdown file and indexed, so it is searchable as soon as this returns.
+Save decisions and their reasons, fixes and root causes, user preferences, and project facts a future session needs. One self-contained fact per memory, with a title and tags.`},
+		nil, s.memAdd)
+	addTool(s, &mcp.Tool{Name: "mem_search", Annotations: readOnly, Description: `Search memories and indexed files (BM25 keywords: words are stemmed, the last word also matches as a prefix, "quoted text" matches as a phrase).
+Use at the start of a task with its topic, before re-deriving something, and when the user refers to past work. Filters apply before top_k is cut.`},
+		map[string]any{"output_format": "compact"}, s.memSearch)
+	addTool(s, &mcp.Tool{Name: "mem_recall", Annotations: readOnly, Description: "List memories by creation date, newest first, optionally within a time range (since/until: a date, an RFC 3339 time, or an age like 7d)."},
+		map[string]any{"limit": 20}, s.memRecall)
+	addTool(s, &mcp.Tool{Name: "mem_index", Annotations: idempotent, Description: "Index a file or folder of notes, docs or code so it becomes searchable. Incremental: unchanged files are skipped, so re-running after edits is cheap. Without a path, re-indexes the memory directories."},
+		map[string]any{"recursive": true, "force": false}, s.memIndex)
+	addTool(s, &mcp.Tool{Name: "mem_status", Annotations: readOnly, Description: "Where the store lives and what it holds: paths, schema, counts, namespaces."},
+		nil, s.memStatus)
+	addTool(s, &mcp.Tool{Name: "mem_stats", Annotations: readOnly, Description: "Counts: files, chunks, database size, chunks per namespace and per tag."},
+		nil, s.memStats)
+	addTool(s, &mcp.Tool{Name: "mem_list", Annotations: readOnly, Description: "Page through stored chunks, newest first, with optional namespace, tag and source filters."},
+		map[string]any{"limit": 50, "offset": 0}, s.memList)
+	addTool(s, &mcp.Tool{Name: "mem_read", Annotations: readOnly, Description: "Read one chunk in full by its chunk_id (from mem_search, mem_recall or mem_list)."},
+		nil, s.memRead)
+}
+
+type addArgs struct {
+	Content        string     `json:"content" jsonschema:"the memory, in markdown (up to 100,000 characters)"`
+	Title          string     `json:"title,omitempty" jsonschema:"short heading for the entry"`
+	Tags           StringList `json:"tags,omitempty" jsonschema:"tags: a list, or one comma-separated string"`
+	Namespace      string     `json:"namespace,omitempty" jsonschema:"namespace to file it under (default: the configured default namespace)"`
+	File           string     `json:"file,omitempty" jsonschema:"markdown file inside a memory directory to append to (default: today's day file)"`
+	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"a key unique to this memory: retrying a call with the same key never writes it twice"`
+}
+
+// AddOutput says where a memory went.
+type AddOutput struct {
+	EntryID   string   `json:"entry_id"`
+	File      string   `json:"file"`
+	Namespace string   `json:"namespace"`
+	Created   string   `json:"created"`
+	ChunkIDs  []string `json:"chunk_ids"`
+	Added     bool     `json:"added" jsonschema:"false when the same entry was already saved (a retry); nothing was written twice"`
+}
+
+func toAddOutput(r memtomem.AddResult) AddOutput {
+	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added}
+	if out.ChunkIDs == nil {
+		out.ChunkIDs = []string{}
+	}
+	if !r.Created.IsZero() {
+		out.Created = r.Created.UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+func (out AddOutput) text() string {
+	verb := "Saved"
+	if !out.Added {
+		verb = "Already saved (nothing written twice)"
+	}
+	return fmt.Sprintf("%s to %s [%s]\nentry_id: %s | chunk_id: %s", verb, out.File, out.Namespace, out.EntryID, strings.Join(out.ChunkIDs, ", "))
+}
+
+func (s *Server) memAdd(c *call, in addArgs) (string, AddOutput, error) {
+	m, err := c.store()
+	if err != nil {
+		return "", AddOutput{}, err
+	}
+	c.writes()
+	res, err := m.Add(c.ctx, memtomem.AddRequest{
+		Content: in.Content, Title: in.Title, Tags: in.Tags, Namespace: in.Namespace, File: in.File,
+		IdempotencyKey: in.IdempotencyKey,
+	})
+	if err != nil {
+		return "", AddOutput{}, err
+	}
+	out := toAddOutput(res)
+	return out.text(), out, nil
+}
+
+type searchArgs struct {
+	Query        string     `json:"query" jsonschema:"what to look for: keywords or a question"`
+	TopK         *int       `json:"top_k,omitempty" jsonschema:"number of results, 1-100 (default 10, or search.default_top_k)"`
+	Namespace    string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob (work, work,personal, proj:*); archive:* is hidden unless named"`
+	TagFilter    StringList `json:"tag_filter,omitempty" jsonschema:"keep results carrying any of these tags (list or comma-separated)"`
+	SourceFilter string     `json:"source_filter,omitempty" jsonschema:"keep results whose file path matches this glob, or contains this text"`
+	Since        string     `json:"since,omitempty" jsonschema:"created at or after: a date (2026-11-01), an RFC 3339 time, or an age (30m, 36h, 7d, 2w)"`
+	Until        string     `json:"until,omitempty" jsonschema:"created before: a date, an RFC 3339 time, or an age"`
+	OutputFormat string     `json:"output_format,omitempty" jsonschema:"compact (readable text, default) or structured (the text is the JSON result)"`
+}
+
+func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error) {
+	format := strings.ToLower(strings.TrimSpace(in.OutputFormat))
+	switch format {
+	case "", "compact", "verbose":
+	case "structured", "json":
+		format = "structured"
+	default:
+		return "", SearchOutput{}, invalid("output_format %q: use compact or structured", in.OutputFormat)
+	}
+	if strings.TrimSpace(in.Query) == "" {
+		return "", SearchOutput{}, invalid("query is empty: give at least one word to search for")
+	}
+	topK, err := intArg("top_k", in.TopK, 0, 1, search.MaxTopK)
+	if err != nil {
+		return "", SearchOutput{}, err
+	}
+	since, until, err := timeRange(in.Since, in.Until)
+	if err != nil {
+		return "", SearchOutput{}, err
+	}
+	m, err := c.store()
+	if err != nil {
+		return "", SearchOutput{}, err
+	}
+	resp, err := m.Search(c.ctx, memtomem.SearchRequest{
+		Query: in.Query, TopK: topK, Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter,
+		Since: since, Until: until,
+	})
+	if err != nil {
+		return "", SearchOutput{}, err
+	}
+	out := toSearchOutput(in.Query, resp)
+	if format == "structured" {
+		return jsonText(out), out, nil
+	}
+	return compactSearch(out), out, nil
+}
+
+// ChunksOutput is a page of chunks (recall, list).
+type ChunksOutput struct {
+	Results []Chunk `json:"results"`
+	Count   int     `json:"count"`
+	// NextOffset is set when the page was full, so there may be more.
+	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when this one was full"`
+}
+
+func chunksOutput(chunks []Chunk, offset, limit int) ChunksOutput {
+	out := ChunksOutput{Results: chunks, Count: len(chunks)}
+	if len(chunks) == limit {
+		out.NextOffset = ptr(offset + limit)
+	}
+	return out
+}
+
+type recallArgs struct {
+	Since     string     `json:"since,omitempty" jsonschema:"created at or after: a date, an RFC 3339 time, or an age (7d)"`
+	Until     string     `json:"until,omitempty" jsonschema:"created before: a date, an RFC 3339 time, or an age"`
+	Namespace string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob"`
+	TagFilter StringList `json:"tag_filter,omitempty" jsonschema:"keep memories carrying any of these tags"`
+	Limit     *int       `json:"limit,omitempty" jsonschema:"how many, 1-1000"`
+}
+
+func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error) {
+	limit, err := intArg("limit", in.Limit, 20, 1, 1000)
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	since, until, err := timeRange(in.Since, in.Until)
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	m, err := c.store()
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	chunks, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit})
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	out := chunksOutput(toChunks(chunks), 0, limit)
+	return chunkList(out.Results, "No memories in that range."), out, nil
+}
+
+type indexArgs struct {
+	Path      string `json:"path,omitempty" jsonschema:"file or folder to index (~ is expanded; relative to the server's working directory); default: the memory directories"`
+	Recursive *bool  `json:"recursive,omitempty" jsonschema:"descend into subfolders"`
+	Force     *bool  `json:"force,omitempty" jsonschema:"re-chunk every file even if unchanged"`
+	Namespace string `json:"namespace,omitempty" jsonschema:"put the indexed files in this namespace"`
+}
+
+// IndexOutput summarises an index run.
+type IndexOutput struct {
+	FilesScanned   int            `json:"files_scanned"`
+	FilesIndexed   int            `json:"files_indexed"`
+	FilesUnchanged int            `json:"files_unchanged"`
+	FilesRemoved   int            `json:"files_removed"`
+	FilesSkipped   map[string]int `json:"files_skipped" jsonschema:"skipped files by reason"`
+	ChunksIndexed  int            `json:"chunks_indexed"`
+	ChunksKept     int            `json:"chunks_unchanged"`
+	ChunksDeleted  int            `json:"chunks_deleted"`
+	Errors         []string       `json:"errors,omitempty"`
+	DurationMS     int64          `json:"duration_ms"`
+}
+
+func toIndexOutput(st index.Stats) IndexOutput {
+	return IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
+		FilesRemoved: st.FilesRemoved, FilesSkipped: nonNil(st.FilesSkipped), ChunksIndexed: st.ChunksIndexed,
+		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
+}
+
+func (out IndexOutput) text() string {
+	t := fmt.Sprintf("Scanned %d files in %d ms: %d indexed, %d unchanged, %d removed.\nChunks: %d indexed, %d unchanged, %d deleted.",
+		out.FilesScanned, out.DurationMS, out.FilesIndexed, out.FilesUnchanged, out.FilesRemoved, out.ChunksIndexed, out.ChunksKept, out.ChunksDeleted)
+	if len(out.FilesSkipped) > 0 {
+		t += "\nSkipped: " + counts(out.FilesSkipped) + "."
+	}
+	for _, e := range out.Errors {
+		t += "\nwarning: " + e
+	}
+	return t
+}
+
+func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
+	m, err := c.store()
+	if err != nil {
+		return "", IndexOutput{}, err
+	}
+	req := memtomem.IndexRequest{Recursive: boolArg(in.Recursive, true), Force: boolArg(in.Force, false), Namespace: in.Namespace}
+	if p := strings.TrimSpace(in.Path); p != "" {
+		req.Paths = []string{expandHome(p)}
+	}
+	c.writes()
+	st, err := m.Index(c.ctx, req)
+	if err != nil {
+		return "", IndexOutput{}, err
+	}
+	out := toIndexOutput(st)
+	return out.text(), out, nil
+}
+
+type noArgs struct{}
+
+// StatusOutput describes the store.
+type StatusOutput struct {
+	Version       string         `json:"version"`
+	Home          string         `json:"home"`
+	Database      string         `json:"database"`
+	SchemaVersion int            `json:"schema_version"`
+	ReadOnly      string         `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
+	MemoryDirs    []string       `json:"memory_dirs"`
+	Files         int            `json:"files"`
+	Chunks        int            `json:"chunks"`
+	DBBytes       int64          `json:"db_bytes"`
+	Namespaces    map[string]int `json:"namespaces" jsonschema:"chunks per namespace"`
+	Embedding     string         `json:"embedding"`
+}
+
+func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
+	m, err := c.store()
+	if err != nil {
+		return "", StatusOutput{}, err
+	}
+	st, err := m.Status(c.ctx)
+	if err != nil {
+		return "", StatusOutput{}, err
+	}
+	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
+		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
+		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding}
+	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s",
+		out.Version, out.Home, out.Database, out.SchemaVersion, mib(out.DBBytes), strings.Join(out.MemoryDirs, ", "),
+		out.Files, out.Chunks, counts(out.Namespaces), out.Embedding)
+	if out.ReadOnly != "" {
+		text += "\nread-only: " + out.ReadOnly
+	}
+	return text, out, nil
+}
+
+// StatsOutput counts what the store holds.
+type StatsOutput struct {
+	Files      int            `json:"files"`
+	Chunks     int            `json:"chunks"`
+	DBBytes    int64          `json:"db_bytes"`
+	Namespaces map[string]int `json:"namespaces" jsonschema:"chunks per namespace"`
+	Tags       map[string]int `json:"tags" jsonschema:"chunks per tag"`
+}
+
+func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
+	m, err := c.store()
+	if err != nil {
+		return "", StatsOutput{}, err
+	}
+	st, err := m.Status(c.ctx)
+	if err != nil {
+		return "", StatsOutput{}, err
+	}
+	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags)}
+	text := fmt.Sprintf("files: %d\nchunks: %d\ndatabase: %s\nnamespaces: %s\ntags: %s",
+		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces), counts(out.Tags))
+	return text, out, nil
+}
+
+type listArgs struct {
+	Namespace    string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob"`
+	TagFilter    StringList `json:"tag_filter,omitempty" jsonschema:"keep chunks carrying any of these tags"`
+	SourceFilter string     `json:"source_filter,omitempty" jsonschema:"keep chunks whose file path matches this glob, or contains this text"`
+	Limit        *int       `json:"limit,omitempty" jsonschema:"page size, 1-1000"`
+	Offset       *int       `json:"offset,omitempty" jsonschema:"how many to skip (for paging)"`
+}
+
+func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
+	limit, err := intArg("limit", in.Limit, 50, 1, 1000)
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	offset, err := intArg("offset", in.Offset, 0, 0, 1<<30)
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	m, err := c.store()
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	chunks, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	out := chunksOutput(toChunks(chunks), offset, limit)
+	text := chunkList(out.Results, "No chunks.")
+	if out.NextOffset != nil {
+		text += fmt.Sprintf("\n\n(more: call again with offset=%d)", *out.NextOffset)
+	}
+	return text, out, nil
+}
+
+type readArgs struct {
+	ChunkID string `json:"chunk_id" jsonschema:"id from mem_search, mem_recall or mem_list"`
+}
+
+func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
+	m, err := c.store()
+	if err != nil {
+		return "", Chunk{}, err
+	}
+	ch, err := m.Read(c.ctx, in.ChunkID)
+	if err != nil {
+		return "", Chunk{}, err
+	}
+	out := toChunk(ch)
+	return fullChunk(out), out, nil
+}

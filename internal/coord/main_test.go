@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ type holder struct {
 func startHolder(t *testing.T, path string) *holder {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	cmd.Env = append(childEnviron(), helperEnv+"="+path)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -109,7 +110,7 @@ type child struct {
 func startChild(t *testing.T, mode string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), childEnv+"="+mode), env...)
+	cmd.Env = append(append(childEnviron(), childEnv+"="+mode), env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -180,4 +181,13 @@ func (c *child) stop(t *testing.T) {
 	if err := c.cmd.Wait(); err != nil {
 		t.Fatalf("child %d: %v", c.pid(), err)
 	}
+}
+
+// childEnviron is the environment for child processes. Under -race a process
+// sleeps a second at exit (GORACE atexit_sleep_ms defaults to 1000) so racing
+// goroutines can report; the children's exits are on the tests' critical
+// path, so that sleep is turned off, keeping any other GORACE options.
+func childEnviron() []string {
+	race := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	return append(os.Environ(), "GORACE="+race)
 }

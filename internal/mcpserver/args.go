@@ -64,7 +64,8 @@ var stringListSchema = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
 // so skills written for other memtomem versions keep working.
 func inputSchema[In any](defaults map[string]any) *jsonschema.Schema {
 	s, err := jsonschema.For[In](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
-		reflect.TypeFor[StringList](): stringListSchema,
+		reflect.TypeFor[StringList]():   stringListSchema,
+		reflect.TypeFor[actionParams](): actionParamsSchema,
 	}})
 	if err != nil {
 		panic(fmt.Sprintf("mcpserver: input schema for %T: %v", *new(In), err))

@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -10,9 +11,11 @@ import (
 
 // call is one tool invocation: its context and access to the store.
 type call struct {
-	s       *Server
-	ctx     context.Context
-	cleanup []func()
+	s        *Server
+	ctx      context.Context
+	args     json.RawMessage // the raw arguments, for tools that read extra keys
+	argsUsed bool            // the tool consumed keys outside its schema itself
+	cleanup  []func()
 }
 
 // store opens the store if this process has not yet.
@@ -42,7 +45,7 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 			return nil, zero, err
 		}
 		defer s.calls.Done()
-		c := &call{s: s, ctx: ctx}
+		c := &call{s: s, ctx: ctx, args: req.Params.Arguments}
 		defer func() {
 			for _, f := range c.cleanup {
 				f()
@@ -52,7 +55,9 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 		if err != nil {
 			return nil, zero, err
 		}
-		text += unknownNote(req.Params.Arguments, schema)
+		if !c.argsUsed {
+			text += unknownNote(req.Params.Arguments, schema)
+		}
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, out, nil
 	})
 }

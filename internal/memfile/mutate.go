@@ -96,6 +96,7 @@ func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([
 		return err
 	}
 	defer unlock()
+	removeStaleTemps(target)
 	for range maxAttempts {
 		old, st, err := readState(target)
 		if err != nil {
@@ -114,6 +115,16 @@ func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([
 		}
 	}
 	return fmt.Errorf("memory file %s kept changing while we wrote it (another program is writing it without memtomem's lock); retry the operation", path)
+}
+
+// removeStaleTemps deletes temp files a crashed writer left for this file.
+// Only the holder of the file's lock writes them, and we hold it, so any
+// that exist belong to a process that died mid-write.
+func removeStaleTemps(target string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
 }
 
 // resolve makes the path absolute and follows a symlinked memory file to its

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/memtomem/memtomem/internal/crashpoint"
+	"github.com/memtomem/memtomem/internal/memfile"
+)
+
+// A process killed (SIGKILL) at each crash point leaves the memory file old
+// or new, never torn; after restart, disk and index agree, nothing needs
+// cleaning by hand, and mm reset works without --force.
+func TestCrashPoints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	mm := buildMM(t, "mm", "", 0, 0, 0)
+	crash := buildMM(t, "mm-crash", "crashtest", 0, 0, 0)
+	for _, tc := range []struct {
+		point      string
+		entryAfter int // copies of the crashing entry on disk afterwards
+	}{
+		{crashpoint.AfterTempWrite, 0},
+		{crashpoint.BeforeRename, 0},
+		{crashpoint.BeforeCommit, 1},
+	} {
+		t.Run(tc.point, func(t *testing.T) {
+			home := t.TempDir()
+			for _, text := range []string{"steady entry one", "steady entry two", "steady entry three"} {
+				if out, code := run(t, mm, home, "add", text); code != 0 {
+					t.Fatalf("add: %s", out)
+				}
+			}
+			cmd := exec.Command(crash, "add", "entry written during a crash")
+			cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+tc.point)
+			err := cmd.Run()
+			if !killed(err) {
+				t.Fatalf("the crash binary was not killed at %s: %v", tc.point, err)
+			}
+
+			entries := diskEntries(t, home)
+			for _, want := range []string{"steady entry one", "steady entry two", "steady entry three"} {
+				if entries[want] != 1 {
+					t.Errorf("%q is on disk %d times after the crash", want, entries[want])
+				}
+			}
+			if got := entries["entry written during a crash"]; got != tc.entryAfter {
+				t.Errorf("crashing entry on disk %d times, want %d", got, tc.entryAfter)
+			}
+
+			// Restart: the next indexing run brings the index in line with disk.
+			if out, code := run(t, mm, home, "index"); code != 0 {
+				t.Fatalf("index after crash: %s", out)
+			}
+			indexed := indexedEntries(t, mm, home)
+			for body, n := range entries {
+				if indexed[body] != n {
+					t.Errorf("%q: %d on disk, %d in the index", body, n, indexed[body])
+				}
+			}
+			if len(indexed) != len(entries) {
+				t.Errorf("index has %d entries, disk %d", len(indexed), len(entries))
+			}
+			integrity(t, home)
+			if out, code := run(t, mm, home, "reset", "--yes"); code != 0 {
+				t.Errorf("reset after a kill -9 needed help: %s", out)
+			}
+		})
+	}
+
+	t.Run(crashpoint.MidMigration, func(t *testing.T) {
+		home := t.TempDir()
+		if out, code := run(t, mm, home, "add", "stored before the upgrade"); code != 0 {
+			t.Fatalf("add: %s", out)
+		}
+		upgradeCrash := buildMM(t, "mm-v2-crash", "crashtest", 2, 1, 1)
+		upgrade := buildMM(t, "mm-v2", "", 2, 1, 1)
+		cmd := exec.Command(upgradeCrash, "search", "upgrade")
+		cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+crashpoint.MidMigration)
+		if err := cmd.Run(); !killed(err) {
+			t.Fatalf("not killed mid-migration: %v", err)
+		}
+		if v, migrated := schemaOf(t, home); v != 1 || len(migrated) != 1 {
+			t.Fatalf("after a crash mid-migration: schema v%d, %v; want v1 untouched", v, migrated)
+		}
+		out, code := run(t, upgrade, home, "search", "upgrade")
+		if code != 0 || !strings.Contains(out, "stored before the upgrade") {
+			t.Fatalf("restart after the crash: %s", out)
+		}
+		if v, migrated := schemaOf(t, home); v != 2 || len(migrated) != 2 {
+			t.Errorf("after restart: schema v%d, %v; want v2 migrated once", v, migrated)
+		}
+		integrity(t, home)
+	})
+}
+
+func killed(err error) bool {
+	ee, ok := err.(*exec.ExitError)
+	if !ok {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
+}
+
+// diskEntries counts entry bodies in the memory files, failing on a torn file.
+func diskEntries(t *testing.T, home string) map[string]int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(home, "memories", "*.md"))
+	out := map[string]int{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range memfile.Parse(b) {
+			if e.ID == "" || e.Created.IsZero() || e.Body == "" {
+				t.Errorf("torn or malformed entry in %s: %+v\n%s", f, e, b)
+			}
+			out[e.Body]++
+		}
+	}
+	return out
+}
+
+func indexedEntries(t *testing.T, mm, home string) map[string]int {
+	t.Helper()
+	out, code := run(t, mm, home, "list", "--json", "-n", "1000")
+	if code != 0 {
+		t.Fatalf("list: %s", out)
+	}
+	var resp struct {
+		Results []struct {
+			Content string `json:"content"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	got := map[string]int{}
+	for _, r := range resp.Results {
+		lines := strings.Split(strings.TrimSpace(r.Content), "\n")
+		got[strings.TrimSpace(lines[len(lines)-1])]++
+	}
+	return got
+}
+
+func integrity(t *testing.T, home string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(home, "memtomem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var res string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
+		t.Errorf("integrity check: %q %v", res, err)
+	}
+}

@@ -113,8 +113,8 @@ func TestCampaignAcrossProcesses(t *testing.T) {
 	quiet(first)
 
 	// kill -9 the leader: another takes over within about a poll.
-	first.kill(t)
 	killed := time.Now()
+	first.kill(t)
 	second := waitLeader(5 * time.Second)
 	if second == first {
 		t.Fatal("killed leader reported leading")

@@ -103,7 +103,10 @@ func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sq
 			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
 		})
 	}
-	if _, err := db.ReplaceFile(ctx, store.File{Path: "/", Namespace: "default"}, chunks, nil); err != nil {
+	build := func() (store.File, []store.Chunk, error) {
+		return store.File{Path: "/", Namespace: "default"}, chunks, nil
+	}
+	if _, _, err := db.ReplaceFile(ctx, build); err != nil {
 		db.Close()
 		return nil, err
 	}

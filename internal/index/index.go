@@ -50,10 +50,6 @@ type SkipError struct {
 
 func (e *SkipError) Error() string { return e.Path + ": skipped: " + e.Detail }
 
-// errChangedMeanwhile makes ReplaceFile abort when the file changed between
-// chunking and the write transaction.
-var errChangedMeanwhile = errors.New("file changed while it was being indexed")
-
 // FileResult is what indexing one file did.
 type FileResult struct {
 	Path      string
@@ -70,46 +66,46 @@ type FileOptions struct {
 	Force bool
 }
 
-// IndexFile brings one file's chunks up to date. Reading and chunking happen
-// outside the write transaction; inside it the file is hashed again, and if
-// it changed meanwhile (another process appended) the work is redone, so the
-// last writer always leaves the store matching the file on disk.
+// IndexFile brings one file's chunks up to date. The file is hashed first,
+// and skipped if unchanged; otherwise it is read and chunked inside the
+// store's write transaction, so the process that commits last has always
+// read the newest content: two processes appending to one day file at once
+// cannot leave either entry out of the index.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
 	res := FileResult{Path: path}
-	for attempt := 0; ; attempt++ {
+	content, _, err := ix.readFile(path)
+	if err != nil {
+		return res, err
+	}
+	stored, known, err := ix.Store.FileState(ctx, path)
+	if err != nil {
+		return res, err
+	}
+	fm, _, _ := chunk.ParseFrontmatter(content)
+	if ns := ix.namespace(path, opts.Namespace, fm, stored, known); known && !opts.Force &&
+		stored.SHA256 == hashBytes(content) && stored.Namespace == ns {
+		res.Unchanged = true
+		return res, nil
+	}
+	diff, chunks, err := ix.Store.ReplaceFile(ctx, func() (store.File, []store.Chunk, error) {
 		content, info, err := ix.readFile(path)
 		if err != nil {
-			return res, err
-		}
-		sum := hashBytes(content)
-		stored, known, err := ix.Store.FileState(ctx, path)
-		if err != nil {
-			return res, err
+			return store.File{}, nil, err
 		}
 		fm, _, _ := chunk.ParseFrontmatter(content)
 		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
-		if known && !opts.Force && stored.SHA256 == sum && stored.Namespace == ns {
-			res.Unchanged = true
-			return res, nil
+		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: hashBytes(content), Namespace: ns}
+		return f, ix.chunks(path, content, info, ns), nil
+	})
+	if err != nil {
+		var skipped *SkipError
+		if errors.As(err, &skipped) {
+			return res, err
 		}
-		chunks := ix.chunks(path, content, info, ns)
-		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: sum, Namespace: ns}
-		diff, err := ix.Store.ReplaceFile(ctx, f, chunks, func() error {
-			now, err := os.ReadFile(path)
-			if err != nil || hashBytes(now) != sum {
-				return errChangedMeanwhile
-			}
-			return nil
-		})
-		if errors.Is(err, errChangedMeanwhile) && attempt < 20 {
-			continue
-		}
-		if err != nil {
-			return res, fmt.Errorf("index %s: %w", path, err)
-		}
-		res.Diff, res.Chunks = diff, chunks
-		return res, nil
+		return res, fmt.Errorf("index %s: %w", path, err)
 	}
+	res.Diff, res.Chunks = diff, chunks
+	return res, nil
 }
 
 // namespace picks the file's namespace: an explicit choice wins, then the

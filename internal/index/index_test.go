@@ -107,8 +107,8 @@ func TestIncrementalAndRemoval(t *testing.T) {
 	}
 }
 
-// A file that changes between chunking and the write transaction is
-// re-read: the store ends up matching the file on disk.
+// A file that changes between the unchanged-check and the write
+// transaction: the store ends up matching the file on disk.
 func TestIndexFileSeesLatestContent(t *testing.T) {
 	ix := newIndexer(t)
 	ctx := context.Background()
@@ -133,10 +133,10 @@ type racingStore struct {
 	done bool
 }
 
-func (r *racingStore) ReplaceFile(ctx context.Context, f store.File, c []store.Chunk, verify func() error) (store.Diff, error) {
+func (r *racingStore) ReplaceFile(ctx context.Context, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
 	if !r.done {
 		r.done = true
 		os.WriteFile(r.path, []byte("# R\n\nsecond version"), 0o644)
 	}
-	return r.Store.ReplaceFile(ctx, f, c, verify)
+	return r.Store.ReplaceFile(ctx, build)
 }

@@ -66,6 +66,8 @@ func inputSchema[In any](defaults map[string]any) *jsonschema.Schema {
 	s, err := jsonschema.For[In](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
 		reflect.TypeFor[StringList]():   stringListSchema,
 		reflect.TypeFor[actionParams](): actionParamsSchema,
+		reflect.TypeFor[optionalList](): stringListSchema,
+		reflect.TypeFor[exportData]():   exportDataSchema,
 	}})
 	if err != nil {
 		panic(fmt.Sprintf("mcpserver: input schema for %T: %v", *new(In), err))

@@ -105,12 +105,14 @@ var ErrNotFound = errors.New("not found")
 type Store interface {
 	// FileState returns what is stored about path, ok=false if nothing.
 	FileState(ctx context.Context, path string) (f File, ok bool, err error)
-	// ReplaceFile makes the stored chunks of f.Path equal to chunks, in one
-	// transaction. Chunks whose ContentHash matches a stored chunk of the same
-	// file keep that chunk's id; the others get new ids. verify runs inside the
-	// write transaction: if it fails, nothing is written and its error returned,
-	// which lets the caller re-read a file that changed while it was chunking.
-	ReplaceFile(ctx context.Context, f File, chunks []Chunk, verify func() error) (Diff, error)
+	// ReplaceFile makes the stored chunks of one file equal to what build
+	// returns, in one write transaction. build runs inside the transaction,
+	// so it sees the file as it is once this process holds the write lock:
+	// whichever process commits last has read the newest content. Chunks
+	// whose ContentHash matches a stored chunk of the same file keep that
+	// chunk's id; the others get new ids. The chunks are returned with their
+	// ids. If build fails, nothing is written and its error is returned.
+	ReplaceFile(ctx context.Context, build func() (File, []Chunk, error)) (Diff, []Chunk, error)
 	// DeleteFile forgets a file and its chunks.
 	DeleteFile(ctx context.Context, path string) (int, error)
 	// Files lists stored files whose path starts with prefix ("" = all).

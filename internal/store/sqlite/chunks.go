@@ -61,15 +61,16 @@ type storedChunk struct {
 }
 
 // ReplaceFile implements store.Store.
-func (db *DB) ReplaceFile(ctx context.Context, f store.File, chunks []store.Chunk, verify func() error) (store.Diff, error) {
+func (db *DB) ReplaceFile(ctx context.Context, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
 	var diff store.Diff
+	var chunks []store.Chunk
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		diff = store.Diff{}
-		if verify != nil {
-			if err := verify(); err != nil {
-				return err
-			}
+		f, built, err := build()
+		if err != nil {
+			return err
 		}
+		chunks = built
 		old, err := chunksOfFile(ctx, tx, f.Path)
 		if err != nil {
 			return err
@@ -118,7 +119,7 @@ func (db *DB) ReplaceFile(ctx context.Context, f store.File, chunks []store.Chun
 			f.Path, f.Size, nanos(f.ModTime), f.SHA256, f.Namespace, nanos(now))
 		return err
 	})
-	return diff, err
+	return diff, chunks, err
 }
 
 func chunksOfFile(ctx context.Context, tx *sql.Tx, path string) ([]storedChunk, error) {

@@ -29,12 +29,16 @@ func chunk(content string) store.Chunk {
 	return store.Chunk{Content: content, ContentHash: content, Namespace: "default"}
 }
 
+// replace stores chunks as the whole content of file f.
+func replace(db *DB, f store.File, chunks ...store.Chunk) (store.Diff, []store.Chunk, error) {
+	return db.ReplaceFile(context.Background(), func() (store.File, []store.Chunk, error) { return f, chunks, nil })
+}
+
 func TestReplaceFileKeepsIDs(t *testing.T) {
 	db, _ := openTemp(t)
 	ctx := context.Background()
 	f := store.File{Path: "/notes/a.md", Namespace: "default", SHA256: "1"}
-	in := []store.Chunk{chunk("alpha"), chunk("beta"), chunk("beta")}
-	d, err := db.ReplaceFile(ctx, f, in, nil)
+	d, in, err := replace(db, f, chunk("alpha"), chunk("beta"), chunk("beta"))
 	if err != nil || d != (store.Diff{Indexed: 3}) {
 		t.Fatalf("first replace: %+v %v", d, err)
 	}
@@ -42,8 +46,7 @@ func TestReplaceFileKeepsIDs(t *testing.T) {
 	if ids[1] == ids[2] {
 		t.Fatal("identical chunks must get distinct ids")
 	}
-	next := []store.Chunk{chunk("beta"), chunk("gamma"), chunk("alpha")}
-	d, err = db.ReplaceFile(ctx, f, next, nil)
+	d, next, err := replace(db, f, chunk("beta"), chunk("gamma"), chunk("alpha"))
 	if err != nil || d != (store.Diff{Indexed: 1, Unchanged: 2, Deleted: 1}) {
 		t.Fatalf("second replace: %+v %v", d, err)
 	}
@@ -54,13 +57,13 @@ func TestReplaceFileKeepsIDs(t *testing.T) {
 	if err != nil || len(hits) != 1 || hits[0].ID != next[1].ID {
 		t.Errorf("search gamma: %+v %v", hits, err)
 	}
-	// verify failing aborts the whole transaction.
-	boom := errors.New("changed meanwhile")
-	if _, err := db.ReplaceFile(ctx, f, []store.Chunk{chunk("delta")}, func() error { return boom }); !errors.Is(err, boom) {
-		t.Fatalf("verify error not returned: %v", err)
+	// A failing build aborts the whole transaction.
+	boom := errors.New("unreadable")
+	if _, _, err := db.ReplaceFile(ctx, func() (store.File, []store.Chunk, error) { return f, nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("build error not returned: %v", err)
 	}
-	if hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"delta"`, Limit: 5}); len(hits) != 0 {
-		t.Error("a failed verify still wrote chunks")
+	if hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"gamma"`, Limit: 5}); len(hits) != 1 {
+		t.Error("a failed build changed the stored chunks")
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
@@ -100,7 +103,7 @@ func TestSchemaGate(t *testing.T) {
 		if db.ReadOnly() {
 			t.Error("should be writable")
 		}
-		if _, err := db.ReplaceFile(ctx, store.File{Path: "/x"}, []store.Chunk{chunk("x")}, nil); err != nil {
+		if _, _, err := replace(db, store.File{Path: "/x"}, chunk("x")); err != nil {
 			t.Error(err)
 		}
 	})
@@ -114,7 +117,7 @@ func TestSchemaGate(t *testing.T) {
 		if !db.ReadOnly() || !strings.Contains(db.ReadOnlyReason(), "upgrade mm") {
 			t.Errorf("want read-only with advice, got %q", db.ReadOnlyReason())
 		}
-		_, err = db.ReplaceFile(ctx, store.File{Path: "/x"}, []store.Chunk{chunk("x")}, nil)
+		_, _, err = replace(db, store.File{Path: "/x"}, chunk("x"))
 		if !errors.Is(err, ErrReadOnly) {
 			t.Errorf("write on read-only store: %v", err)
 		}
@@ -164,7 +167,7 @@ func TestConcurrentWritersRetry(t *testing.T) {
 			defer db.Close()
 			for i := range 25 {
 				f := store.File{Path: "/w" + itoa(w) + "/" + itoa(i), Namespace: "default"}
-				if _, err := db.ReplaceFile(ctx, f, []store.Chunk{chunk("c" + itoa(w) + itoa(i))}, nil); err != nil {
+				if _, _, err := replace(db, f, chunk("c"+itoa(w)+itoa(i))); err != nil {
 					errs <- err
 					return
 				}

@@ -1,0 +1,356 @@
+package mcpserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/jsonschema-go/jsonschema"
+
+	"github.com/memtomem/memtomem"
+)
+
+// The mem_do actions. Each takes its own parameter struct; field tags are
+// the documentation mem_do(action="help") prints.
+
+// optionalList is a StringList that remembers whether it was given at all,
+// so edit can tell "leave the tags" (absent) from "remove them" ([]).
+type optionalList struct {
+	set  bool
+	list StringList
+}
+
+func (o *optionalList) UnmarshalJSON(b []byte) error {
+	if strings.TrimSpace(string(b)) == "null" {
+		return nil
+	}
+	o.set = true
+	return o.list.UnmarshalJSON(b)
+}
+
+type editParams struct {
+	ChunkID string       `json:"chunk_id" jsonschema:"any chunk of the entry"`
+	Content *string      `json:"content,omitempty" jsonschema:"new body of the entry"`
+	Title   *string      `json:"title,omitempty" jsonschema:"new title"`
+	Tags    optionalList `json:"tags,omitempty" jsonschema:"new tags, replacing the old ones ([] removes them)"`
+}
+
+func doEdit(c *call, m *memtomem.Memory, p editParams) (string, any, error) {
+	req := memtomem.EditRequest{ChunkID: p.ChunkID, Content: p.Content, Title: p.Title}
+	if p.Tags.set {
+		tags := []string(p.Tags.list)
+		if tags == nil {
+			tags = []string{}
+		}
+		req.Tags = &tags
+	}
+	res, err := m.Edit(c.ctx, req)
+	if err != nil {
+		return "", nil, err
+	}
+	if res.ChunkIDs == nil {
+		res.ChunkIDs = []string{}
+	}
+	return fmt.Sprintf("Edited the entry in %s; its chunk_id is now %s (ids change when text changes).", res.File, strings.Join(res.ChunkIDs, ", ")), res, nil
+}
+
+type chunkParams struct {
+	ChunkID string `json:"chunk_id" jsonschema:"any chunk of the entry"`
+}
+
+func doDelete(c *call, m *memtomem.Memory, p chunkParams) (string, any, error) {
+	res, err := m.Delete(c.ctx, p.ChunkID)
+	if err != nil {
+		return "", nil, err
+	}
+	what := "the entry"
+	if res.Title != "" {
+		what = fmt.Sprintf("%q", res.Title)
+	}
+	return fmt.Sprintf("Deleted %s from %s.", what, res.File), res, nil
+}
+
+type batchItemParams struct {
+	Content        string     `json:"content"`
+	Title          string     `json:"title,omitempty"`
+	Tags           StringList `json:"tags,omitempty"`
+	Namespace      string     `json:"namespace,omitempty"`
+	File           string     `json:"file,omitempty"`
+	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+}
+
+type batchParams struct {
+	Items []batchItemParams `json:"items" jsonschema:"the memories: [{content, title?, tags?, namespace?, file?, idempotency_key?}]"`
+}
+
+// BatchResult is one item's outcome.
+type BatchResult struct {
+	Index  int        `json:"index"`
+	Result *AddOutput `json:"result,omitempty"`
+	Error  string     `json:"error,omitempty"`
+}
+
+func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error) {
+	reqs := make([]memtomem.AddRequest, len(p.Items))
+	for i, it := range p.Items {
+		reqs[i] = memtomem.AddRequest{Content: it.Content, Title: it.Title, Tags: it.Tags, Namespace: it.Namespace,
+			File: it.File, IdempotencyKey: it.IdempotencyKey}
+	}
+	items, err := m.BatchAdd(c.ctx, reqs)
+	if err != nil {
+		return "", nil, err
+	}
+	out := struct {
+		Added  int           `json:"added"`
+		Failed int           `json:"failed"`
+		Items  []BatchResult `json:"items"`
+	}{Items: make([]BatchResult, len(items))}
+	var lines []string
+	for i, it := range items {
+		out.Items[i].Index = i
+		if it.Error != "" {
+			out.Failed++
+			out.Items[i].Error = it.Error
+			lines = append(lines, fmt.Sprintf("[%d] error: %s", i, it.Error))
+			continue
+		}
+		out.Added++
+		r := toAddOutput(it.Result)
+		out.Items[i].Result = &r
+		lines = append(lines, fmt.Sprintf("[%d] %s", i, strings.ReplaceAll(r.text(), "\n", " | ")))
+	}
+	return fmt.Sprintf("Added %d of %d (%d failed).\n%s", out.Added, len(items), out.Failed, strings.Join(lines, "\n")), out, nil
+}
+
+type expandParams struct {
+	ChunkID string `json:"chunk_id" jsonschema:"the chunk to show in context"`
+	Window  *int   `json:"window,omitempty" jsonschema:"neighbours on each side, 0-20"`
+}
+
+func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) {
+	window := 1
+	if p.Window != nil {
+		window = *p.Window
+	}
+	chunks, err := m.Expand(c.ctx, p.ChunkID, window)
+	if err != nil {
+		return "", nil, err
+	}
+	out := toChunks(chunks)
+	var b strings.Builder
+	for i, ch := range out {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		mark := ""
+		if ch.ChunkID == strings.TrimSpace(p.ChunkID) {
+			mark = ">> "
+		}
+		fmt.Fprintf(&b, "%s%s\n%s\n%s", mark, heading(ch), strings.TrimSpace(ch.Content), meta(ch))
+	}
+	return b.String(), struct {
+		Chunks []Chunk `json:"chunks"`
+	}{out}, nil
+}
+
+type noParams struct{}
+
+func doTagList(c *call, m *memtomem.Memory, _ noParams) (string, any, error) {
+	tags, err := m.Tags(c.ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	tags = nonNil(tags)
+	return "tags (chunks): " + counts(tags), struct {
+		Tags map[string]int `json:"tags"`
+	}{tags}, nil
+}
+
+func doNsList(c *call, m *memtomem.Memory, _ noParams) (string, any, error) {
+	ns, err := m.Namespaces(c.ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	ns = nonNil(ns)
+	return "namespaces (chunks): " + counts(ns), struct {
+		Namespaces map[string]int `json:"namespaces"`
+	}{ns}, nil
+}
+
+type renameParams struct {
+	Old string `json:"old" jsonschema:"current name"`
+	New string `json:"new" jsonschema:"new name"`
+}
+
+type tagParams struct {
+	Tag string `json:"tag"`
+}
+
+type nsParams struct {
+	Namespace string `json:"namespace"`
+}
+
+func maintenance(verb string, res memtomem.MaintenanceResult, err error) (string, any, error) {
+	if err != nil {
+		return "", nil, err
+	}
+	text := fmt.Sprintf("%s: %d files, %d entries, %d chunks.", verb, res.Files, res.Entries, res.Chunks)
+	for _, n := range res.Notes {
+		text += "\nnote: " + n
+	}
+	return text, res, nil
+}
+
+func doTagRename(c *call, m *memtomem.Memory, p renameParams) (string, any, error) {
+	res, err := m.RenameTag(c.ctx, p.Old, p.New)
+	return maintenance(fmt.Sprintf("Renamed tag %q to %q", p.Old, p.New), res, err)
+}
+
+func doTagDelete(c *call, m *memtomem.Memory, p tagParams) (string, any, error) {
+	res, err := m.DeleteTag(c.ctx, p.Tag)
+	return maintenance(fmt.Sprintf("Removed tag %q", p.Tag), res, err)
+}
+
+func doNsRename(c *call, m *memtomem.Memory, p renameParams) (string, any, error) {
+	res, err := m.RenameNamespace(c.ctx, p.Old, p.New)
+	return maintenance(fmt.Sprintf("Renamed namespace %q to %q", p.Old, p.New), res, err)
+}
+
+func doNsDelete(c *call, m *memtomem.Memory, p nsParams) (string, any, error) {
+	res, err := m.DeleteNamespace(c.ctx, p.Namespace)
+	return maintenance(fmt.Sprintf("Deleted namespace %q", p.Namespace), res, err)
+}
+
+func doCleanupOrphans(c *call, m *memtomem.Memory, _ noParams) (string, any, error) {
+	res, err := m.CleanupOrphans(c.ctx)
+	return maintenance("Removed from the index (files gone from disk)", res, err)
+}
+
+type exportParams struct {
+	Namespace string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob"`
+	TagFilter StringList `json:"tag_filter,omitempty" jsonschema:"only entries carrying any of these tags"`
+	Since     string     `json:"since,omitempty" jsonschema:"created at or after: a date, an RFC 3339 time, or an age (7d)"`
+	Until     string     `json:"until,omitempty" jsonschema:"created before: a date, an RFC 3339 time, or an age"`
+}
+
+func doExport(c *call, m *memtomem.Memory, p exportParams) (string, any, error) {
+	since, until, err := timeRange(p.Since, p.Until)
+	if err != nil {
+		return "", nil, err
+	}
+	exp, err := m.Export(c.ctx, memtomem.ExportRequest{Namespace: p.Namespace, Tags: p.TagFilter, Since: since, Until: until})
+	if err != nil {
+		return "", nil, err
+	}
+	// The text is the export itself: an agent moves memories by passing it
+	// to import as params.data.
+	return jsonText(exp), exp, nil
+}
+
+// exportData is import's data parameter: the export object, or the same
+// object as a JSON string (what an agent has if it kept the export's text).
+type exportData struct{ memtomem.Export }
+
+func (d *exportData) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		b = []byte(s)
+	}
+	if err := json.Unmarshal(b, &d.Export); err != nil {
+		return errors.New(`data must be the object mem_do(action="export") returned ({"version": 1, "memories": [...]})`)
+	}
+	return nil
+}
+
+var exportDataSchema = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
+	{Type: "object", Description: `what mem_do(action="export") returned`},
+	{Type: "string", Description: "the same object, JSON-encoded"},
+}}
+
+type importParams struct {
+	Data exportData `json:"data" jsonschema:"the object export returned: {version, memories: [...]}"`
+}
+
+func doImport(c *call, m *memtomem.Memory, p importParams) (string, any, error) {
+	res, err := m.Import(c.ctx, p.Data.Export)
+	if err != nil {
+		return "", nil, err
+	}
+	text := fmt.Sprintf("Imported %d memories; %d already present were skipped.", res.Added, res.Skipped)
+	for _, e := range res.Errors {
+		text += "\nerror: " + e
+	}
+	return text, res, nil
+}
+
+type helpParams struct {
+	Action string `json:"action,omitempty" jsonschema:"describe only this action"`
+}
+
+// ActionHelp describes one action.
+type ActionHelp struct {
+	Action  string      `json:"action"`
+	Summary string      `json:"summary"`
+	Params  []ParamHelp `json:"params"`
+}
+
+// ParamHelp describes one parameter.
+type ParamHelp struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Required    bool   `json:"required"`
+	Default     any    `json:"default,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+func doHelp(_ *call, _ *memtomem.Memory, p helpParams) (string, any, error) {
+	list := actions
+	if p.Action != "" {
+		a := findAction(p.Action)
+		if a == nil {
+			return "", nil, unknownAction(p.Action)
+		}
+		list = []*action{a}
+	}
+	var b strings.Builder
+	b.WriteString(`mem_do(action, params) actions. Example: mem_do(action="edit", params={"chunk_id": "...", "tags": ["ops"]})` + "\n")
+	var out []ActionHelp
+	for _, a := range list {
+		h := ActionHelp{Action: a.name, Summary: a.summary, Params: []ParamHelp{}}
+		fmt.Fprintf(&b, "\n%s: %s\n", a.name, a.summary)
+		for _, name := range a.schema.PropertyOrder {
+			prop := a.schema.Properties[name]
+			ph := ParamHelp{Name: name, Type: typeName(prop), Required: contains(a.schema.Required, name), Description: prop.Description}
+			if len(prop.Default) > 0 {
+				_ = json.Unmarshal(prop.Default, &ph.Default)
+			}
+			h.Params = append(h.Params, ph)
+			opt := "required"
+			if !ph.Required {
+				opt = "optional"
+			}
+			if ph.Default != nil {
+				opt += fmt.Sprintf(", default %v", ph.Default)
+			}
+			fmt.Fprintf(&b, "  - %s (%s, %s)", name, ph.Type, opt)
+			if ph.Description != "" {
+				b.WriteString(": " + ph.Description)
+			}
+			b.WriteString("\n")
+		}
+		out = append(out, h)
+	}
+	return strings.TrimRight(b.String(), "\n"), struct {
+		Actions []ActionHelp `json:"actions"`
+	}{out}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,134 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// DefaultGrace bounds how long shutdown waits for in-flight writes.
+const DefaultGrace = 10 * time.Second
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	Open Opener
+	// In and Out carry the newline-delimited JSON-RPC stream (default:
+	// stdin and stdout).
+	In  io.Reader
+	Out io.Writer
+	// Grace bounds the wait for in-flight calls at shutdown (default 10 s).
+	Grace time.Duration
+	// Log receives shutdown warnings (default: discarded).
+	Log io.Writer
+}
+
+// Serve runs one MCP session until the client goes away and returns nil on
+// an orderly end. It shuts down on: end of input (the client closed stdin),
+// SIGTERM, SIGINT or SIGHUP, the parent process dying, or ctx ending. In
+// every case it stops taking calls, lets in-flight calls finish (bounded by
+// Grace), and closes the store.
+func Serve(ctx context.Context, opts ServeOptions) error {
+	if opts.In == nil {
+		opts.In = os.Stdin
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	// A client that dies leaves a broken stdout; without this the next
+	// response would kill the process with SIGPIPE instead of ending the
+	// session through a write error.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer stopSignals()
+	ctx, parentGone := context.WithCancel(ctx)
+	defer parentGone()
+	watchParent(ctx, parentGone)
+
+	s := New(opts.Open)
+	// This is the SDK's stdio transport (StdioTransport is IOTransport over
+	// os.Stdin and os.Stdout) with the input watched: the SDK reports the
+	// end of a session only once in-flight calls have returned, and a long
+	// write must not keep the process alive unbounded after the client left.
+	in := &inputWatch{r: opts.In, ended: make(chan struct{})}
+	transport := &mcp.IOTransport{Reader: in, Writer: nopCloser{opts.Out}}
+	// The session runs on a context the signals do not cancel: shutdown is
+	// driven below, so that in-flight calls are drained rather than cut off.
+	ss, err := s.MCP().Connect(context.WithoutCancel(ctx), transport, nil)
+	if err != nil {
+		return fmt.Errorf("start MCP session: %w", err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- ss.Wait() }()
+
+	var sessionErr error
+	done := false
+	select {
+	case sessionErr = <-ended:
+		done = true
+	case <-in.ended:
+	case <-ctx.Done():
+		// Close refuses new requests, waits for in-flight ones to answer,
+		// then closes the stream.
+		go ss.Close()
+	}
+	// In-flight calls finish and answer (the session ends once they have),
+	// all within the grace period; whatever is left then is cancelled.
+	deadline := time.Now().Add(opts.Grace)
+	if !done {
+		select {
+		case sessionErr = <-ended:
+		case <-time.After(opts.Grace):
+		}
+	}
+	if err := s.Shutdown(max(time.Until(deadline), 0)); err != nil {
+		fmt.Fprintf(opts.Log, "mm serve: %v\n", err)
+	}
+	if sessionErr != nil && !errors.Is(sessionErr, io.EOF) && !errors.Is(sessionErr, os.ErrClosed) {
+		// A broken pipe or a malformed stream is how clients often leave; it
+		// is worth a log line, not a failing exit status.
+		fmt.Fprintf(opts.Log, "mm serve: session ended: %v\n", sessionErr)
+	}
+	return nil
+}
+
+// inputWatch closes ended when the input stream ends or fails.
+type inputWatch struct {
+	r     io.Reader
+	once  sync.Once
+	ended chan struct{}
+}
+
+func (w *inputWatch) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if err != nil {
+		w.once.Do(func() { close(w.ended) })
+	}
+	return n, err
+}
+
+func (w *inputWatch) Close() error {
+	if c, ok := w.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// nopCloser keeps the session from closing stdout: a response still being
+// written by another goroutine must not hit a closed file.
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

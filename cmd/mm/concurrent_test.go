@@ -29,9 +29,13 @@ func mmCommand(t *testing.T, home string, args ...string) *exec.Cmd {
 	}
 	cmd.Path = link
 	cmd.Args[0] = link
-	cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home)
+	cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, raceExitQuickly)
 	return cmd
 }
+
+// raceExitQuickly stops a -race child from sleeping a second at exit, which
+// would dominate tests that start dozens of processes.
+const raceExitQuickly = "GORACE=atexit_sleep_ms=0"
 
 // Twenty mm add processes started at once on a fresh home: every entry lands
 // on disk exactly once, the file stays well-formed, and every entry is

@@ -28,6 +28,7 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("MEMTOMEM_HOME", env.WorkDir+"/home")
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",

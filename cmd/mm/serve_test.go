@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// server is one `mm serve` process with an MCP client session over stdio.
+type server struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	session *mcp.ClientSession
+}
+
+func startServer(t *testing.T, home string) *server {
+	t.Helper()
+	cmd := mmCommand(t, home, "serve")
+	client := mcp.NewClient(&mcp.Implementation{Name: "mm-test", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("connect to mm serve: %v", err)
+	}
+	s := &server{t: t, cmd: cmd, session: session}
+	t.Cleanup(func() { s.session.Close() })
+	return s
+}
+
+// call runs a tool and returns its text and structured content; tool errors
+// are returned as errors.
+func (s *server) call(name string, args map[string]any) (string, map[string]any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := s.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		return "", nil, err
+	}
+	var text strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			text.WriteString(tc.Text)
+		}
+	}
+	var structured map[string]any
+	if res.StructuredContent != nil {
+		b, _ := json.Marshal(res.StructuredContent)
+		json.Unmarshal(b, &structured)
+	}
+	if res.IsError {
+		return text.String(), structured, fmt.Errorf("tool error: %s", text.String())
+	}
+	return text.String(), structured, nil
+}
+
+func (s *server) mustCall(name string, args map[string]any) (string, map[string]any) {
+	s.t.Helper()
+	text, st, err := s.call(name, args)
+	if err != nil {
+		s.t.Fatalf("%s(%v): %v", name, args, err)
+	}
+	return text, st
+}
+
+// The reported bug: two servers on one home both connect, both write, and
+// each finds what the other wrote.
+func TestTwoServersShareOneStore(t *testing.T) {
+	home := t.TempDir()
+	a, b := startServer(t, home), startServer(t, home)
+	a.mustCall("mem_add", map[string]any{"content": "written through server A about albatrosses"})
+	b.mustCall("mem_add", map[string]any{"content": "written through server B about butterflies"})
+	for _, s := range []*server{a, b} {
+		for _, word := range []string{"albatrosses", "butterflies"} {
+			text, _ := s.mustCall("mem_search", map[string]any{"query": word})
+			if !strings.Contains(text, word) {
+				t.Errorf("a server does not find %q written by the other:\n%s", word, text)
+			}
+		}
+	}
+	text, _ := a.mustCall("mem_status", nil)
+	if !strings.Contains(text, "2") {
+		t.Logf("status:\n%s", text)
+	}
+}
+
+// Eight servers, 125 adds each with several in flight per server: every
+// entry lands on disk exactly once, every file parses, each entry is found
+// at once by the server that wrote it and by every other server, and the
+// database passes its integrity check.
+func TestServersUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const servers, perServer, inFlight = 8, 125, 4
+	home := t.TempDir()
+	srv := make([]*server, servers)
+	for i := range srv {
+		srv[i] = startServer(t, home)
+	}
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var wg sync.WaitGroup
+	errs := make(chan error, servers*perServer)
+	for i, s := range srv {
+		work := make(chan int)
+		for range inFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range work {
+					token := fmt.Sprintf("tok%dx%d", i, j)
+					start := time.Now()
+					if _, _, err := s.call("mem_add", map[string]any{"content": "load entry " + token, "idempotency_key": token}); err != nil {
+						errs <- fmt.Errorf("server %d add %d: %w", i, j, err)
+						continue
+					}
+					mu.Lock()
+					latencies = append(latencies, time.Since(start))
+					mu.Unlock()
+					// Read-your-writes on the same server.
+					text, _, err := s.call("mem_search", map[string]any{"query": token, "top_k": 1})
+					if err != nil || !strings.Contains(text, token) {
+						errs <- fmt.Errorf("server %d does not find its own %s at once: %v\n%s", i, token, err, text)
+					}
+				}
+			}()
+		}
+		go func() {
+			for j := range perServer {
+				work <- j
+			}
+			close(work)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	failures := 0
+	for err := range errs {
+		if failures++; failures <= 10 {
+			t.Error(err)
+		}
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	if n := len(latencies); n > 0 {
+		t.Logf("mem_add latency with %d servers x %d in flight: p50 %v, p99 %v (%d calls)",
+			servers, inFlight, latencies[n/2], latencies[n*99/100], n)
+	}
+
+	entries := diskEntries(t, home)
+	for i := range servers {
+		for j := range perServer {
+			body := fmt.Sprintf("load entry tok%dx%d", i, j)
+			if entries[body] != 1 {
+				t.Errorf("%q is on disk %d times", body, entries[body])
+			}
+		}
+	}
+	// Every server finds every entry.
+	var wg2 sync.WaitGroup
+	missing := make(chan string, servers*perServer)
+	for i, s := range srv {
+		wg2.Add(1)
+		go func() {
+			defer wg2.Done()
+			for w := range servers {
+				for j := range perServer {
+					token := fmt.Sprintf("tok%dx%d", w, j)
+					text, _, err := s.call("mem_search", map[string]any{"query": token, "top_k": 1})
+					if err != nil || !strings.Contains(text, token) {
+						missing <- fmt.Sprintf("server %d misses %s", i, token)
+					}
+				}
+			}
+		}()
+	}
+	wg2.Wait()
+	close(missing)
+	n := 0
+	for m := range missing {
+		if n++; n <= 10 {
+			t.Error(m)
+		}
+	}
+	for _, s := range srv {
+		s.session.Close()
+	}
+	integrity(t, home)
+}
+
+// mm reset refuses while servers have the store open and names them; once
+// they have exited (one cleanly, one by kill -9) it works without --force.
+func TestResetWhileServing(t *testing.T) {
+	home := t.TempDir()
+	a, b := startServer(t, home), startServer(t, home)
+	a.mustCall("mem_add", map[string]any{"content": "kept across the reset"})
+	b.mustCall("mem_status", nil) // opens the store in b too
+
+	out, err := mmCommand(t, home, "reset", "--yes").CombinedOutput()
+	code := exitCode(err)
+	if code != 2 || !strings.Contains(string(out), "in use by 2 memtomem processes") ||
+		!strings.Contains(string(out), fmt.Sprintf("pid %d", a.cmd.Process.Pid)) ||
+		!strings.Contains(string(out), fmt.Sprintf("pid %d", b.cmd.Process.Pid)) {
+		t.Fatalf("reset while serving: exit %d\n%s", code, out)
+	}
+	if strings.Contains(string(out), "--force") {
+		t.Errorf("the refusal must not suggest --force:\n%s", out)
+	}
+
+	a.session.Close()    // stdin EOF: clean exit
+	b.cmd.Process.Kill() // kill -9
+	b.cmd.Wait()
+	out, err = mmCommand(t, home, "reset", "--yes").CombinedOutput()
+	if exitCode(err) != 0 {
+		t.Fatalf("reset after the servers exited: %v\n%s", err, out)
+	}
+	c := startServer(t, home)
+	text, _ := c.mustCall("mem_search", map[string]any{"query": "kept"})
+	if !strings.Contains(text, "kept across the reset") {
+		t.Errorf("the markdown was not re-indexed after reset:\n%s", text)
+	}
+}
+
+// SIGTERM and stdin EOF: the server exits 0, its registry entry is gone,
+// and every acknowledged write is on disk.
+func TestServerShutdown(t *testing.T) {
+	for _, how := range []string{"sigterm", "stdin-eof"} {
+		t.Run(how, func(t *testing.T) {
+			home := t.TempDir()
+			s := startServer(t, home)
+			for i := range 5 {
+				s.mustCall("mem_add", map[string]any{"content": fmt.Sprintf("acknowledged write %d", i)})
+			}
+			if n := liveEntries(t, home); n != 1 {
+				t.Fatalf("%d registry entries while serving, want 1", n)
+			}
+			done := make(chan error, 1)
+			if how == "sigterm" {
+				s.cmd.Process.Signal(syscall.SIGTERM)
+				go func() { done <- s.cmd.Wait() }()
+			} else {
+				go func() { done <- s.session.Close() }()
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after %s: %v", how, err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("server did not exit within 15s of %s", how)
+			}
+			if s.cmd.ProcessState == nil || s.cmd.ProcessState.ExitCode() != 0 {
+				t.Errorf("exit state after %s: %v", how, s.cmd.ProcessState)
+			}
+			if n := liveEntries(t, home); n != 0 {
+				t.Errorf("%d registry entries left after %s", n, how)
+			}
+			entries := diskEntries(t, home)
+			for i := range 5 {
+				if entries[fmt.Sprintf("acknowledged write %d", i)] != 1 {
+					t.Errorf("acknowledged write %d missing after %s", i, how)
+				}
+			}
+		})
+	}
+}
+
+func liveEntries(t *testing.T, home string) int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(home, "memtomem.run", "instances", "*.json"))
+	return len(files)
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}

@@ -98,6 +98,7 @@ Quick start:
 		a.editCommand(),
 		a.deleteCommand(),
 		a.statusCommand(),
+		a.serveCommand(),
 		a.configCommand(),
 		a.evalCommand(),
 		a.resetCommand(),

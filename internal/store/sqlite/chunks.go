@@ -58,6 +58,13 @@ type storedChunk struct {
 	rowid int64
 	id    string
 	hash  string
+	// place is everything updateChunkPlace may change, to skip no-op updates
+	// (appending to a day file must not touch the rows of every earlier entry).
+	place string
+}
+
+func placeOf(start, end int, ns, tags, entryID string, created int64) string {
+	return fmt.Sprint(start, "\x00", end, "\x00", ns, "\x00", tags, "\x00", entryID, "\x00", created)
 }
 
 // ReplaceFile implements store.Store.
@@ -91,8 +98,10 @@ func (db *DB) ReplaceFile(ctx context.Context, build func() (store.File, []store
 			if m := byHash[c.ContentHash]; len(m) > 0 {
 				byHash[c.ContentHash] = m[1:]
 				c.ID = m[0].id
-				if err := updateChunkPlace(ctx, tx, m[0].rowid, c); err != nil {
-					return err
+				if m[0].place != placeOf(c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt)) {
+					if err := updateChunkPlace(ctx, tx, m[0].rowid, c); err != nil {
+						return err
+					}
 				}
 				diff.Unchanged++
 				continue
@@ -123,7 +132,8 @@ func (db *DB) ReplaceFile(ctx context.Context, build func() (store.File, []store
 }
 
 func chunksOfFile(ctx context.Context, tx *sql.Tx, path string) ([]storedChunk, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT rowid, id, content_hash FROM chunks WHERE source = ? ORDER BY start_line`, path)
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, id, content_hash, start_line, end_line, namespace, tags, entry_id, created_at
+		FROM chunks WHERE source = ? ORDER BY start_line`, path)
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +141,13 @@ func chunksOfFile(ctx context.Context, tx *sql.Tx, path string) ([]storedChunk, 
 	var out []storedChunk
 	for rows.Next() {
 		var c storedChunk
-		if err := rows.Scan(&c.rowid, &c.id, &c.hash); err != nil {
+		var start, end int
+		var ns, tags, entryID string
+		var created int64
+		if err := rows.Scan(&c.rowid, &c.id, &c.hash, &start, &end, &ns, &tags, &entryID, &created); err != nil {
 			return nil, err
 		}
+		c.place = placeOf(start, end, ns, tags, entryID, created)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/mcpserver"
+)
+
+// serveHelp is printed when mm serve is run from a terminal: there is no
+// MCP client on the other end, and waiting silently for JSON-RPC on a
+// keyboard only looks like a hang.
+const serveHelp = `mm serve is the memtomem MCP server. It talks JSON-RPC on stdin/stdout and is
+started by your coding agent, not run by hand. Register it once:
+
+  Claude Code:  claude mcp add memtomem -- mm serve
+  Codex:        in ~/.codex/config.toml
+                  [mcp_servers.memtomem]
+                  command = "mm"
+                  args = ["serve"]
+  Cursor:       in .cursor/mcp.json (or ~/.cursor/mcp.json)
+                  {"mcpServers": {"memtomem": {"command": "mm", "args": ["serve"]}}}
+
+Use the full path to mm if it is not on the agent's PATH. Set MEMTOMEM_HOME in
+the server's environment to use a store other than ~/.memtomem.
+`
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the MCP server for coding agents (stdio)",
+		Long: `Run the memtomem MCP server over stdin/stdout. Coding agents start it; each
+session gets its own process, and any number of them share one store.
+
+The handshake touches nothing on disk; the store opens on the first tool call.
+The server exits when the client closes stdin, on SIGTERM, SIGINT or SIGHUP,
+or when its parent process dies, after letting in-flight writes finish.
+
+` + serveHelp,
+		Example: `  claude mcp add memtomem -- mm serve`,
+		Args:    args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				fmt.Fprint(a.stderr, serveHelp)
+				return nil
+			}
+			return mcpserver.Serve(cmd.Context(), mcpserver.ServeOptions{
+				Open: a.serveOpener(),
+				In:   a.stdin,
+				Out:  a.stdout,
+				Log:  a.stderr,
+			})
+		},
+	}
+}
+
+// serveOpener loads the configuration and opens the store when the first
+// tool call needs it, so that a broken config or store is reported to the
+// agent (and retried) instead of failing the handshake.
+func (a *app) serveOpener() mcpserver.Opener {
+	return func(ctx context.Context) (*memtomem.Memory, error) {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return nil, err
+		}
+		return memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"), memtomem.WithCommand(strings.Join(os.Args, " ")))
+	}
+}

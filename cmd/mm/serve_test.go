@@ -245,12 +245,15 @@ func TestServerShutdown(t *testing.T) {
 				t.Fatalf("%d registry entries while serving, want 1", n)
 			}
 			done := make(chan error, 1)
-			if how == "sigterm" {
-				s.cmd.Process.Signal(syscall.SIGTERM)
-				go func() { done <- s.cmd.Wait() }()
-			} else {
-				go func() { done <- s.session.Close() }()
-			}
+			go func() {
+				if how == "sigterm" {
+					s.cmd.Process.Signal(syscall.SIGTERM)
+					s.session.Wait() // the server closes its end when it exits
+				}
+				// Closing reaps the process (after SIGTERM it has exited
+				// already; otherwise this closes stdin: the EOF case).
+				done <- s.session.Close()
+			}()
 			select {
 			case err := <-done:
 				if err != nil {

@@ -251,13 +251,13 @@ func validTags(tags []string) ([]string, error) {
 }
 
 func (m *Memory) entryChunkIDs(ctx context.Context, path, entryID string) ([]string, error) {
-	chunks, err := m.fileChunks(ctx, path)
+	chunks, err := m.store.ChunksByEntry(ctx, entryID)
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	for _, c := range chunks {
-		if c.EntryID == entryID {
+		if c.Source == path {
 			ids = append(ids, c.ID)
 		}
 	}

@@ -103,7 +103,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		}
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{})
+	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{WriteLock: filepath.Join(runDir, "db-write.lock")})
 	if err != nil {
 		session.Leave()
 		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {

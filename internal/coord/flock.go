@@ -73,7 +73,7 @@ func LockWait(ctx context.Context, path string, exclusive bool, wait time.Durati
 		deadline = time.Now().Add(wait)
 	}
 	backoff := time.Millisecond
-	const maxBackoff = 50 * time.Millisecond
+	const maxBackoff = 5 * time.Millisecond
 	for {
 		l, ok, err := TryLock(path, exclusive)
 		if err != nil {

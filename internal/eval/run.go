@@ -106,7 +106,7 @@ func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sq
 	build := func() (store.File, []store.Chunk, error) {
 		return store.File{Path: "/", Namespace: "default"}, chunks, nil
 	}
-	if _, _, err := db.ReplaceFile(ctx, build); err != nil {
+	if _, _, err := db.ReplaceFile(ctx, store.Always, build); err != nil {
 		db.Close()
 		return nil, err
 	}

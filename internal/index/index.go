@@ -87,7 +87,11 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		res.Unchanged = true
 		return res, nil
 	}
-	diff, chunks, err := ix.Store.ReplaceFile(ctx, func() (store.File, []store.Chunk, error) {
+	mode := store.IfChanged
+	if opts.Force {
+		mode = store.Always
+	}
+	diff, chunks, err := ix.Store.ReplaceFile(ctx, mode, func() (store.File, []store.Chunk, error) {
 		content, info, err := ix.readFile(path)
 		if err != nil {
 			return store.File{}, nil, err

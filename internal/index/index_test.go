@@ -133,10 +133,10 @@ type racingStore struct {
 	done bool
 }
 
-func (r *racingStore) ReplaceFile(ctx context.Context, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
+func (r *racingStore) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
 	if !r.done {
 		r.done = true
 		os.WriteFile(r.path, []byte("# R\n\nsecond version"), 0o644)
 	}
-	return r.Store.ReplaceFile(ctx, build)
+	return r.Store.ReplaceFile(ctx, mode, build)
 }

@@ -104,7 +104,7 @@ func compactSearch(out SearchOutput) string {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		fmt.Fprintf(&b, "[%d] %.2f %s | %s\n%s\n%s", r.Rank, r.Score, r.ScoreScale, heading(r.Chunk), strings.TrimSpace(r.Content), meta(r.Chunk))
+		fmt.Fprintf(&b, "[%d] %.4g %s | %s\n%s\n%s", r.Rank, r.Score, r.ScoreScale, heading(r.Chunk), strings.TrimSpace(r.Content), meta(r.Chunk))
 	}
 	for _, h := range out.Hints {
 		b.WriteString("\n\nhint: " + h)

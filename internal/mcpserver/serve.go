@@ -35,7 +35,10 @@ type ServeOptions struct {
 // SIGTERM, SIGINT or SIGHUP, the parent process dying, or ctx ending. In
 // every case it stops taking calls, lets in-flight calls finish (bounded by
 // Grace), and closes the store.
-func Serve(ctx context.Context, opts ServeOptions) error {
+func Serve(ctx context.Context, opts ServeOptions) error { return serveWith(ctx, opts, nil) }
+
+// serveWith is Serve with a hook to add tools, for tests.
+func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) error {
 	if opts.In == nil {
 		opts.In = os.Stdin
 	}
@@ -59,6 +62,9 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	watchParent(ctx, parentGone)
 
 	s := New(opts.Open)
+	if setup != nil {
+		setup(s)
+	}
 	// This is the SDK's stdio transport (StdioTransport is IOTransport over
 	// os.Stdin and os.Stdout) with the input watched: the SDK reports the
 	// end of a session only once in-flight calls have returned, and a long

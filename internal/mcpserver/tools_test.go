@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 var allTools = []string{"mem_add", "mem_search", "mem_recall", "mem_index", "mem_status", "mem_stats", "mem_list", "mem_read", "mem_do"}
@@ -89,7 +87,7 @@ func TestAddSearchRead(t *testing.T) {
 	}
 	r := found.Results[0]
 	if r.ChunkID != added.ChunkIDs[0] || r.ScoreScale != "bm25" || r.Rank != 1 || r.Score <= 0 ||
-		!slices.Equal(r.Tags, []string{"deploy", "ops"}) || !slices.Equal(r.Hierarchy, []string{"Deployment checklist"}) {
+		!slices.Equal(slices.Sorted(slices.Values(r.Tags)), []string{"deploy", "ops"}) || !slices.Equal(r.Hierarchy, []string{"Deployment checklist"}) {
 		t.Errorf("search result %+v", r)
 	}
 	if got := text(res); !strings.HasPrefix(got, "[1] ") || !strings.Contains(got, "bm25 | ") || !strings.Contains(got, "> Deployment checklist") || !strings.Contains(got, "five minute bake") {
@@ -233,18 +231,4 @@ func TestStringList(t *testing.T) {
 	if err := json.Unmarshal([]byte(`3`), &l); err == nil {
 		t.Error("a number was accepted as a list")
 	}
-}
-
-func TestListToolsSchemasAreValidJSONSchema(t *testing.T) {
-	cs, _ := newSession(t)
-	res, err := cs.ListTools(t.Context(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tool := range res.Tools {
-		if _, err := json.Marshal(tool.InputSchema); err != nil {
-			t.Errorf("%s: %v", tool.Name, err)
-		}
-	}
-	_ = mcp.Tool{}
 }

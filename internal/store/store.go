@@ -97,6 +97,16 @@ type Stats struct {
 	DBBytes       int64
 }
 
+// ReplaceMode says whether ReplaceFile may skip an unchanged file.
+type ReplaceMode int
+
+const (
+	// IfChanged skips the write when the stored file hash already matches.
+	IfChanged ReplaceMode = iota
+	// Always rewrites the chunks (mm index --force).
+	Always
+)
+
 // ErrNotFound is returned for an unknown chunk id.
 var ErrNotFound = errors.New("not found")
 
@@ -112,7 +122,10 @@ type Store interface {
 	// whose ContentHash matches a stored chunk of the same file keep that
 	// chunk's id; the others get new ids. The chunks are returned with their
 	// ids. If build fails, nothing is written and its error is returned.
-	ReplaceFile(ctx context.Context, build func() (File, []Chunk, error)) (Diff, []Chunk, error)
+	// With IfChanged, a file whose stored hash and namespace already match
+	// what build returns is left alone (another process indexed this exact
+	// content meanwhile) and no chunks are returned.
+	ReplaceFile(ctx context.Context, mode ReplaceMode, build func() (File, []Chunk, error)) (Diff, []Chunk, error)
 	// DeleteFile forgets a file and its chunks.
 	DeleteFile(ctx context.Context, path string) (int, error)
 	// Files lists stored files whose path starts with prefix ("" = all).

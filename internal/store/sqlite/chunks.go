@@ -68,14 +68,21 @@ func placeOf(start, end int, ns, tags, entryID string, created int64) string {
 }
 
 // ReplaceFile implements store.Store.
-func (db *DB) ReplaceFile(ctx context.Context, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
+func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
 	var diff store.Diff
 	var chunks []store.Chunk
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		diff = store.Diff{}
+		diff, chunks = store.Diff{}, nil
 		f, built, err := build()
 		if err != nil {
 			return err
+		}
+		if mode == store.IfChanged {
+			var sum, ns string
+			err := tx.QueryRowContext(ctx, `SELECT sha256, namespace FROM files WHERE path = ?`, f.Path).Scan(&sum, &ns)
+			if err == nil && sum == f.SHA256 && ns == f.Namespace {
+				return nil
+			}
 		}
 		chunks = built
 		old, err := chunksOfFile(ctx, tx, f.Path)

@@ -28,9 +28,10 @@ const ApplicationID = 0x6d6d746d
 // DB is the SQLite store.
 type DB struct {
 	path        string
-	writer      *sql.DB // exactly one connection: SQLite allows one writer anyway
-	reader      *sql.DB // read-only pool for searches
-	readOnly    bool    // set when the schema is newer than this binary can write
+	writer      *sql.DB    // exactly one connection: SQLite allows one writer anyway
+	reader      *sql.DB    // read-only pool for searches
+	wlock       *writeLock // nil when Options.WriteLock is empty
+	readOnly    bool       // set when the schema is newer than this binary can write
 	readOnlyWhy string
 	schema      int
 }
@@ -39,6 +40,9 @@ type DB struct {
 type Options struct {
 	// ReadOnly opens without ever writing (no migrations, no WAL switch).
 	ReadOnly bool
+	// WriteLock is a lock file every writing process queues on before a
+	// write transaction ("" = rely on SQLite's busy handling alone).
+	WriteLock string
 }
 
 // ErrForeign is returned (wrapped) for a file that is not a memtomem database.
@@ -54,6 +58,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	db := &DB{path: path}
 	var err error
+	if opts.WriteLock != "" {
+		if db.wlock, err = openWriteLock(opts.WriteLock); err != nil {
+			return nil, err
+		}
+	}
 	// The owner check must happen before any pragma that writes (journal_mode
 	// switches rewrite the header), which is why the DSN carries only pragmas
 	// that are connection-local.
@@ -176,6 +185,9 @@ func (db *DB) Close() error {
 	}
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
+	}
+	if db.wlock != nil {
+		errs = append(errs, db.wlock.f.Close())
 	}
 	return errors.Join(errs...)
 }

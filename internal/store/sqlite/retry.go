@@ -70,7 +70,12 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.readOnly {
 		return fmt.Errorf("%w: %s", ErrReadOnly, db.readOnlyWhy)
 	}
-	err := retryBusy(ctx, func() error {
+	unlock, err := db.lockWriters(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = retryBusy(ctx, func() error {
 		tx, err := db.writer.BeginTx(ctx, nil) // _txlock=immediate in the DSN
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ func chunk(content string) store.Chunk {
 
 // replace stores chunks as the whole content of file f.
 func replace(db *DB, f store.File, chunks ...store.Chunk) (store.Diff, []store.Chunk, error) {
-	return db.ReplaceFile(context.Background(), func() (store.File, []store.Chunk, error) { return f, chunks, nil })
+	return db.ReplaceFile(context.Background(), store.Always, func() (store.File, []store.Chunk, error) { return f, chunks, nil })
 }
 
 func TestReplaceFileKeepsIDs(t *testing.T) {
@@ -59,7 +59,7 @@ func TestReplaceFileKeepsIDs(t *testing.T) {
 	}
 	// A failing build aborts the whole transaction.
 	boom := errors.New("unreadable")
-	if _, _, err := db.ReplaceFile(ctx, func() (store.File, []store.Chunk, error) { return f, nil, boom }); !errors.Is(err, boom) {
+	if _, _, err := db.ReplaceFile(ctx, store.Always, func() (store.File, []store.Chunk, error) { return f, nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("build error not returned: %v", err)
 	}
 	if hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"gamma"`, Limit: 5}); len(hits) != 1 {

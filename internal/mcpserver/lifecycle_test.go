@@ -1,0 +1,136 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem"
+)
+
+// A store that cannot open does not break the handshake; the failure is a
+// tool error on the call that needed the store, and once the cause is fixed
+// the next call opens it: failures are not cached.
+func TestLazyOpenFailureIsRetried(t *testing.T) {
+	home := t.TempDir()
+	dbPath := filepath.Join(home, "memtomem.db")
+	if err := os.Mkdir(dbPath, 0o755); err != nil { // a directory where the database goes
+		t.Fatal(err)
+	}
+	var opens atomic.Int32
+	open := storeAt(home)
+	cs := connect(t, New(func(ctx context.Context) (*memtomem.Memory, error) {
+		opens.Add(1)
+		return open(ctx)
+	}))
+	if _, err := cs.ListTools(t.Context(), nil); err != nil {
+		t.Fatalf("tools/list with a broken store: %v", err)
+	}
+	if n := opens.Load(); n != 0 {
+		t.Fatalf("the handshake opened the store %d times", n)
+	}
+	mustFail(t, cs, "mem_status", nil, "could not open its store")
+	mustFail(t, cs, "mem_search", map[string]any{"query": "anything"}, "call the tool again")
+
+	if err := os.Remove(dbPath); err != nil {
+		t.Fatal(err)
+	}
+	mustCall(t, cs, "mem_add", map[string]any{"content": "works after the fix"})
+	mustCall(t, cs, "mem_status", nil)
+	if n := opens.Load(); n != 3 {
+		t.Errorf("opened %d times, want 3 (two failures, then one success kept)", n)
+	}
+}
+
+// A writing call survives the client going away mid-call (stdin EOF cancels
+// every in-flight request), and Serve returns only after it has finished
+// and the store is closed.
+func TestShutdownDrainsInFlightWrites(t *testing.T) {
+	home := t.TempDir()
+	started, release, reqCancelled := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var workErr atomic.Value
+	// A tool that writes: it blocks until released, then reports whether its
+	// context was cancelled meanwhile.
+	slow := func(s *Server) {
+		addTool(s, &mcp.Tool{Name: "slow_write"}, nil, func(c *call, _ noArgs) (string, noArgs, error) {
+			if _, err := c.store(); err != nil {
+				return "", noArgs{}, err
+			}
+			reqCtx := c.ctx
+			go func() { <-reqCtx.Done(); close(reqCancelled) }()
+			c.writes()
+			close(started)
+			<-release
+			workErr.Store(errors.Join(c.ctx.Err(), errors.New("done")))
+			return "ok", noArgs{}, nil
+		})
+	}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		served <- serveWith(t.Context(), ServeOptions{Open: storeAt(home), In: inR, Out: outW, Grace: 10 * time.Second}, slow)
+	}()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), &mcp.IOTransport{Reader: outR, Writer: inW}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow_write"})
+	<-started
+	inW.Close() // the client leaves mid-call, which cancels the request
+	select {
+	case <-reqCancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("end of input did not cancel the in-flight request")
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned (%v) while a write was in flight", err)
+	default:
+	}
+	close(release)
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after the write finished")
+	}
+	if got := workErr.Load().(error).Error(); got != "done" {
+		t.Errorf("the write's context was cancelled: %v", got)
+	}
+	outR.Close()
+}
+
+// Work that outlives the grace period is cancelled, and shutdown still ends.
+func TestShutdownBoundsStuckCalls(t *testing.T) {
+	s := New(storeAt(t.TempDir()))
+	if err := s.begin(); err != nil {
+		t.Fatal(err)
+	}
+	c := &call{s: s, ctx: context.Background()}
+	c.writes()
+	go func() {
+		<-c.ctx.Done() // cancelled once the grace period is over
+		s.calls.Done()
+	}()
+	start := time.Now()
+	if err := s.Shutdown(100 * time.Millisecond); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %v", d)
+	}
+	if err := s.begin(); err == nil || !strings.Contains(err.Error(), "shutting down") {
+		t.Errorf("a call after shutdown: %v", err)
+	}
+}

@@ -65,8 +65,11 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 // LockWait polls TryLock rather than blocking in flock(2), because a blocked
 // flock cannot be interrupted by ctx or bounded by a timeout. The backoff
 // starts at about 1ms so an uncontended hand-over is quick, and is capped at
-// about 50ms with jitter so waiters do not retry in lockstep. wait <= 0 means
-// only ctx bounds the wait.
+// about 5ms with jitter so waiters do not retry in lockstep. A low cap keeps
+// the hand-over fair: with tens of writers on one day file, a 50ms cap let
+// unlucky waiters sleep through hand-over after hand-over (seconds of tail
+// latency), while polling a free-or-held flock costs microseconds. wait <= 0
+// means only ctx bounds the wait.
 func LockWait(ctx context.Context, path string, exclusive bool, wait time.Duration) (*Lock, error) {
 	var deadline time.Time
 	if wait > 0 {

@@ -11,16 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"golang.org/x/sys/unix"
 )
 
 // runAsParent is the middle process of TestProcessExitsWhenParentDies: it
-// starts mm serve with the stdin it was handed as fd 3, prints the server's
-// pid, and waits to be killed.
+// starts mm serve on the stdin and stdout it was handed as fds 3 and 4,
+// prints the server's pid, and waits to be killed.
 func runAsParent() {
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "MEMTOMEM_TEST_RUN_AS_MM=1", "MEMTOMEM_TEST_PARENT=")
-	cmd.Stdin = os.NewFile(3, "stdin")
+	cmd.Stdin, cmd.Stdout = os.NewFile(3, "stdin"), os.NewFile(4, "stdout")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Println("error:", err)
@@ -43,15 +44,18 @@ func TestProcessExitsWhenParentDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stdinW.Close() // held open: the server must not see end of input
+	stdoutR, stdoutW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	parent := exec.Command(exe)
 	parent.Env = append(os.Environ(), "MEMTOMEM_TEST_PARENT=1", "MEMTOMEM_HOME="+t.TempDir())
-	parent.ExtraFiles = []*os.File{stdinR}
-	parent.Stderr = &testWriter{t}
+	parent.ExtraFiles = []*os.File{stdinR, stdoutW}
+	parent.Stderr = os.Stderr // a file, not a pipe the server would keep open
 	out, err := parent.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -60,12 +64,23 @@ func TestProcessExitsWhenParentDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	stdinR.Close()
+	stdoutW.Close()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	pid, perr := strconv.Atoi(strings.TrimSpace(line))
 	if err != nil || perr != nil {
 		parent.Process.Kill()
 		t.Fatalf("middle process said %q (%v)", line, err)
 	}
+	// The handshake proves the server is up and watching its parent before
+	// the parent dies. Our end of its stdin stays open throughout: the
+	// server must not get away with noticing end of input instead.
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), &mcp.IOTransport{Reader: stdoutR, Writer: stdinW}, nil)
+	if err != nil {
+		parent.Process.Kill()
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal(err)
+	}
+	defer cs.Close()
 	if err := parent.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,17 @@ func (s *Server) addDoTool() {
 		Annotations: &mcp.ToolAnnotations{DestructiveHint: ptr(true), OpenWorldHint: ptr(false)},
 		Description: "Run a maintenance action on memories: " + strings.Join(list, ", ") + `.
 Call mem_do(action="help") for every action's parameters. Example: mem_do(action="delete", params={"chunk_id": "..."}).`,
+		// Written out because the derived schema of an `any` field is the
+		// boolean schema true, which some clients (the TypeScript SDK)
+		// reject as a property schema. Every action's result is an object.
+		OutputSchema: &jsonschema.Schema{
+			Type: "object",
+			Properties: map[string]*jsonschema.Schema{
+				"action": {Type: "string", Description: "the action that ran"},
+				"result": {Type: "object", Description: "the action's result"},
+			},
+			Required: []string{"action", "result"},
+		},
 	}
 	addTool(s, t, nil, s.memDo)
 }

@@ -46,6 +46,11 @@ func TestHandshakeListsToolsWithoutTouchingDisk(t *testing.T) {
 		if tool.Description == "" {
 			t.Errorf("%s: no description", tool.Name)
 		}
+		for _, sc := range []any{tool.InputSchema, tool.OutputSchema} {
+			if path := booleanSubschema(sc, tool.Name); path != "" {
+				t.Errorf("%s is a boolean schema, which the TypeScript SDK rejects", path)
+			}
+		}
 	}
 	for _, want := range allTools {
 		if !slices.Contains(names, want) {
@@ -231,4 +236,43 @@ func TestStringList(t *testing.T) {
 	if err := json.Unmarshal([]byte(`3`), &l); err == nil {
 		t.Error("a number was accepted as a list")
 	}
+}
+
+// booleanSubschema returns the path of a property or items schema that is a
+// bare true/false, or "".
+func booleanSubschema(schema any, path string) string {
+	b, _ := json.Marshal(schema)
+	var v any
+	_ = json.Unmarshal(b, &v)
+	var walk func(v any, path string) string
+	walk = func(v any, path string) string {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			for k, p := range props {
+				if _, isBool := p.(bool); isBool {
+					return path + ".properties." + k
+				}
+				if bad := walk(p, path+"."+k); bad != "" {
+					return bad
+				}
+			}
+		}
+		for _, k := range []string{"items", "additionalProperties"} {
+			if bad := walk(m[k], path+"."+k); bad != "" {
+				return bad
+			}
+		}
+		if alts, ok := m["anyOf"].([]any); ok {
+			for _, a := range alts {
+				if bad := walk(a, path+".anyOf"); bad != "" {
+					return bad
+				}
+			}
+		}
+		return ""
+	}
+	return walk(v, path)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/index"
 	"os"
 	"strings"
 
@@ -69,6 +70,11 @@ func (a *app) serveOpener() mcpserver.Opener {
 		if err != nil {
 			return nil, err
 		}
-		return memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"), memtomem.WithCommand(strings.Join(os.Args, " ")))
+		// Every server is a candidate for the store's single watcher role;
+		// the one that holds it keeps memory directories edited by hand
+		// indexed, and another takes over if it exits.
+		watch := index.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
+		return memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"),
+			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
 	}
 }

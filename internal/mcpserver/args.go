@@ -118,7 +118,7 @@ func unknownNote(raw json.RawMessage, s *jsonschema.Schema) string {
 		known = append(known, k)
 	}
 	slices.Sort(known)
-	return fmt.Sprintf("\n\nnote: ignored unknown parameter(s) %s; this tool takes %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
+	return fmt.Sprintf("note: ignored unknown parameter(s) %s; this tool takes %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
 }
 
 func invalid(format string, args ...any) error {

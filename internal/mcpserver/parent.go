@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// parentPoll is how often the parent pid is checked.
-const parentPoll = time.Second
+// parentPoll is how often the parent pid is checked (a variable for tests).
+var parentPoll = time.Second
 
 // pollParent calls gone once our parent pid differs from ppid. A parent pid
 // of 1 at start means we were started by init (or already orphaned): there

@@ -53,7 +53,7 @@ func TestProcessExitsWhenParentDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	parent := exec.Command(exe)
-	parent.Env = append(os.Environ(), "MEMTOMEM_TEST_PARENT=1", "MEMTOMEM_HOME="+t.TempDir())
+	parent.Env = append(childEnv(), "MEMTOMEM_TEST_PARENT=1", "MEMTOMEM_HOME="+t.TempDir())
 	parent.ExtraFiles = []*os.File{stdinR, stdoutW}
 	parent.Stderr = os.Stderr // a file, not a pipe the server would keep open
 	out, err := parent.StdoutPipe()

@@ -34,9 +34,16 @@ func mmServe(t *testing.T) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "serve")
-	cmd.Env = append(os.Environ(), "MEMTOMEM_TEST_RUN_AS_MM=1", "MEMTOMEM_HOME="+t.TempDir())
+	cmd.Env = append(childEnv(), "MEMTOMEM_TEST_RUN_AS_MM=1", "MEMTOMEM_HOME="+t.TempDir())
 	cmd.Stderr = &testWriter{t}
 	return cmd
+}
+
+// childEnv is the environment of re-executed test binaries. Under -race a
+// process sleeps a second at exit to let reports flush; that is not needed
+// here and would make every process test a second slower.
+func childEnv() []string {
+	return append(os.Environ(), "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 }
 
 type testWriter struct{ t *testing.T }

@@ -3,6 +3,10 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -39,12 +43,19 @@ type handler[In, Out any] func(c *call, in In) (text string, out Out, err error)
 func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h handler[In, Out]) {
 	schema := inputSchema[In](defaults)
 	t.InputSchema = schema
-	mcp.AddTool(s.mcp, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
-		var zero Out
+	mcp.AddTool(s.mcp, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
 		if err := s.begin(); err != nil {
-			return nil, zero, err
+			return nil, out, err
 		}
 		defer s.calls.Done()
+		// The SDK does not recover panics: one bug in one call would end
+		// the process and take the agent's memory away for the session.
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(panicLog, "mm serve: panic in %s: %v\n%s", t.Name, p, debug.Stack())
+				res, err = nil, fmt.Errorf("internal error in %s (a bug; please report it with the server's log): %v", t.Name, p)
+			}
+		}()
 		c := &call{s: s, ctx: ctx, args: req.Params.Arguments}
 		defer func() {
 			for _, f := range c.cleanup {
@@ -53,14 +64,20 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 		}()
 		text, out, err := h(c, in)
 		if err != nil {
-			return nil, zero, err
+			return nil, out, err
 		}
-		if !c.argsUsed {
-			text += unknownNote(req.Params.Arguments, schema)
+		res = &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}
+		if note := unknownNote(req.Params.Arguments, schema); note != "" && !c.argsUsed {
+			// A block of its own, so that a JSON text stays parseable.
+			res.Content = append(res.Content, &mcp.TextContent{Text: note})
 		}
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}, out, nil
+		return res, out, nil
 	})
 }
+
+// panicLog receives the stack of a recovered panic (the client keeps the
+// server's stderr as its log).
+var panicLog io.Writer = os.Stderr
 
 func ptr[T any](v T) *T { return &v }
 

@@ -87,6 +87,12 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 		done = true
 	case <-in.ended:
 	case <-ctx.Done():
+		// We are on our way out; further termination signals must not cut
+		// the drain short. They do come: the kernel sends the parent-death
+		// signal again each time the dying parent's threads exit one by one,
+		// and a late one after Serve returns would otherwise kill the
+		// process with status 143 instead of exit 0.
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 		// Close refuses new requests, waits for in-flight ones to answer,
 		// then closes the stream.
 		go ss.Close()

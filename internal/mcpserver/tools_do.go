@@ -174,7 +174,10 @@ func (s *Server) memDo(c *call, in doArgs) (string, DoOutput, error) {
 	if err != nil {
 		return "", DoOutput{}, err
 	}
-	return text + unknownNote(params, a.schema), DoOutput{Action: a.name, Result: result}, nil
+	if note := unknownNote(params, a.schema); note != "" {
+		text += "\n\n" + note
+	}
+	return text, DoOutput{Action: a.name, Result: result}, nil
 }
 
 // mergeParams returns the action's parameters as one JSON object. Keys

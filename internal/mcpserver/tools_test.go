@@ -2,11 +2,14 @@ package mcpserver
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 var allTools = []string{"mem_add", "mem_search", "mem_recall", "mem_index", "mem_status", "mem_stats", "mem_list", "mem_read", "mem_do"}
@@ -209,6 +212,23 @@ func TestUnknownArgumentNote(t *testing.T) {
 	if !strings.Contains(text(res), "ignored unknown parameter(s) tags") {
 		t.Errorf("no note about the unknown parameter: %s", text(res))
 	}
+	// The note is a block of its own: structured text stays valid JSON.
+	res = mustCall(t, cs, "mem_search", map[string]any{"query": "anything", "output_format": "structured", "tags": "ops"})
+	var out SearchOutput
+	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &out); err != nil || len(res.Content) != 2 {
+		t.Errorf("structured text with a note: %v, %d blocks", err, len(res.Content))
+	}
+}
+
+// A panicking tool is a tool error, and the server keeps serving.
+func TestPanicIsToolError(t *testing.T) {
+	defer func(w io.Writer) { panicLog = w }(panicLog)
+	panicLog = io.Discard
+	s := New(storeAt(t.TempDir()))
+	addTool(s, &mcp.Tool{Name: "boom"}, nil, func(*call, noArgs) (string, noArgs, error) { panic("kaboom") })
+	cs := connect(t, s)
+	mustFail(t, cs, "boom", nil, "internal error in boom")
+	mustCall(t, cs, "mem_do", map[string]any{"action": "help"})
 }
 
 // Optional parameters accept null, which many models send for "not given".

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -161,6 +162,15 @@ func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns stri
 	pieces := chunk.Split(path, content, ix.Chunking)
 	out := make([]store.Chunk, 0, len(pieces))
 	for _, p := range pieces {
+		if p.EntryID != "" && len(p.Hierarchy) > 0 && memfile.IsAutoTitle(p.Hierarchy[len(p.Hierarchy)-1]) {
+			// An untitled entry's generated heading is a timestamp and an id:
+			// noise in the index and in every result that shows it.
+			auto := p.Hierarchy[len(p.Hierarchy)-1]
+			p.Hierarchy = p.Hierarchy[:len(p.Hierarchy)-1]
+			if first, rest, ok := strings.Cut(p.Content, "\n"); ok && strings.TrimSpace(strings.TrimLeft(first, "#")) == auto {
+				p.Content = strings.TrimLeft(rest, "\n")
+			}
+		}
 		created := p.Created
 		if created.IsZero() {
 			created = info.ModTime().UTC()

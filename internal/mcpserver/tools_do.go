@@ -291,7 +291,8 @@ func typeName(p *jsonschema.Schema) string {
 			types = append(types, typeName(alt))
 		}
 	}
-	types = slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "null" })
+	// "null" (optional) and empty names (a null alternative) say nothing.
+	types = slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "null" || t == "" })
 	for i, t := range types {
 		if t == "array" && p.Items != nil && p.Items.Type != "" {
 			types[i] = "list of " + p.Items.Type + "s"

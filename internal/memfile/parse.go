@@ -225,3 +225,10 @@ func parseHeadingTime(s string, layouts ...string) (time.Time, error) {
 	}
 	return time.Time{}, err
 }
+
+// IsAutoTitle reports whether a heading is the generated "Entry <time> <id>"
+// of an untitled entry: it carries no words worth indexing or showing.
+func IsAutoTitle(heading string) bool {
+	_, _, ok := headingMeta(heading)
+	return ok
+}

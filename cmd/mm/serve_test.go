@@ -221,7 +221,8 @@ func TestResetWhileServing(t *testing.T) {
 
 	a.session.Close()    // stdin EOF: clean exit
 	b.cmd.Process.Kill() // kill -9
-	b.cmd.Wait()
+	b.session.Wait()     // the connection drops when the process dies
+	b.session.Close()    // reaps it: the SDK owns cmd.Wait
 	out, err = mmCommand(t, home, "reset", "--yes").CombinedOutput()
 	if exitCode(err) != 0 {
 		t.Fatalf("reset after the servers exited: %v\n%s", err, out)

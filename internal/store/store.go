@@ -107,6 +107,30 @@ const (
 	Always
 )
 
+// ChunkVector is the embedding of one chunk's text. ContentHash guards
+// against storing a vector for text that changed while it was computed.
+type ChunkVector struct {
+	ChunkID     string
+	ContentHash string
+	Vector      []float32
+}
+
+// DenseQuery is a vector search within one generation.
+type DenseQuery struct {
+	Generation string
+	Vector     []float32
+	Filter     Filter
+	Limit      int
+}
+
+// VectorStats counts chunks with and without a vector of one generation.
+type VectorStats struct {
+	Generation  string         `json:"generation"`
+	WithVector  int            `json:"with_vector"`
+	Missing     int            `json:"missing"`
+	Generations map[string]int `json:"generations"` // vectors stored per generation
+}
+
 // ErrNotFound is returned for an unknown chunk id.
 var ErrNotFound = errors.New("not found")
 
@@ -146,6 +170,26 @@ type Store interface {
 	Stats(ctx context.Context) (Stats, error)
 	// Reset deletes every chunk and file record (the markdown is untouched).
 	Reset(ctx context.Context) error
+	// PutVectors stores vectors of a generation. A vector whose chunk no
+	// longer exists, or whose text hash no longer matches, is skipped.
+	PutVectors(ctx context.Context, generation string, vecs []ChunkVector) (stored int, err error)
+	// DenseSearch ranks chunks by cosine similarity to q.Vector among those
+	// with a vector of q.Generation; filters apply before the limit. Hit.Score
+	// is the cosine similarity.
+	DenseSearch(ctx context.Context, q DenseQuery) ([]Hit, error)
+	// Vectors returns the stored vectors of the given chunks (for MMR).
+	Vectors(ctx context.Context, generation string, chunkIDs []string) (map[string][]float32, error)
+	// ChunksWithoutVectors lists chunks lacking a vector of generation,
+	// restricted to one file when source is not empty.
+	ChunksWithoutVectors(ctx context.Context, generation, source string, limit int) ([]Chunk, error)
+	// VectorStats counts vectors for generation and per stored generation.
+	VectorStats(ctx context.Context, generation string) (VectorStats, error)
+	// DropVectors deletes every vector whose generation is not keep ("" drops all).
+	DropVectors(ctx context.Context, keep string) (int, error)
+	// Meta reads and SetMeta writes a store-wide setting (e.g. the
+	// embedding generation the stored vectors belong to).
+	Meta(ctx context.Context, key string) (string, bool, error)
+	SetMeta(ctx context.Context, key, value string) error
 	// Check runs the backend's integrity check.
 	Check(ctx context.Context) error
 	Close() error

@@ -49,6 +49,9 @@ type AddResult struct {
 	// Added is false when an entry with the same id was already there (a
 	// retried write); nothing was written twice.
 	Added bool `json:"added"`
+	// Warnings say what went only partly well: the memory is saved and
+	// keyword-searchable, but e.g. got no vector.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Add appends a memory entry to its markdown file and indexes the file before
@@ -117,6 +120,9 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		return res, wrapStore(fmt.Errorf("the memory was saved to %s but indexing it failed (run mm index %s): %w", path, filepath.Dir(path), err))
 	}
 	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
+	if fr.EmbedErr != nil {
+		res.Warnings = append(res.Warnings, "saved and keyword-searchable, but not embedded: "+fr.EmbedErr.Error())
+	}
 	for _, c := range fr.Chunks {
 		if c.EntryID == entry.ID {
 			res.ChunkIDs = append(res.ChunkIDs, c.ID)

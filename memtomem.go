@@ -20,9 +20,9 @@ import (
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
-	"github.com/memtomem/memtomem/internal/search"
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
@@ -40,7 +40,9 @@ type Memory struct {
 	store   store.Store
 	writer  *memfile.Writer
 	indexer *index.Indexer
-	engine  *search.Engine
+	// embedder is nil with provider none; it loads or contacts nothing
+	// until the first call that needs a vector.
+	embedder embed.Embedder
 
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
@@ -118,7 +120,10 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		db:      db,
 		store:   db,
 		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir)},
-		engine:  &search.Engine{Store: db},
+	}
+	if m.embedder, err = embed.New(cfg.Embedding, embed.Options{}); err != nil {
+		m.Close()
+		return nil, &Error{Kind: KindInvalid, Err: err}
 	}
 	m.indexer = &index.Indexer{
 		Store: db,
@@ -130,6 +135,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		MaxFileBytes: cfg.Indexing.MaxFileBytes,
 		Exclude:      cfg.Indexing.ExcludeGlobs,
 		NamespaceFor: m.namespaceRule,
+		Embed:        m.embedMissing,
 	}
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)

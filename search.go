@@ -23,6 +23,11 @@ type SearchRequest struct {
 	// no glob characters matches any path containing it.
 	Source       string
 	Since, Until time.Time
+	// BM25Weight and DenseWeight override search.bm25_weight and
+	// search.dense_weight for this query (0 drops a leg).
+	BM25Weight, DenseWeight *float64
+	// DecayHalfLifeDays and MMRLambda override their settings.
+	DecayHalfLifeDays, MMRLambda *float64
 }
 
 // Search runs a ranked search.
@@ -40,8 +45,13 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) (search.Response
 	if err != nil {
 		return search.Response{}, err
 	}
-	resp, err := m.engine.Search(ctx, search.Request{Query: req.Query, TopK: req.TopK, Filter: filter})
-	if errors.Is(err, search.ErrEmptyQuery) {
+	engine, err := m.searchEngine(ctx)
+	if err != nil {
+		return search.Response{}, err
+	}
+	resp, err := engine.Search(ctx, search.Request{Query: req.Query, TopK: req.TopK, Filter: filter,
+		BM25Weight: req.BM25Weight, DenseWeight: req.DenseWeight, DecayHalfLifeDays: req.DecayHalfLifeDays, MMRLambda: req.MMRLambda})
+	if errors.Is(err, search.ErrEmptyQuery) || errors.Is(err, search.ErrInvalid) {
 		return resp, &Error{Kind: KindInvalid, Err: err}
 	}
 	return resp, wrapStore(err)

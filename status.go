@@ -2,6 +2,7 @@ package memtomem
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
@@ -35,6 +36,10 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	emb, err := m.Embedding(ctx)
+	if err != nil {
+		return Status{}, err
+	}
 	return Status{
 		Instances:     live,
 		Version:       Version,
@@ -48,7 +53,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		DBBytes:       st.DBBytes,
 		Namespaces:    st.Namespaces,
 		Tags:          st.Tags,
-		Embedding:     m.cfg.Embedding.Provider,
+		Embedding:     emb,
 	}, nil
 }
 
@@ -59,6 +64,8 @@ type IndexRequest struct {
 	Force     bool
 	Namespace string
 	Progress  func(done, total int, path string)
+	// EmbedProgress follows the embedding of new chunks after the walk.
+	EmbedProgress func(done, total int)
 }
 
 // Index brings the store up to date with the given paths.
@@ -74,8 +81,19 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 			return index.Stats{}, err
 		}
 	}
+	if req.Force && m.embedder != nil {
+		// A forced run re-embeds too, switching the store to the configured
+		// generation: the old vectors go, every chunk is embedded again.
+		if err := m.store.SetMeta(ctx, metaGeneration, m.embedder.Generation().String()); err != nil {
+			return index.Stats{}, wrapStore(err)
+		}
+		if _, err := m.store.DropVectors(ctx, ""); err != nil {
+			return index.Stats{}, wrapStore(err)
+		}
+	}
 	st, err := m.indexer.IndexPaths(ctx, req.Paths, index.Options{
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,
+		EmbedProgress: req.EmbedProgress,
 	})
 	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}
@@ -85,3 +103,16 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 
 // Check runs the store's integrity check.
 func (m *Memory) Check(ctx context.Context) error { return wrapStore(m.store.Check(ctx)) }
+
+// Summary is the one-line human form of the embedding status.
+func (e EmbeddingStatus) Summary() string {
+	switch {
+	case e.Configured == "":
+		return "none (keyword search only)"
+	case !e.Active:
+		return e.Configured + ": " + e.Reason
+	case e.Missing > 0:
+		return fmt.Sprintf("%s: hybrid search; %d chunks with vectors, %d without (run mm index to embed them)", e.Configured, e.WithVector, e.Missing)
+	}
+	return fmt.Sprintf("%s: hybrid search; %d chunks with vectors", e.Configured, e.WithVector)
+}

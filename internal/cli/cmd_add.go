@@ -63,5 +63,8 @@ func (a *app) runAdd(ctx context.Context, m *memtomem.Memory, o addOptions, text
 		verb = "Already saved"
 	}
 	fmt.Fprintf(a.stdout, "%s to %s [%s] (chunk %s)\n", verb, res.File, res.Namespace, strings.Join(res.ChunkIDs, ", "))
+	for _, w := range res.Warnings {
+		fmt.Fprintln(a.stderr, "warning: "+w)
+	}
 	return nil
 }

@@ -8,14 +8,16 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/eval"
 )
 
 func (a *app) evalCommand() *cobra.Command {
 	var (
-		split, groupBy string
-		k              int
-		asJSON         bool
+		split, groupBy          string
+		k                       int
+		asJSON                  bool
+		bm25Weight, denseWeight float64
 	)
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
@@ -45,7 +47,18 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 				return err
 			}
 			defer os.RemoveAll(tmp)
-			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp}
+			// The configured provider is used, so any model can be measured
+			// on the shared sets; none means keyword search only.
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			embedder, err := embed.New(cfg.Embedding, embed.Options{})
+			if err != nil {
+				return usageError{err}
+			}
+			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp, Embedder: embedder,
+				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
 			var bar *progressbar.ProgressBar
 			if !asJSON && isTerminal(a.stderr) {
 				opts.Progress = func(done, total int) {
@@ -68,6 +81,11 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 				return writeJSON(a.stdout, m)
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
+			if embedder != nil {
+				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF)\n", embedder.Generation())
+			} else {
+				fmt.Fprintf(a.stdout, "embedding:  none (BM25 only)\n")
+			}
 			fmt.Fprintf(a.stdout, "nDCG@10:    %.4f\nRecall@10:  %.4f\nRecall@100: %.4f\nMRR@10:     %.4f\n",
 				m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
 			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
@@ -81,5 +99,7 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 	f.StringVar(&groupBy, "group-by", "", "field that partitions documents and queries into separate stores")
 	f.IntVarP(&k, "top-k", "k", 100, "results retrieved per query (at least 10)")
 	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
+	f.Float64Var(&bm25Weight, "bm25-weight", 1, "weight of the keyword leg in fusion (0 drops it)")
+	f.Float64Var(&denseWeight, "dense-weight", 1, "weight of the vector leg in fusion (0 drops it; needs embedding.provider)")
 	return cmd
 }

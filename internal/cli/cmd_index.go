@@ -47,9 +47,25 @@ indexing.max_file_bytes, files that may hold secrets (.env, private keys,
 						bar.Set(done)
 					}
 				}
+				var ebar *progressbar.ProgressBar
+				if !asJSON && isTerminal(a.stderr) {
+					req.EmbedProgress = func(done, total int) {
+						if bar != nil {
+							bar.Finish()
+						}
+						if ebar == nil {
+							ebar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
+								progressbar.OptionSetDescription("embedding"), progressbar.OptionShowCount(),
+								progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+						}
+						ebar.Set(done)
+					}
+				}
 				st, err := m.Index(cmd.Context(), req)
-				if bar != nil {
-					bar.Finish()
+				for _, b := range []*progressbar.ProgressBar{bar, ebar} {
+					if b != nil {
+						b.Finish()
+					}
 				}
 				if err != nil {
 					return err

@@ -35,7 +35,12 @@ are cut.`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
-				return a.runSearch(cmd.Context(), m, o, strings.Join(args, " "))
+				return a.runSearch(cmd.Context(), m, o, strings.Join(args, " "), memtomem.SearchRequest{
+					BM25Weight:        changed(cmd, "bm25-weight", o.bm25Weight),
+					DenseWeight:       changed(cmd, "dense-weight", o.denseWeight),
+					DecayHalfLifeDays: changed(cmd, "decay-half-life", o.decayDays),
+					MMRLambda:         changed(cmd, "mmr-lambda", o.mmrLambda),
+				})
 			})
 		},
 	}
@@ -47,7 +52,20 @@ are cut.`,
 	f.StringVar(&o.since, "since", "", "created at or after: date, RFC 3339 time, or age (7d, 36h)")
 	f.StringVar(&o.until, "until", "", "created before: date, RFC 3339 time, or age")
 	f.BoolVar(&o.json, "json", false, "print results as JSON")
+	f.Float64Var(&o.bm25Weight, "bm25-weight", 0, "weight of the keyword leg in fusion (default: search.bm25_weight; 0 drops it)")
+	f.Float64Var(&o.denseWeight, "dense-weight", 0, "weight of the vector leg in fusion (default: search.dense_weight; 0 drops it)")
+	f.Float64Var(&o.decayDays, "decay-half-life", 0, "halve scores per this many days of age (default: search.decay_half_life_days)")
+	f.Float64Var(&o.mmrLambda, "mmr-lambda", 0, "diversity re-ranking, 0-1 (default: search.mmr_lambda; needs vectors)")
 	return cmd
+}
+
+// changed returns a pointer to v when the flag was given, so an explicit 0
+// ("drop this leg") differs from "use the configured default".
+func changed(cmd *cobra.Command, name string, v float64) *float64 {
+	if cmd.Flags().Changed(name) {
+		return &v
+	}
+	return nil
 }
 
 func parseRange(since, until string) (time.Time, time.Time, error) {
@@ -63,15 +81,14 @@ func parseRange(since, until string) (time.Time, time.Time, error) {
 	return s, u, nil
 }
 
-func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions, query string) error {
+func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions, query string, req memtomem.SearchRequest) error {
 	since, until, err := parseRange(o.since, o.until)
 	if err != nil {
 		return err
 	}
-	resp, err := m.Search(ctx, memtomem.SearchRequest{
-		Query: query, TopK: o.topK, Namespace: o.namespace, Tags: o.tags, Source: o.source,
-		Since: since, Until: until,
-	})
+	req.Query, req.TopK, req.Namespace, req.Tags, req.Source = query, o.topK, o.namespace, o.tags, o.source
+	req.Since, req.Until = since, until
+	resp, err := m.Search(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -94,14 +111,14 @@ func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions
 	}
 	if len(resp.Results) == 0 {
 		fmt.Fprintf(a.stdout, "No results for %q.\n", query)
-		for _, h := range resp.Hints {
-			fmt.Fprintln(a.stdout, "hint: "+h)
-		}
-		return nil
 	}
 	for _, r := range resp.Results {
-		fmt.Fprintf(a.stdout, "[%d] %.2f %s | %s\n", r.Rank, r.Score, r.ScoreScale, location(r.Chunk))
+		// %.4g: BM25 on a tiny store scores around 1e-6, which %.2f shows as 0.00.
+		fmt.Fprintf(a.stdout, "[%d] %.4g %s | %s\n", r.Rank, r.Score, r.ScoreScale, location(r.Chunk))
 		fmt.Fprintf(a.stdout, "%s\n    id: %s  [%s]%s\n\n", indent(r.Content, "    ", 400), r.ID, r.Namespace, tagSuffix(r.Tags))
+	}
+	for _, h := range resp.Hints {
+		fmt.Fprintln(a.stdout, "hint: "+h)
 	}
 	return nil
 }

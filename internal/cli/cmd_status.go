@@ -33,7 +33,7 @@ func (a *app) statusCommand() *cobra.Command {
 				}
 				fmt.Fprintf(w, "memories:   %v\n", st.MemoryDirs)
 				fmt.Fprintf(w, "indexed:    %d files, %d chunks\n", st.Files, st.Chunks)
-				fmt.Fprintf(w, "embedding:  %s\n", st.Embedding)
+				fmt.Fprintf(w, "embedding:  %s\n", st.Embedding.Summary())
 				fmt.Fprintf(w, "instances:  %d live\n", len(st.Instances))
 				for _, in := range st.Instances {
 					fmt.Fprintf(w, "  %s\n", in)

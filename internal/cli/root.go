@@ -102,6 +102,7 @@ Quick start:
 		a.configCommand(),
 		a.evalCommand(),
 		a.resetCommand(),
+		a.embeddingResetCommand(),
 	)
 	return root
 }

@@ -75,6 +75,19 @@ type NamespaceRule struct {
 type SearchConfig struct {
 	DefaultTopK      int    `json:"default_top_k"`
 	DefaultNamespace string `json:"default_namespace"`
+	// BM25Weight and DenseWeight weigh the two legs in reciprocal rank
+	// fusion; 0 drops a leg. The dense leg runs only with an embedding
+	// provider whose generation matches the stored vectors.
+	BM25Weight  float64 `json:"bm25_weight"`
+	DenseWeight float64 `json:"dense_weight"`
+	// RRFK is the k of reciprocal rank fusion: 1/(k+rank).
+	RRFK int `json:"rrf_k"`
+	// DecayHalfLifeDays, when > 0, halves a result's score for every this
+	// many days of age (off by default: old decisions stay findable).
+	DecayHalfLifeDays float64 `json:"decay_half_life_days"`
+	// MMRLambda, when > 0, re-ranks for diversity (maximal marginal
+	// relevance; 1 = relevance only). Needs vectors.
+	MMRLambda float64 `json:"mmr_lambda"`
 }
 
 // EmbeddingConfig selects the optional embedding provider. Provider "none"
@@ -96,6 +109,7 @@ const (
 	DefaultTopK             = 10
 	MaxTopK                 = 100
 	DefaultNamespace        = "default"
+	DefaultRRFK             = 60
 )
 
 // Providers lists the accepted embedding.provider values.
@@ -117,7 +131,8 @@ func Default(home string) Config {
 			ChunkMaxChars:    DefaultChunkMaxChars,
 			NamespaceRules:   []NamespaceRule{},
 		},
-		Search:    SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace},
+		Search: SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace,
+			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK},
 		Embedding: EmbeddingConfig{Provider: "none"},
 	}
 }
@@ -240,6 +255,18 @@ func (c Config) Validate() error {
 
 	if c.Search.DefaultTopK < 1 || c.Search.DefaultTopK > MaxTopK {
 		add(fieldErr("search.default_top_k", "must be between 1 and %d, got %d", MaxTopK, c.Search.DefaultTopK))
+	}
+	if c.Search.BM25Weight < 0 || c.Search.DenseWeight < 0 || c.Search.BM25Weight+c.Search.DenseWeight == 0 {
+		add(fieldErr("search.bm25_weight", "search.bm25_weight and search.dense_weight must be >= 0 and not both 0, got %g and %g", c.Search.BM25Weight, c.Search.DenseWeight))
+	}
+	if c.Search.RRFK < 1 {
+		add(fieldErr("search.rrf_k", "must be at least 1, got %d", c.Search.RRFK))
+	}
+	if c.Search.DecayHalfLifeDays < 0 {
+		add(fieldErr("search.decay_half_life_days", "must be >= 0 (0 turns decay off), got %g", c.Search.DecayHalfLifeDays))
+	}
+	if c.Search.MMRLambda < 0 || c.Search.MMRLambda > 1 {
+		add(fieldErr("search.mmr_lambda", "must be between 0 (off) and 1, got %g", c.Search.MMRLambda))
 	}
 	if err := ValidNamespace(c.Search.DefaultNamespace); err != nil {
 		add(fieldErr("search.default_namespace", "%v", err))

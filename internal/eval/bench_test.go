@@ -35,7 +35,7 @@ func BenchmarkSciFactIndex(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil)
+		db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func BenchmarkSciFactSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil)
+	db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/memtomem/memtomem/internal/embed"
+	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/search"
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/store/sqlite"
@@ -23,6 +25,11 @@ type RunOptions struct {
 	Dir string
 	// Progress is called after each query.
 	Progress func(done, total int)
+	// Embedder, when set, embeds the corpus and runs the dense leg too, so
+	// any model can be measured (nil: keyword search only).
+	Embedder embed.Embedder
+	// Weights override the fusion defaults (nil: 1 and 1).
+	BM25Weight, DenseWeight *float64
 }
 
 // RunStats are the costs of a run.
@@ -55,18 +62,21 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	done := 0
 	for i, name := range names {
 		g := groups[name]
-		db, err := OpenCorpus(ctx, filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i)), g.Docs, &st)
+		db, err := OpenCorpus(ctx, filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i)), g.Docs, &st, opts.Embedder)
 		if err != nil {
 			return Metrics{}, st, err
 		}
 		engine := &search.Engine{Store: db}
+		if opts.Embedder != nil {
+			engine.Embedder, engine.Generation = opts.Embedder, opts.Embedder.Generation().String()
+		}
 		start := time.Now()
 		for _, q := range g.Queries {
 			if err := ctx.Err(); err != nil {
 				db.Close()
 				return Metrics{}, st, err
 			}
-			ids, err := RankQuery(ctx, engine, q.Text, opts.K)
+			ids, err := RankQuery(ctx, engine, q.Text, opts.K, opts.BM25Weight, opts.DenseWeight)
 			if err != nil {
 				db.Close()
 				return Metrics{}, st, fmt.Errorf("query %s: %w", q.ID, err)
@@ -84,8 +94,9 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 }
 
 // OpenCorpus creates a store at path holding docs, one chunk per document
-// (title and text as one field), keyed by document id.
-func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sqlite.DB, error) {
+// (title and text as one field), keyed by document id, embedded with e when
+// it is not nil.
+func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats, e embed.Embedder) (*sqlite.DB, error) {
 	os.Remove(path)
 	db, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
@@ -110,6 +121,12 @@ func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sq
 		db.Close()
 		return nil, err
 	}
+	if e != nil {
+		if err := index.EmbedMissing(ctx, db, e, e.Generation().String(), "", nil); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("embed the corpus: %w", err)
+		}
+	}
 	if st != nil {
 		st.IndexDuration += time.Since(start)
 		st.Docs += len(docs)
@@ -119,8 +136,8 @@ func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats) (*sq
 
 // RankQuery returns the document ids ranked for one query. A query with no
 // searchable words ranks nothing rather than failing the run.
-func RankQuery(ctx context.Context, engine *search.Engine, text string, k int) ([]string, error) {
-	resp, err := engine.Search(ctx, search.Request{Query: text, TopK: min(k, search.MaxTopK)})
+func RankQuery(ctx context.Context, engine *search.Engine, text string, k int, bm25Weight, denseWeight *float64) ([]string, error) {
+	resp, err := engine.Search(ctx, search.Request{Query: text, TopK: min(k, search.MaxTopK), BM25Weight: bm25Weight, DenseWeight: denseWeight})
 	if err == search.ErrEmptyQuery {
 		return nil, nil
 	}

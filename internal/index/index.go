@@ -31,6 +31,11 @@ type Indexer struct {
 	// NamespaceFor maps a path to a namespace from configuration rules; ""
 	// means no rule matched.
 	NamespaceFor func(path string) string
+	// Embed, when set, computes the missing vectors of one file's chunks
+	// (source "" = of every chunk) after they were written. It runs outside
+	// every lock and transaction; its failure leaves the chunks keyword-
+	// searchable and is reported, never fatal.
+	Embed func(ctx context.Context, source string, progress func(done, total int)) error
 }
 
 // Skip reasons, reported in Stats so users see why a file was left out.
@@ -57,6 +62,9 @@ type FileResult struct {
 	Unchanged bool // the file hash matched: nothing was read into the store
 	Diff      store.Diff
 	Chunks    []store.Chunk // the file's chunks as stored (only when re-indexed)
+	// EmbedErr is why the file's new chunks got no vectors (nil if they did
+	// or no embedder is configured).
+	EmbedErr error
 }
 
 // FileOptions tune IndexFile.
@@ -65,6 +73,9 @@ type FileOptions struct {
 	Namespace string
 	// Force re-chunks even if the file hash is unchanged.
 	Force bool
+	// deferEmbed leaves embedding to the caller (a walk embeds once at the
+	// end, in large batches).
+	deferEmbed bool
 }
 
 // IndexFile brings one file's chunks up to date. The file is hashed first,
@@ -110,6 +121,9 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		return res, fmt.Errorf("index %s: %w", path, err)
 	}
 	res.Diff, res.Chunks = diff, chunks
+	if ix.Embed != nil && !opts.deferEmbed && (diff.Indexed > 0 || opts.Force) {
+		res.EmbedErr = ix.Embed(ctx, path, nil)
+	}
 	return res, nil
 }
 

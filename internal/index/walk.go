@@ -20,6 +20,9 @@ type Options struct {
 	// Progress, when set, is called once the file list is known (done=0) and
 	// after every file.
 	Progress func(done, total int, path string)
+	// EmbedProgress, when set, follows the embedding of new chunks after
+	// the walk.
+	EmbedProgress func(done, total int)
 }
 
 // Stats summarise a walk.
@@ -139,7 +142,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			return st, err
 		}
 		st.FilesScanned++
-		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force})
+		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true})
 		var skipped *SkipError
 		switch {
 		case errors.As(err, &skipped):
@@ -186,6 +189,11 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			}
 			st.FilesRemoved++
 			st.ChunksDeleted += n
+		}
+	}
+	if ix.Embed != nil && (st.ChunksIndexed > 0 || opts.Force) {
+		if err := ix.Embed(ctx, "", opts.EmbedProgress); err != nil {
+			st.Errors = append(st.Errors, "embedding: "+err.Error()+" (the chunks are indexed for keyword search; run mm index again to retry)")
 		}
 	}
 	st.Duration = time.Since(start)

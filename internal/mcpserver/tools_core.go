@@ -99,6 +99,10 @@ type searchArgs struct {
 	Since        string     `json:"since,omitempty" jsonschema:"created at or after: a date (2026-11-01), an RFC 3339 time, or an age (30m, 36h, 7d, 2w)"`
 	Until        string     `json:"until,omitempty" jsonschema:"created before: a date, an RFC 3339 time, or an age"`
 	OutputFormat string     `json:"output_format,omitempty" jsonschema:"compact (readable text, default) or structured (the text is the JSON result)"`
+	BM25Weight   *float64   `json:"bm25_weight,omitempty" jsonschema:"weight of the keyword leg in rank fusion (default search.bm25_weight; 0 drops it)"`
+	DenseWeight  *float64   `json:"dense_weight,omitempty" jsonschema:"weight of the vector leg in rank fusion (default search.dense_weight; 0 drops it); needs an embedding provider"`
+	DecayDays    *float64   `json:"decay_half_life_days,omitempty" jsonschema:"halve a result's score per this many days of age (0 = off, the default)"`
+	MMRLambda    *float64   `json:"mmr_lambda,omitempty" jsonschema:"diversity re-ranking, 0 (off) to 1 (relevance only); needs vectors"`
 }
 
 func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error) {
@@ -127,7 +131,8 @@ func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error)
 	}
 	resp, err := m.Search(c.ctx, memtomem.SearchRequest{
 		Query: in.Query, TopK: topK, Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter,
-		Since: since, Until: until,
+		Since: since, Until: until, BM25Weight: in.BM25Weight, DenseWeight: in.DenseWeight,
+		DecayHalfLifeDays: in.DecayDays, MMRLambda: in.MMRLambda,
 	})
 	if err != nil {
 		return "", SearchOutput{}, err
@@ -245,17 +250,26 @@ type noArgs struct{}
 
 // StatusOutput describes the store.
 type StatusOutput struct {
-	Version       string         `json:"version"`
-	Home          string         `json:"home"`
-	Database      string         `json:"database"`
-	SchemaVersion int            `json:"schema_version"`
-	ReadOnly      string         `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
-	MemoryDirs    []string       `json:"memory_dirs"`
-	Files         int            `json:"files"`
-	Chunks        int            `json:"chunks"`
-	DBBytes       int64          `json:"db_bytes"`
-	Namespaces    map[string]int `json:"namespaces" jsonschema:"chunks per namespace"`
-	Embedding     string         `json:"embedding"`
+	Version       string                   `json:"version"`
+	Home          string                   `json:"home"`
+	Database      string                   `json:"database"`
+	SchemaVersion int                      `json:"schema_version"`
+	ReadOnly      string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
+	MemoryDirs    []string                 `json:"memory_dirs"`
+	Files         int                      `json:"files"`
+	Chunks        int                      `json:"chunks"`
+	DBBytes       int64                    `json:"db_bytes"`
+	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
+	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
+	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+}
+
+// InstanceOutput is one live process sharing the store.
+type InstanceOutput struct {
+	PID       int    `json:"pid"`
+	Version   string `json:"version"`
+	Transport string `json:"transport"`
+	Started   string `json:"started"`
 }
 
 func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
@@ -269,10 +283,18 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding}
-	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s",
+		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{}}
+	if out.Embedding.Generations == nil {
+		out.Embedding.Generations = map[string]int{}
+	}
+	var live []string
+	for _, in := range st.Instances {
+		out.Instances = append(out.Instances, InstanceOutput{PID: in.PID, Version: in.Version, Transport: in.Transport, Started: in.Started.UTC().Format(time.RFC3339)})
+		live = append(live, in.String())
+	}
+	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s\ninstances: %d live (%s)",
 		out.Version, out.Home, out.Database, out.SchemaVersion, mib(out.DBBytes), strings.Join(out.MemoryDirs, ", "),
-		out.Files, out.Chunks, counts(out.Namespaces), out.Embedding)
+		out.Files, out.Chunks, counts(out.Namespaces), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
 	if out.ReadOnly != "" {
 		text += "\nread-only: " + out.ReadOnly
 	}

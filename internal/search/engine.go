@@ -2,26 +2,45 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"sort"
+	"time"
 
+	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
 // Score scales, named in every result so nobody compares a BM25 score with
 // a fused one.
 const (
-	ScaleBM25 = "bm25"
-	ScaleRRF  = "rrf"
+	ScaleBM25  = "bm25"  // keyword leg only; higher is better, unbounded
+	ScaleDense = "dense" // dense leg only; cosine similarity
+	ScaleRRF   = "rrf"   // reciprocal rank fusion of both legs
 )
 
 // MaxTopK bounds how many results one search may ask for.
 const MaxTopK = 100
+
+// ErrInvalid marks a request the caller must fix (a parameter out of range).
+var ErrInvalid = errors.New("invalid search request")
 
 // Request is one search.
 type Request struct {
 	Query  string
 	TopK   int
 	Filter store.Filter
+	// Weights of the legs in fusion; nil takes the engine's defaults. A
+	// weight of 0 drops that leg.
+	BM25Weight, DenseWeight *float64
+	// DecayHalfLifeDays > 0 halves a result's score per that many days of
+	// age; nil takes the engine's default.
+	DecayHalfLifeDays *float64
+	// MMRLambda in (0, 1] re-ranks for diversity; nil takes the default.
+	MMRLambda *float64
+	// Now is the reference time for decay (zero: time.Now).
+	Now time.Time
 }
 
 // Result is one ranked chunk.
@@ -36,36 +55,246 @@ type Result struct {
 type Response struct {
 	Results []Result `json:"results"`
 	// Match is the keyword expression that ran, for debugging odd rankings.
-	Match string   `json:"match"`
+	Match string `json:"match"`
+	// Legs says which legs ran ("bm25", "dense").
+	Legs  []string `json:"legs"`
 	Hints []string `json:"hints,omitempty"`
+}
+
+// Defaults are the fusion settings a request does not override.
+type Defaults struct {
+	BM25Weight, DenseWeight float64
+	RRFK                    int
+	DecayHalfLifeDays       float64
+	MMRLambda               float64
 }
 
 // Engine runs searches against a store.
 type Engine struct {
-	Store store.Store
+	Store    store.Store
+	Defaults Defaults
+	// Embedder and Generation enable the dense leg; with either unset the
+	// engine searches keywords only. Generation must be the generation of
+	// the stored vectors, which the caller checked matches the embedder.
+	Embedder   embed.Embedder
+	Generation string
+	// DenseOff explains why the dense leg is off although a provider is
+	// configured (e.g. a generation mismatch); it becomes a hint.
+	DenseOff string
 }
 
-// Search parses the query, runs the keyword leg with filters applied inside
-// the store query (so top-k is filled from matching chunks), and ranks.
+func (e *Engine) defaults() Defaults {
+	d := e.Defaults
+	if d.BM25Weight == 0 && d.DenseWeight == 0 {
+		d.BM25Weight, d.DenseWeight = 1, 1
+	}
+	if d.RRFK <= 0 {
+		d.RRFK = 60
+	}
+	return d
+}
+
+func pick(v *float64, def float64) float64 {
+	if v != nil {
+		return *v
+	}
+	return def
+}
+
+// Search parses the query, runs the keyword and (when available) dense
+// legs with filters applied inside the store queries, fuses them by
+// reciprocal rank, applies optional time decay and MMR, and cuts top-k.
 func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 	if req.TopK < 1 || req.TopK > MaxTopK {
-		return Response{}, fmt.Errorf("top_k must be between 1 and %d (got %d)", MaxTopK, req.TopK)
+		return Response{}, fmt.Errorf("%w: top_k must be between 1 and %d (got %d)", ErrInvalid, MaxTopK, req.TopK)
+	}
+	d := e.defaults()
+	bw, dw := pick(req.BM25Weight, d.BM25Weight), pick(req.DenseWeight, d.DenseWeight)
+	decay, lambda := pick(req.DecayHalfLifeDays, d.DecayHalfLifeDays), pick(req.MMRLambda, d.MMRLambda)
+	switch {
+	case bw < 0 || dw < 0 || bw+dw == 0:
+		return Response{}, fmt.Errorf("%w: bm25_weight and dense_weight must be >= 0 and not both 0 (got %g and %g)", ErrInvalid, bw, dw)
+	case decay < 0:
+		return Response{}, fmt.Errorf("%w: decay half-life must be >= 0 days (got %g)", ErrInvalid, decay)
+	case lambda < 0 || lambda > 1:
+		return Response{}, fmt.Errorf("%w: mmr_lambda must be between 0 and 1 (got %g)", ErrInvalid, lambda)
 	}
 	q, err := ParseQuery(req.Query)
 	if err != nil {
 		return Response{}, err
 	}
-	match := q.FTS5()
-	hits, err := e.Store.KeywordSearch(ctx, store.KeywordQuery{Match: match, Filter: req.Filter, Limit: req.TopK})
-	if err != nil {
-		return Response{}, err
+	resp := Response{Match: q.FTS5()}
+	dense := dw > 0 && e.Embedder != nil && e.Generation != ""
+	if dw > 0 && !dense && e.DenseOff != "" {
+		resp.Hints = append(resp.Hints, e.DenseOff)
 	}
-	resp := Response{Match: match, Results: make([]Result, 0, len(hits))}
-	for i, h := range hits {
-		resp.Results = append(resp.Results, Result{Rank: i + 1, Score: h.Score, ScoreScale: ScaleBM25, Chunk: h.Chunk})
+	// Fusion and re-ranking look deeper than k, so that a chunk ranked low
+	// by one leg but high by the other can still make the cut.
+	depth := req.TopK
+	if (bw > 0 && dense) || lambda > 0 {
+		depth = min(max(req.TopK*4, 40), 200)
 	}
-	if len(hits) == 0 {
-		resp.Hints = append(resp.Hints, "no keyword match: try fewer or different words, or widen the filters")
+
+	var keyword, vector []store.Hit
+	if bw > 0 {
+		keyword, err = e.Store.KeywordSearch(ctx, store.KeywordQuery{Match: resp.Match, Filter: req.Filter, Limit: depth})
+		if err != nil {
+			return Response{}, err
+		}
+		resp.Legs = append(resp.Legs, ScaleBM25)
+	}
+	if dense {
+		vector, err = e.denseLeg(ctx, req.Query, req.Filter, depth)
+		if err != nil {
+			// The memory is still keyword-searchable: degrade, and say so.
+			resp.Hints = append(resp.Hints, "dense leg skipped: "+err.Error())
+			dense = false
+			if bw == 0 {
+				return resp, err
+			}
+		} else {
+			resp.Legs = append(resp.Legs, ScaleDense)
+		}
+	}
+
+	ranked, scale := fuse(keyword, vector, bw, dw, d.RRFK, bw > 0, dense)
+	if decay > 0 {
+		now := req.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		applyDecay(ranked, decay, now)
+	}
+	if lambda > 0 && lambda < 1 {
+		if dense {
+			ranked, err = e.mmr(ctx, ranked, lambda, req.TopK)
+			if err != nil {
+				return Response{}, err
+			}
+		} else {
+			resp.Hints = append(resp.Hints, "mmr_lambda ignored: diversity re-ranking needs vectors (configure an embedding provider)")
+		}
+	}
+	if len(ranked) > req.TopK {
+		ranked = ranked[:req.TopK]
+	}
+	resp.Results = make([]Result, 0, len(ranked))
+	for i, h := range ranked {
+		resp.Results = append(resp.Results, Result{Rank: i + 1, Score: h.Score, ScoreScale: scale, Chunk: h.Chunk})
+	}
+	if len(resp.Results) == 0 {
+		resp.Hints = append(resp.Hints, "no match: try fewer or different words, or widen the filters")
 	}
 	return resp, nil
+}
+
+func (e *Engine) denseLeg(ctx context.Context, query string, filter store.Filter, limit int) ([]store.Hit, error) {
+	vecs, err := e.Embedder.Embed(ctx, []string{query})
+	if err != nil {
+		return nil, err
+	}
+	return e.Store.DenseSearch(ctx, store.DenseQuery{Generation: e.Generation, Vector: vecs[0], Filter: filter, Limit: limit})
+}
+
+// fuse merges the legs. With both legs, each hit scores the sum over legs
+// of weight/(k+rank) (reciprocal rank fusion: robust to the legs' scores
+// being on unrelated scales). With one leg, its own scores stand.
+func fuse(keyword, vector []store.Hit, bw, dw float64, k int, keywordRan, denseRan bool) ([]store.Hit, string) {
+	switch {
+	case keywordRan && !denseRan:
+		return keyword, ScaleBM25
+	case denseRan && !keywordRan:
+		return vector, ScaleDense
+	}
+	byID := map[string]*store.Hit{}
+	var order []string
+	add := func(hits []store.Hit, w float64) {
+		for i, h := range hits {
+			s := w / float64(k+i+1)
+			if prev, ok := byID[h.ID]; ok {
+				prev.Score += s
+				continue
+			}
+			h.Score = s
+			byID[h.ID] = &h
+			order = append(order, h.ID)
+		}
+	}
+	add(keyword, bw)
+	add(vector, dw)
+	out := make([]store.Hit, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out, ScaleRRF
+}
+
+// applyDecay halves scores per half-life of age and re-sorts. Scores that
+// can be negative do not occur: BM25 is negated to higher-is-better and
+// positive, cosine may be negative only for opposite vectors, which decay
+// must not promote, so those are left as they are.
+func applyDecay(hits []store.Hit, halfLifeDays float64, now time.Time) {
+	for i := range hits {
+		if hits[i].Score <= 0 || hits[i].CreatedAt.IsZero() {
+			continue
+		}
+		age := now.Sub(hits[i].CreatedAt).Hours() / 24
+		if age > 0 {
+			hits[i].Score *= math.Pow(0.5, age/halfLifeDays)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+}
+
+// mmr re-ranks by maximal marginal relevance: repeatedly take the hit that
+// best balances relevance (normalised score) against similarity to what
+// was already taken, so near-duplicates do not fill the top k.
+func (e *Engine) mmr(ctx context.Context, hits []store.Hit, lambda float64, k int) ([]store.Hit, error) {
+	if len(hits) < 2 {
+		return hits, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	vecs, err := e.Store.Vectors(ctx, e.Generation, ids)
+	if err != nil {
+		return nil, err
+	}
+	top := hits[0].Score
+	if top <= 0 {
+		top = 1
+	}
+	left := append([]store.Hit(nil), hits...)
+	var picked []store.Hit
+	for len(picked) < k && len(left) > 0 {
+		best, bestScore := 0, math.Inf(-1)
+		for i, h := range left {
+			maxSim := 0.0
+			for _, p := range picked {
+				if s := cosine(vecs[h.ID], vecs[p.ID]); s > maxSim {
+					maxSim = s
+				}
+			}
+			if s := lambda*(h.Score/top) - (1-lambda)*maxSim; s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		picked = append(picked, left[best])
+		left = append(left[:best], left[best+1:]...)
+	}
+	return picked, nil
+}
+
+// cosine of two normalised vectors (0 when either is missing).
+func cosine(a, b []float32) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 0
+	}
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
 }

@@ -77,6 +77,25 @@ var migrations = []migration{
 			INSERT INTO chunks_fts(rowid, heading, content, filename) VALUES (new.rowid, new.heading, new.content, new.filename);
 		END`,
 	}},
+	// v2: dense vectors (see vectors.go). Purely additive, and safe for v1
+	// binaries to keep writing, so both floors stay at 1: a v1 binary never
+	// touches chunk_vectors, and the only way it could leave a vector that
+	// no longer matches its text is by deleting or replacing the chunk —
+	// which the cascade turns into deleting the vector too (every memtomem
+	// connection runs with foreign_keys on). A v1 binary never rewrites a
+	// chunk's text in place: changed text is always a new chunk row. Rows
+	// also carry the chunk's content hash, and every read requires it to
+	// match, which covers a delete made with foreign keys off.
+	{version: 2, readFloor: 1, writeFloor: 1, stmts: []string{
+		`CREATE TABLE chunk_vectors (
+			chunk_rowid INTEGER PRIMARY KEY REFERENCES chunks(rowid) ON DELETE CASCADE,
+			generation TEXT NOT NULL,
+			content_hash TEXT NOT NULL,
+			vec BLOB NOT NULL
+		)`,
+		// Counting and dropping per generation reads this index alone.
+		`CREATE INDEX chunk_vectors_generation ON chunk_vectors(generation)`,
+	}},
 }
 
 // SchemaVersion is the newest schema this binary writes. It is a variable only

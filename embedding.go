@@ -25,7 +25,15 @@ func (m *Memory) generation(ctx context.Context) (active, off string, err error)
 	if m.embedder == nil {
 		return "", "", nil
 	}
-	want := m.embedder.Generation().String()
+	g := m.embedder.Generation()
+	if g.Dimension == 0 {
+		// Without embedding.dimension, only the provider's first answer
+		// tells the generation; storing ".../0" would never match again.
+		if g, err = embed.Probe(ctx, m.embedder); err != nil {
+			return "", "dense search off: " + err.Error(), nil
+		}
+	}
+	want := g.String()
 	stored, ok, err := m.store.Meta(ctx, metaGeneration)
 	if err != nil {
 		return "", "", wrapStore(err)

@@ -22,7 +22,7 @@ type Status struct {
 	DBBytes       int64            `json:"db_bytes"`
 	Namespaces    map[string]int   `json:"namespaces"`
 	Tags          map[string]int   `json:"tags"`
-	Embedding     string           `json:"embedding"`
+	Embedding     EmbeddingStatus  `json:"embedding"`
 	Instances     []coord.Instance `json:"instances"`
 }
 

@@ -18,6 +18,9 @@ type searchOptions struct {
 	since, until      string
 	tags              []string
 	json              bool
+	// Fusion overrides; only flags given on the command line apply.
+	bm25Weight, denseWeight float64
+	decayDays, mmrLambda    float64
 }
 
 func (a *app) searchCommand() *cobra.Command {

@@ -100,3 +100,15 @@ func looksLikeHTML(body []byte) bool {
 		strings.HasPrefix(s, "<head") || strings.HasPrefix(s, "<body") ||
 		(strings.HasPrefix(s, "<") && strings.Contains(s, "<html"))
 }
+
+// tooLongHint recognises a rejection for input beyond the model's context
+// (OpenAI: "maximum context length", TEI: "must have less than 512
+// tokens", 413 Payload Too Large) and says what to change.
+func tooLongHint(status int, msg string) string {
+	m := strings.ToLower(msg)
+	if status == 413 || strings.Contains(m, "context length") || strings.Contains(m, "too long") ||
+		(strings.Contains(m, "token") && (strings.Contains(m, "less than") || strings.Contains(m, "maximum") || strings.Contains(m, "exceed"))) {
+		return "a text is too long for the model's context: use a model with a longer context, or lower indexing.chunk_max_chars"
+	}
+	return ""
+}

@@ -191,7 +191,9 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.ChunksDeleted += n
 		}
 	}
-	if ix.Embed != nil && (st.ChunksIndexed > 0 || opts.Force) {
+	// Always: besides this walk's new chunks, this backfills chunks an
+	// earlier run or another process could not embed (provider down).
+	if ix.Embed != nil {
 		if err := ix.Embed(ctx, "", opts.EmbedProgress); err != nil {
 			st.Errors = append(st.Errors, "embedding: "+err.Error()+" (the chunks are indexed for keyword search; run mm index again to retry)")
 		}

@@ -20,6 +20,9 @@ const (
 	ScaleRRF   = "rrf"   // reciprocal rank fusion of both legs
 )
 
+// denseTimeout bounds the query embedding of one search.
+const denseTimeout = 10 * time.Second
+
 // MaxTopK bounds how many results one search may ask for.
 const MaxTopK = 100
 
@@ -189,6 +192,10 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 }
 
 func (e *Engine) denseLeg(ctx context.Context, query string, filter store.Filter, limit int) ([]store.Hit, error) {
+	// A query waits for the provider a bounded time; past that the search
+	// answers with keywords only rather than hanging the agent.
+	ctx, cancel := context.WithTimeout(ctx, denseTimeout)
+	defer cancel()
 	vecs, err := e.Embedder.Embed(ctx, []string{query})
 	if err != nil {
 		return nil, err

@@ -349,7 +349,7 @@ func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
 func (db *DB) Reset(ctx context.Context) error {
 	stmts := []string{`DELETE FROM chunk_tags`, `DELETE FROM chunks`, `DELETE FROM files`,
 		`INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')`}
-	if db.schema >= 2 {
+	if db.hasVectors() {
 		// The cascade from chunks would drop them too, one row at a time;
 		// emptying the table first is one cheap statement. (A binary built
 		// to behave like schema v1 has no such table.)

@@ -1,0 +1,169 @@
+package embed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/memtomem/memtomem/internal/config"
+)
+
+// ErrEmptyText is returned (wrapped, naming the text) when Embed is given an
+// empty or blank text. Providers disagree about such input (OpenAI rejects
+// it, a static model has no token to average), so every provider refuses it
+// the same way, before any request.
+var ErrEmptyText = errors.New("cannot embed an empty or blank text")
+
+// backend is what differs between HTTP providers: the request and answer
+// shapes, and the hints their errors carry.
+type backend interface {
+	name() string
+	endpoint() string // the URL requests are POSTed to
+	// encode builds the JSON body for one batch.
+	encode(texts []string) ([]byte, error)
+	// decode extracts one raw vector per text, in the order of the texts,
+	// from a successful answer, or describes what is wrong with it.
+	decode(body []byte, n int) ([][]float64, string)
+	// hint says what to check after the server rejected a request with
+	// status (a 4xx other than 401/403/429) and message msg.
+	hint(status int, msg string) string
+	// htmlHint says what to check when a web page came back.
+	htmlHint() string
+	// unreachableHint says what to check when no connection could be made.
+	unreachableHint() string
+	// adjust may change how the next request is built after a rejection
+	// (an OpenAI-compatible server that refuses "dimensions"); true means
+	// send again at once.
+	adjust(status int, msg string) bool
+}
+
+// httpEmbedder is the shared part of the HTTP providers: batching,
+// per-request timeouts, retries, and checking and normalising every vector.
+type httpEmbedder struct {
+	b      backend
+	opts   Options
+	model  string
+	apiKey string
+	cfgDim int    // embedding.dimension; 0 = learn from the first answer
+	where  string // endpoint with any password masked, for messages
+
+	mu  sync.Mutex
+	dim int // cfgDim, or the dimension of the first answer
+}
+
+func newHTTPEmbedder(b backend, cfg config.EmbeddingConfig, opts Options) *httpEmbedder {
+	return &httpEmbedder{
+		b: b, opts: opts, model: cfg.Model, apiKey: cfg.APIKey,
+		cfgDim: cfg.Dimension, dim: cfg.Dimension,
+		where: redactURL(b.endpoint()),
+	}
+}
+
+// Generation reports the configured dimension, or the one learned from the
+// first answer when embedding.dimension is 0 (0 until then; see Probe).
+func (e *httpEmbedder) Generation() Generation {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Generation{Provider: e.b.name(), Model: e.model, Dimension: e.dim}
+}
+
+// Embed sends the texts in batches of Options.BatchSize, one batch after
+// the other (a local server is usually busy enough with one), and fails as
+// a whole on the first batch that fails.
+func (e *httpEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if err := checkTexts(texts); err != nil {
+		return nil, err
+	}
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += e.opts.BatchSize {
+		batch := texts[start:min(start+e.opts.BatchSize, len(texts))]
+		vecs, err := e.embedBatch(ctx, batch, start)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
+// checkTexts refuses blank input before anything is sent.
+func checkTexts(texts []string) error {
+	for i, t := range texts {
+		if strings.TrimSpace(t) == "" {
+			return fmt.Errorf("%w (text #%d of %d)", ErrEmptyText, i, len(texts))
+		}
+	}
+	return nil
+}
+
+// embedBatch runs one batch through attempt, retrying what may pass on a
+// second try, then checks the vectors.
+func (e *httpEmbedder) embedBatch(ctx context.Context, batch []string, offset int) ([][]float32, error) {
+	for retry := 0; ; retry++ {
+		raw, f := e.attempt(ctx, batch)
+		if f == nil {
+			return e.finish(raw, offset)
+		}
+		if ctx.Err() != nil {
+			return nil, e.cancelled(ctx)
+		}
+		if f.adjusted {
+			retry-- // a changed request is a new request, not a retry
+			continue
+		}
+		if !f.err.Temporary || retry >= e.opts.MaxRetries {
+			if f.err.Temporary && retry > 0 {
+				f.err.Msg += fmt.Sprintf(" (gave up after %d attempts)", retry+1)
+			}
+			return nil, f.err
+		}
+		if err := sleepCtx(ctx, e.backoff(retry, f.retryAfter)); err != nil {
+			return nil, e.cancelled(ctx)
+		}
+	}
+}
+
+// finish checks and normalises the vectors of one answer. The first
+// answer fixes the dimension when none is configured.
+func (e *httpEmbedder) finish(raw [][]float64, offset int) ([][]float32, error) {
+	out := make([][]float32, len(raw))
+	for i, r := range raw {
+		v := toFloat32(r)
+		if p := finishVector(v); p != "" {
+			return nil, e.fail(0, false, nil, "returned %s for text #%d: is embedding.model an embedding model?", p, offset+i)
+		}
+		out[i] = v
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	want := e.dim
+	if want == 0 {
+		want = len(out[0])
+	}
+	for _, v := range out {
+		if len(v) != want {
+			if e.dim == 0 {
+				return nil, e.fail(0, false, nil, "returned vectors of different lengths (%d and %d) in one answer", want, len(v))
+			}
+			return nil, e.fail(0, false, nil, "%s", dimensionMismatch(len(v), want, e.cfgDim > 0))
+		}
+	}
+	e.dim = want
+	return out, nil
+}
+
+// fail builds an *Error for this endpoint, scrubbed of the API key.
+func (e *httpEmbedder) fail(status int, temporary bool, cause error, format string, args ...any) *Error {
+	return &Error{
+		Provider: e.b.name(), Where: e.where, Status: status, Temporary: temporary,
+		Msg: scrub(fmt.Sprintf(format, args...), e.apiKey), Err: cause,
+	}
+}
+
+// cancelled is the error for a call whose context ended: it wraps the
+// context's error so callers can tell it from a provider failure.
+func (e *httpEmbedder) cancelled(ctx context.Context) *Error {
+	return e.fail(0, false, ctx.Err(), "request abandoned: %v", ctx.Err())
+}

@@ -1,0 +1,215 @@
+package embed
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxResponseBytes bounds one answer. 64 texts of 4096 floats written as
+// JSON are about 6 MiB; anything near this limit is not an embeddings
+// answer.
+const maxResponseBytes = 64 << 20
+
+// failure is one failed attempt.
+type failure struct {
+	err        *Error
+	retryAfter time.Duration // from a Retry-After header; <0 when absent
+	adjusted   bool          // the backend changed the request: send again at once
+}
+
+// attempt makes one request for one batch, bounded by Options.Timeout.
+func (e *httpEmbedder) attempt(ctx context.Context, batch []string) ([][]float64, *failure) {
+	body, err := e.b.encode(batch)
+	if err != nil {
+		return nil, &failure{err: e.fail(0, false, err, "cannot encode the request: %v", err)}
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, e.b.endpoint(), bytes.NewReader(body))
+	if err != nil {
+		return nil, &failure{err: e.fail(0, false, err, "cannot build the request: %v: check embedding.base_url", err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if e.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	}
+	resp, err := e.opts.HTTPClient.Do(req)
+	if err != nil {
+		return nil, e.transportFailure(ctx, reqCtx, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		// A server that sends headers and then stalls is as dead as one
+		// that never answers.
+		return nil, e.transportFailure(ctx, reqCtx, err)
+	}
+	if len(data) > maxResponseBytes {
+		return nil, &failure{err: e.fail(resp.StatusCode, false, nil,
+			"returned more than %d MiB (status %d): this is not an embeddings answer; check embedding.base_url", maxResponseBytes>>20, resp.StatusCode)}
+	}
+	if resp.StatusCode/100 == 2 {
+		return e.decodeAnswer(resp, data, len(batch))
+	}
+	return nil, e.statusFailure(resp, data)
+}
+
+// decodeAnswer turns a 2xx answer into vectors.
+func (e *httpEmbedder) decodeAnswer(resp *http.Response, data []byte, n int) ([][]float64, *failure) {
+	status := resp.StatusCode
+	if looksLikeHTML(data) || (strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && !json.Valid(data)) {
+		return nil, &failure{err: e.fail(status, false, nil,
+			"returned an HTML page (status %d), not JSON: %s", status, e.b.htmlHint())}
+	}
+	if !json.Valid(data) {
+		return nil, &failure{err: e.fail(status, false, nil,
+			"returned something that is not JSON (status %d, starting %q): %s", status, truncateText(string(data), 60), e.b.htmlHint())}
+	}
+	vecs, problem := e.b.decode(data, n)
+	if problem != "" {
+		return nil, &failure{err: e.fail(status, false, nil, "returned an unexpected answer (status %d): %s", status, problem)}
+	}
+	return vecs, nil
+}
+
+// statusFailure classifies an answer with a non-2xx status. Rate limits,
+// timeouts and server errors are temporary; other client errors are not,
+// because sending the same request again will fail the same way.
+func (e *httpEmbedder) statusFailure(resp *http.Response, data []byte) *failure {
+	code := resp.StatusCode
+	status := fmt.Sprintf("%d %s", code, http.StatusText(code))
+	msg := serverMessage(data)
+	said := ""
+	if msg != "" {
+		said = ": " + msg
+	} else if looksLikeHTML(data) {
+		said = " as an HTML page"
+	}
+	switch {
+	case code == http.StatusTooManyRequests:
+		return &failure{retryAfter: retryAfter(resp.Header),
+			err: e.fail(code, true, nil, "is rate-limiting requests (status %s)%s: wait, or check the account's rate limits and quota", status, said)}
+	case code == http.StatusRequestTimeout || (code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported):
+		return &failure{retryAfter: retryAfter(resp.Header),
+			err: e.fail(code, true, nil, "failed with status %s%s: is the server healthy and the model loaded?", status, said)}
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		if e.apiKey == "" {
+			return &failure{err: e.fail(code, false, nil, "requires an API key (status %s)%s: set embedding.api_key (or MEMTOMEM_EMBEDDING__API_KEY)", status, said)}
+		}
+		return &failure{err: e.fail(code, false, nil, "rejected the API key (status %s)%s: check embedding.api_key", status, said)}
+	}
+	if e.b.adjust(code, msg) {
+		return &failure{adjusted: true, err: e.fail(code, false, nil, "rejected the request (status %s)%s", status, said)}
+	}
+	return &failure{err: e.fail(code, false, nil, "rejected the request (status %s)%s: %s", status, said, e.b.hint(code, msg))}
+}
+
+// transportFailure classifies an error from sending the request or reading
+// the answer. ctx is the caller's context, reqCtx the per-request one.
+func (e *httpEmbedder) transportFailure(ctx, reqCtx context.Context, err error) *failure {
+	if ctx.Err() != nil {
+		return &failure{err: e.cancelled(ctx)}
+	}
+	var ne net.Error
+	if errors.Is(reqCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &failure{retryAfter: -1, err: e.fail(0, true, err,
+			"did not answer within %v: is the server running and the model loaded?", e.opts.Timeout)}
+	}
+	// The *url.Error wrapper repeats the method and URL, which the prefix
+	// already names.
+	inner := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &failure{retryAfter: -1, err: e.fail(0, true, err, "refused the connection: %s", e.b.unreachableHint())}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return &failure{err: e.fail(0, false, err, "cannot be reached: unknown host %q: check embedding.base_url", dnsErr.Name)}
+	case errors.As(err, &certErr):
+		return &failure{err: e.fail(0, false, err, "presented a TLS certificate that cannot be verified (%v): check embedding.base_url", inner)}
+	}
+	return &failure{retryAfter: -1, err: e.fail(0, true, err, "could not be reached (%v): %s", inner, e.b.unreachableHint())}
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date); -1 when
+// absent or unreadable.
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return -1
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s < 0 || s != s {
+			return 0
+		}
+		return time.Duration(min(s, 1e6) * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return -1
+}
+
+// backoff is the wait before retry number retry (0-based): a server's
+// Retry-After when it sent one, else exponential from BackoffBase with
+// jitter, so that many processes retrying at once spread out. Both are
+// capped at MaxBackoff.
+func (e *httpEmbedder) backoff(retry int, retryAfter time.Duration) time.Duration {
+	if retryAfter >= 0 {
+		return min(retryAfter, e.opts.MaxBackoff)
+	}
+	d := e.opts.BackoffBase
+	for range retry {
+		if d >= e.opts.MaxBackoff/2 {
+			d = e.opts.MaxBackoff
+			break
+		}
+		d *= 2
+	}
+	d = min(d, e.opts.MaxBackoff)
+	// "Equal jitter": at least half the computed wait, so the backoff
+	// still grows, plus a random share of the other half.
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// redactURL masks a password in u for messages.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Redacted()
+}

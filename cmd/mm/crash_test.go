@@ -12,6 +12,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/crashpoint"
 	"github.com/memtomem/memtomem/internal/memfile"
+	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
 // A process killed (SIGKILL) at each crash point leaves the memory file old
@@ -80,22 +81,23 @@ func TestCrashPoints(t *testing.T) {
 		if out, code := run(t, mm, home, "add", "stored before the upgrade"); code != 0 {
 			t.Fatalf("add: %s", out)
 		}
-		upgradeCrash := buildMM(t, "mm-v2-crash", "crashtest", 2, 1, 1)
-		upgrade := buildMM(t, "mm-v2", "", 2, 1, 1)
+		cur := sqlite.SchemaVersion
+		upgradeCrash := buildMM(t, "mm-next-crash", "crashtest", cur+1, 1, 1)
+		upgrade := buildMM(t, "mm-next", "", cur+1, 1, 1)
 		cmd := exec.Command(upgradeCrash, "search", "upgrade")
 		cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+crashpoint.MidMigration)
 		if err := cmd.Run(); !killed(err) {
 			t.Fatalf("not killed mid-migration: %v", err)
 		}
-		if v, migrated := schemaOf(t, home); v != 1 || len(migrated) != 1 {
-			t.Fatalf("after a crash mid-migration: schema v%d, %v; want v1 untouched", v, migrated)
+		if v, migrated := schemaOf(t, home); v != cur || len(migrated) != cur {
+			t.Fatalf("after a crash mid-migration: schema v%d, %v; want v%d untouched", v, migrated, cur)
 		}
 		out, code := run(t, upgrade, home, "search", "upgrade")
 		if code != 0 || !strings.Contains(out, "stored before the upgrade") {
 			t.Fatalf("restart after the crash: %s", out)
 		}
-		if v, migrated := schemaOf(t, home); v != 2 || len(migrated) != 2 {
-			t.Errorf("after restart: schema v%d, %v; want v2 migrated once", v, migrated)
+		if v, migrated := schemaOf(t, home); v != cur+1 || len(migrated) != cur+1 {
+			t.Errorf("after restart: schema v%d, %v; want v%d, each step once", v, migrated, cur+1)
 		}
 		integrity(t, home)
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
 func schemaOf(t *testing.T, home string) (version int, migrated []string) {
@@ -43,10 +46,12 @@ func TestSchemaInterplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds several binaries")
 	}
+	// "v1" is this release (schema cur); the others fake the next releases.
+	cur := sqlite.SchemaVersion
 	v1 := buildMM(t, "v1", "", 0, 0, 0)
-	v2 := buildMM(t, "v2-compatible", "", 2, 1, 1)
-	v2ro := buildMM(t, "v2-write-incompatible", "", 2, 1, 2)
-	v3 := buildMM(t, "v3-unreadable", "", 3, 3, 3)
+	v2 := buildMM(t, "v2-compatible", "", cur+1, 1, 1)
+	v2ro := buildMM(t, "v2-write-incompatible", "", cur+1, 1, cur+1)
+	v3 := buildMM(t, "v3-unreadable", "", cur+2, cur+2, cur+2)
 
 	t.Run("four new binaries migrate an old store once", func(t *testing.T) {
 		home := t.TempDir()
@@ -70,8 +75,9 @@ func TestSchemaInterplay(t *testing.T) {
 			}
 		}
 		version, migrated := schemaOf(t, home)
-		if version != 2 || len(migrated) != 2 || !strings.HasPrefix(migrated[1], "migrated_v2=") {
-			t.Errorf("schema v%d, migrations %v; want v2 with v1 and v2 applied once each", version, migrated)
+		next := fmt.Sprintf("migrated_v%d=", cur+1)
+		if version != cur+1 || len(migrated) != cur+1 || !strings.HasPrefix(migrated[cur], next) {
+			t.Errorf("schema v%d, migrations %v; want v%d with every step applied once", version, migrated, cur+1)
 		}
 		// The old binary still works on the newer, compatible schema.
 		if out, code := run(t, v1, home, "add", "old release writes again"); code != 0 {

@@ -23,9 +23,10 @@ type server struct {
 	session *mcp.ClientSession
 }
 
-func startServer(t *testing.T, home string) *server {
+func startServer(t *testing.T, home string, env ...string) *server {
 	t.Helper()
 	cmd := mmCommand(t, home, "serve")
+	cmd.Env = append(cmd.Env, env...)
 	client := mcp.NewClient(&mcp.Implementation{Name: "mm-test", Version: "1"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -52,10 +52,11 @@ type AddOutput struct {
 	Created   string   `json:"created"`
 	ChunkIDs  []string `json:"chunk_ids"`
 	Added     bool     `json:"added" jsonschema:"false when the same entry was already saved (a retry); nothing was written twice"`
+	Warnings  []string `json:"warnings,omitempty" jsonschema:"what went only partly well, e.g. saved but not embedded"`
 }
 
 func toAddOutput(r memtomem.AddResult) AddOutput {
-	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added}
+	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added, Warnings: r.Warnings}
 	if out.ChunkIDs == nil {
 		out.ChunkIDs = []string{}
 	}
@@ -70,7 +71,11 @@ func (out AddOutput) text() string {
 	if !out.Added {
 		verb = "Already saved (nothing written twice)"
 	}
-	return fmt.Sprintf("%s to %s [%s]\nentry_id: %s | chunk_id: %s", verb, out.File, out.Namespace, out.EntryID, strings.Join(out.ChunkIDs, ", "))
+	text := fmt.Sprintf("%s to %s [%s]\nentry_id: %s | chunk_id: %s", verb, out.File, out.Namespace, out.EntryID, strings.Join(out.ChunkIDs, ", "))
+	for _, w := range out.Warnings {
+		text += "\nwarning: " + w
+	}
+	return text
 }
 
 func (s *Server) memAdd(c *call, in addArgs) (string, AddOutput, error) {

@@ -20,11 +20,13 @@ import (
 // was computed with, the content hash of the text it was computed from, and
 // the vector itself as little-endian float32, normalised to unit length.
 //
-// Dense search reads the vectors of the candidate chunks (the filters are in
-// the SQL, so they apply before top-k) and scores them in Go with a dot
-// product and a bounded heap. That representation was chosen by measuring
-// it against sqlite-vec (vec0 KNN tables and vec_distance_cosine in SQL):
-// see docs/vector-storage.md and vectors_bench_test.go.
+// Dense search is exact (brute force): one SELECT over the candidate chunks,
+// with the filters in its WHERE clause so they apply before top-k, scores
+// every candidate's vector with a Go dot product that SQLite calls, and lets
+// SQLite's bounded sorter keep the best k. That design was chosen by
+// measuring it against sqlite-vec (vec0 KNN tables, and vec_distance_cosine
+// over these same rows) and against returning every blob to Go: see
+// docs/vector-storage.md and vectors_bench_test.go.
 //
 // Vectors never outlive the text they describe: ON DELETE CASCADE removes a
 // chunk's vector with the chunk (ReplaceFile deletes a chunk whose text

@@ -407,3 +407,26 @@ func BenchmarkDense(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpenStore is Open, one query on a reader, Close: the price every
+// mm invocation pays per connection. Compare with -tags sqlitevec to see
+// what installing sqlite-vec on every connection costs.
+func BenchmarkOpenStore(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "open.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	for b.Loop() {
+		db, err := Open(ctx, path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := db.Meta(ctx, "x"); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}

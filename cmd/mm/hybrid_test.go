@@ -1,0 +1,51 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/memtomem/memtomem/internal/embed/embedtest"
+)
+
+// Two servers configured with different embedding models on one store:
+// the first claims the store's generation, the second writes no vectors,
+// searches keywords only and says so; nothing ever mixes.
+func TestServersWithDifferentModels(t *testing.T) {
+	embedder := embedtest.Concepts(16, []string{"car", "automobile", "sedan", "vehicle"})
+	srv := embedtest.NewOpenAIServer(t, embedder)
+	home := t.TempDir()
+	env := func(model string) []string {
+		return []string{"MEMTOMEM_EMBEDDING__PROVIDER=openai", "MEMTOMEM_EMBEDDING__MODEL=" + model,
+			"MEMTOMEM_EMBEDDING__DIMENSION=16", "MEMTOMEM_EMBEDDING__BASE_URL=" + srv.URL + "/v1"}
+	}
+	a := startServer(t, home, env("model-a")...)
+	b := startServer(t, home, env("model-b")...)
+
+	a.mustCall("mem_add", map[string]any{"content": "Keep the sedan in the garage"})
+	text, _ := a.mustCall("mem_search", map[string]any{"query": "automobile"})
+	if !strings.Contains(text, "sedan") || !strings.Contains(text, "rrf") {
+		t.Errorf("server A should find the sedan through its dense leg:\n%s", text)
+	}
+
+	_, st, err := b.call("mem_add", map[string]any{"content": "The vehicle needs new tires"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := st["warnings"].([]any); len(w) == 0 {
+		t.Errorf("server B should warn that it embeds nothing: %v", st)
+	}
+	text, _ = b.mustCall("mem_search", map[string]any{"query": "automobile"})
+	if strings.Contains(text, "sedan") || !strings.Contains(text, "keyword-only") {
+		t.Errorf("server B must search keywords only, and say so:\n%s", text)
+	}
+	text, _ = b.mustCall("mem_status", nil)
+	if !strings.Contains(text, "keyword-only") {
+		t.Errorf("mem_status on B should say it is keyword-only:\n%s", text)
+	}
+	_, st, _ = a.call("mem_status", nil)
+	emb, _ := st["embedding"].(map[string]any)
+	gens, _ := emb["stored_vectors"].(map[string]any)
+	if len(gens) != 1 || gens["openai/model-a/16"] == nil {
+		t.Errorf("only model-a vectors may be stored: %v", emb)
+	}
+}

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/memtomem/memtomem/internal/embed/embedtest"
@@ -47,5 +53,33 @@ func TestServersWithDifferentModels(t *testing.T) {
 	gens, _ := emb["stored_vectors"].(map[string]any)
 	if len(gens) != 1 || gens["openai/model-a/16"] == nil {
 		t.Errorf("only model-a vectors may be stored: %v", emb)
+	}
+}
+
+// The handshake neither loads a model nor calls the provider: an editor's
+// start-up never waits on either.
+func TestHandshakeTouchesNoProvider(t *testing.T) {
+	var calls atomic.Int64
+	inner := embedtest.OpenAIHandler(t, embedtest.Concepts(8, []string{"x"}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		inner.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	home := t.TempDir()
+	s := startServer(t, home, "MEMTOMEM_EMBEDDING__PROVIDER=openai", "MEMTOMEM_EMBEDDING__MODEL=m",
+		"MEMTOMEM_EMBEDDING__DIMENSION=8", "MEMTOMEM_EMBEDDING__BASE_URL="+srv.URL+"/v1")
+	if _, err := s.session.ListTools(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("initialize and tools/list called the provider %d times", n)
+	}
+	if _, err := os.Stat(filepath.Join(home, "memtomem.db")); err == nil {
+		t.Error("the handshake created the database")
+	}
+	s.mustCall("mem_add", map[string]any{"content": "first real call embeds"})
+	if calls.Load() == 0 {
+		t.Error("mem_add did not embed")
 	}
 }

@@ -3,9 +3,7 @@ package cli
 import (
 	"fmt"
 	"sort"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
@@ -41,22 +39,9 @@ Modes:
 				case "status", "":
 					st, err = m.Embedding(ctx)
 				case "apply-current":
-					var bar *progressbar.ProgressBar
-					var progress func(done, total int)
-					if !asJSON && isTerminal(a.stderr) {
-						progress = func(done, total int) {
-							if bar == nil {
-								bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
-									progressbar.OptionSetDescription("embedding"), progressbar.OptionShowCount(),
-									progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-							}
-							bar.Set(done)
-						}
-					}
-					st, err = m.ApplyCurrentEmbedding(ctx, progress)
-					if bar != nil {
-						bar.Finish()
-					}
+					bar := newProgress(a.stderr, "embedding", asJSON)
+					st, err = m.ApplyCurrentEmbedding(ctx, bar.Func())
+					bar.Finish()
 				case "revert-to-stored":
 					g, rerr := memtomem.RevertToStoredEmbedding(ctx, m)
 					if rerr != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem/internal/embed"
@@ -59,21 +58,10 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 			}
 			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp, Embedder: embedder,
 				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
-			var bar *progressbar.ProgressBar
-			if !asJSON && isTerminal(a.stderr) {
-				opts.Progress = func(done, total int) {
-					if bar == nil {
-						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
-							progressbar.OptionSetDescription("querying"), progressbar.OptionShowCount(),
-							progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-					}
-					bar.Set(done)
-				}
-			}
+			bar := newProgress(a.stderr, "querying", asJSON)
+			opts.Progress = bar.Func()
 			m, st, err := eval.Run(cmd.Context(), ds, opts)
-			if bar != nil {
-				bar.Finish()
-			}
+			bar.Finish()
 			if err != nil {
 				return err
 			}

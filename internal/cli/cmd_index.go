@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
@@ -36,37 +35,18 @@ indexing.max_file_bytes, files that may hold secrets (.env, private keys,
 			req.Paths = args
 			req.Recursive = !noRecurse
 			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
-				var bar *progressbar.ProgressBar
-				if !asJSON && isTerminal(a.stderr) {
-					req.Progress = func(done, total int, path string) {
-						if bar == nil {
-							bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
-								progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(),
-								progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-						}
-						bar.Set(done)
-					}
-				}
-				var ebar *progressbar.ProgressBar
-				if !asJSON && isTerminal(a.stderr) {
+				files := newProgress(a.stderr, "indexing", asJSON)
+				embedding := newProgress(a.stderr, "embedding", asJSON)
+				if files != nil {
+					req.Progress = func(done, total int, _ string) { files.Set(done, total) }
 					req.EmbedProgress = func(done, total int) {
-						if bar != nil {
-							bar.Finish()
-						}
-						if ebar == nil {
-							ebar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.stderr),
-								progressbar.OptionSetDescription("embedding"), progressbar.OptionShowCount(),
-								progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-						}
-						ebar.Set(done)
+						files.Finish()
+						embedding.Set(done, total)
 					}
 				}
 				st, err := m.Index(cmd.Context(), req)
-				for _, b := range []*progressbar.ProgressBar{bar, ebar} {
-					if b != nil {
-						b.Finish()
-					}
-				}
+				files.Finish()
+				embedding.Finish()
 				if err != nil {
 					return err
 				}

@@ -290,7 +290,11 @@ func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error
 	}
 	query := `SELECT ` + chunkColumns + ` FROM chunks c` + whereClause(where) +
 		` ORDER BY c.created_at DESC, c.source, c.start_line LIMIT ? OFFSET ?`
-	args = append(args, limit, q.Offset)
+	return db.queryChunks(ctx, query, append(args, limit, q.Offset)...)
+}
+
+// queryChunks runs a SELECT of chunkColumns on the reader pool.
+func (db *DB) queryChunks(ctx context.Context, query string, args ...any) ([]store.Chunk, error) {
 	rows, err := db.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, friendly(err)
@@ -400,20 +404,7 @@ func (db *DB) ChunksByEntry(ctx context.Context, entryID string) ([]store.Chunk,
 	if entryID == "" {
 		return nil, nil
 	}
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = ? ORDER BY c.source, c.start_line`, entryID)
-	if err != nil {
-		return nil, friendly(err)
-	}
-	defer rows.Close()
-	var out []store.Chunk
-	for rows.Next() {
-		c, err := scanChunk(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = ? ORDER BY c.source, c.start_line`, entryID)
 }
 
 // RenameNamespace implements store.Store.

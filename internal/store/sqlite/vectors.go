@@ -108,14 +108,11 @@ func (db *DB) PutVectors(ctx context.Context, generation string, vecs []store.Ch
 	return stored, err
 }
 
-// DenseSearch implements store.Store. One SELECT joins the vectors of the
+// DenseSearch implements store.Store: one SELECT joins the vectors of the
 // generation to their chunks, with the filters in its WHERE clause so they
 // apply before the LIMIT, scores each candidate with dotFunc (Go, called by
 // SQLite on a zero-copy view of the blob) and keeps the best Limit in
-// SQLite's bounded sorter. The chunks of those few are then read in the same
-// read transaction (one snapshot, so a hit cannot vanish in between);
-// selecting the chunk columns in the ranking query itself would make the
-// sorter carry every candidate's text.
+// SQLite's bounded sorter.
 func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit, error) {
 	if len(q.Vector) == 0 {
 		return nil, errors.New("dense search: empty query vector")
@@ -131,16 +128,10 @@ func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit,
 	if !db.hasVectors() {
 		return nil, nil
 	}
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, friendly(err)
-	}
-	defer tx.Rollback()
-
 	// PutVectors keeps one length per generation, so one row tells whether
 	// the query fits (and whether there is anything to search at all).
 	var stored int
-	err = tx.QueryRowContext(ctx, `SELECT length(vec) FROM chunk_vectors WHERE generation = ? LIMIT 1`, q.Generation).Scan(&stored)
+	err = db.reader.QueryRowContext(ctx, `SELECT length(vec) FROM chunk_vectors WHERE generation = ? LIMIT 1`, q.Generation).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -154,59 +145,29 @@ func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit,
 	where, args := filterSQL(q.Filter)
 	// "+v.generation" keeps the planner off the generation index: nearly
 	// every vector belongs to the current generation, and going through
-	// the index adds a table lookup per row to what is a full scan anyway.
+	// the index adds a lookup per row to what is a full scan anyway
+	// (measured slower).
 	where = append([]string{"+v.generation = ?", "v.content_hash = c.content_hash"}, where...)
 	args = append([]any{query, q.Generation}, args...)
 	args = append(args, limit)
-	rows, err := tx.QueryContext(ctx, `SELECT v.chunk_rowid, `+dotFunc+`(v.vec, ?) AS score
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+`, `+dotFunc+`(v.vec, ?) AS score
 		FROM chunk_vectors v JOIN chunks c ON c.rowid = v.chunk_rowid`+whereClause(where)+`
 		ORDER BY score DESC, v.chunk_rowid LIMIT ?`, args...)
 	if err != nil {
 		return nil, friendly(err)
 	}
-	var ids []any
-	var scores []float64
+	defer rows.Close()
+	var hits []store.Hit
 	for rows.Next() {
-		var rowid int64
-		var score float64
-		if err := rows.Scan(&rowid, &score); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids, scores = append(ids, rowid), append(scores, score)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, friendly(err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-
-	crows, err := tx.QueryContext(ctx, `SELECT `+chunkColumns+`, c.rowid FROM chunks c WHERE c.rowid IN (`+placeholders(len(ids))+`)`, ids...)
-	if err != nil {
-		return nil, friendly(err)
-	}
-	defer crows.Close()
-	byRowid := make(map[int64]store.Chunk, len(ids))
-	for crows.Next() {
-		var r int64
-		c, err := scanChunk(crows, &r)
+		var h store.Hit
+		c, err := scanChunk(rows, &h.Score)
 		if err != nil {
 			return nil, err
 		}
-		byRowid[r] = c
+		h.Chunk = c
+		hits = append(hits, h)
 	}
-	if err := crows.Err(); err != nil {
-		return nil, friendly(err)
-	}
-	hits := make([]store.Hit, 0, len(ids))
-	for i, id := range ids {
-		if c, ok := byRowid[id.(int64)]; ok {
-			hits = append(hits, store.Hit{Chunk: c, Score: scores[i]})
-		}
-	}
-	return hits, nil
+	return hits, friendly(rows.Err())
 }
 
 // Vectors implements store.Store. The vectors come back unit-length (they

@@ -1,13 +1,16 @@
 package sqlite
 
 // Benchmarks behind the vector-storage decision (docs/vector-storage.md):
-// the same chunks and vectors searched three ways.
+// the same chunks and vectors searched several ways.
 //
 //	gofunc    chunk_vectors BLOBs selected by SQL (filters in WHERE), scored
 //	          by a Go function SQLite calls with zero-copy arguments, top k
 //	          by ORDER BY score LIMIT k — the shipped DenseSearch
 //	gorows    the same rows returned to Go through database/sql (one copy
 //	          of each blob) and scored there with a bounded heap
+//
+// and, with -tags sqlitevec (vectors_vec_bench_test.go):
+//
 //	sqlvec    the same rows scored inside SQLite by sqlite-vec's
 //	          vec_distance_cosine, ORDER BY distance LIMIT k
 //	vec0      a sqlite-vec vec0 virtual table, KNN with MATCH and k; filters
@@ -16,10 +19,12 @@ package sqlite
 //	          into the vec0 table, which does run inside the KNN
 //
 // Each runs unfiltered and with a namespace filter matching ~10% of the
-// chunks. hits/op shows whether a filtered query still fills its k.
+// chunks; hits/op shows whether a filtered query still fills its k. The
+// variants must return the same top k (vec0 filtered excepted), which is
+// checked before timing.
 //
-//	go test -run='^$' -bench=Dense -benchtime=100x ./internal/store/sqlite/
-//	MEMTOMEM_BENCH_LARGE=1 go test -run='^$' -bench=Dense/n=100k -benchtime=30x -timeout=30m ./internal/store/sqlite/
+//	go test [-tags sqlitevec] -run='^$' -bench=Dense -benchtime=100x -v ./internal/store/sqlite/
+//	MEMTOMEM_BENCH_LARGE=1 go test [-tags sqlitevec] -run='^$' -bench=Dense/n=100k -benchtime=30x -timeout=30m -v ./internal/store/sqlite/
 //
 // The 100k case is opt-in: its fixture alone takes ~15 s to build on a
 // 2-core machine and the whole run close to a minute. MEMTOMEM_BENCH_MMAP_MB=N
@@ -377,6 +382,22 @@ func BenchmarkDense(b *testing.B) {
 					}
 				}
 			}
+			// The bookkeeping calls the embedding loop makes, when every
+			// chunk already has a vector (their worst case: a full scan).
+			b.Run("upkeep/VectorStats", func(b *testing.B) {
+				for b.Loop() {
+					if st, err := fx.db.VectorStats(ctx, benchGen); err != nil || st.WithVector != n {
+						b.Fatal(st, err)
+					}
+				}
+			})
+			b.Run("upkeep/ChunksWithoutVectors", func(b *testing.B) {
+				for b.Loop() {
+					if cs, err := fx.db.ChunksWithoutVectors(ctx, benchGen, "", 64); err != nil || len(cs) != 0 {
+						b.Fatal(len(cs), err)
+					}
+				}
+			})
 			for _, v := range denseVariants {
 				for _, fl := range filters {
 					b.Run(v.name+"/"+fl.name, func(b *testing.B) {

@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,31 +77,43 @@ func TestCrashPoints(t *testing.T) {
 		})
 	}
 
-	t.Run(crashpoint.MidMigration, func(t *testing.T) {
-		home := t.TempDir()
-		if out, code := run(t, mm, home, "add", "stored before the upgrade"); code != 0 {
-			t.Fatalf("add: %s", out)
-		}
-		cur := sqlite.SchemaVersion
-		upgradeCrash := buildMM(t, "mm-next-crash", "crashtest", cur+1, 1, 1)
-		upgrade := buildMM(t, "mm-next", "", cur+1, 1, 1)
-		cmd := exec.Command(upgradeCrash, "search", "upgrade")
-		cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+crashpoint.MidMigration)
-		if err := cmd.Run(); !killed(err) {
-			t.Fatalf("not killed mid-migration: %v", err)
-		}
-		if v, migrated := schemaOf(t, home); v != cur || len(migrated) != cur {
-			t.Fatalf("after a crash mid-migration: schema v%d, %v; want v%d untouched", v, migrated, cur)
-		}
-		out, code := run(t, upgrade, home, "search", "upgrade")
-		if code != 0 || !strings.Contains(out, "stored before the upgrade") {
-			t.Fatalf("restart after the crash: %s", out)
-		}
-		if v, migrated := schemaOf(t, home); v != cur+1 || len(migrated) != cur+1 {
-			t.Errorf("after restart: schema v%d, %v; want v%d, each step once", v, migrated, cur+1)
-		}
-		integrity(t, home)
-	})
+	// A crash in the middle of a migration step leaves the schema as it
+	// was, and the next start runs the step exactly once: this release's
+	// real newest step (the store written by a binary built to behave like
+	// the release before), and a synthetic step past it.
+	cur := sqlite.SchemaVersion
+	for _, from := range []int{cur - 1, cur} {
+		to := from + 1
+		t.Run(fmt.Sprintf("%s/v%d-to-v%d", crashpoint.MidMigration, from, to), func(t *testing.T) {
+			home := t.TempDir()
+			old := buildMM(t, fmt.Sprintf("mm-v%d", from), "", from, 1, 1)
+			if out, code := run(t, old, home, "add", "stored before the upgrade"); code != 0 {
+				t.Fatalf("add: %s", out)
+			}
+			over := to // a fake next release: one synthetic step
+			if to == cur {
+				over = 0 // no override: this release, with its real step
+			}
+			upgradeCrash := buildMM(t, fmt.Sprintf("mm-v%d-crash", to), "crashtest", over, 1, 1)
+			upgrade := buildMM(t, fmt.Sprintf("mm-v%d", to), "", over, 1, 1)
+			cmd := exec.Command(upgradeCrash, "search", "upgrade")
+			cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+crashpoint.MidMigration)
+			if err := cmd.Run(); !killed(err) {
+				t.Fatalf("not killed mid-migration: %v", err)
+			}
+			if v, migrated := schemaOf(t, home); v != from || len(migrated) != from {
+				t.Fatalf("after a crash mid-migration: schema v%d, %v; want v%d untouched", v, migrated, from)
+			}
+			out, code := run(t, upgrade, home, "search", "upgrade")
+			if code != 0 || !strings.Contains(out, "stored before the upgrade") {
+				t.Fatalf("restart after the crash: %s", out)
+			}
+			if v, migrated := schemaOf(t, home); v != to || len(migrated) != to {
+				t.Errorf("after restart: schema v%d, %v; want v%d, each step once", v, migrated, to)
+			}
+			integrity(t, home)
+		})
+	}
 }
 
 func killed(err error) bool {

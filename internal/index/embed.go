@@ -12,6 +12,9 @@ import (
 // into one vector write transaction.
 const embedBatch = 64
 
+// embedFetch is how many chunks lacking a vector are looked up at once.
+const embedFetch = 1024
+
 // EmbedMissing computes vectors of generation gen for chunks that lack one
 // (of one file, or of the whole store when source is ""). The provider is
 // called outside every lock and transaction; PutVectors then keeps only
@@ -29,37 +32,45 @@ func EmbedMissing(ctx context.Context, st store.Store, e embed.Embedder, gen, so
 	}
 	done := 0
 	for {
-		chunks, err := st.ChunksWithoutVectors(ctx, gen, source, embedBatch)
+		// Finding chunks without a vector scans the table, so fetch many
+		// at a time and embed them in provider-sized batches.
+		pending, err := st.ChunksWithoutVectors(ctx, gen, source, embedFetch)
 		if err != nil {
 			return err
 		}
-		if len(chunks) == 0 {
+		if len(pending) == 0 {
 			return nil
 		}
-		texts := make([]string, len(chunks))
-		for i, c := range chunks {
-			texts[i] = EmbedText(c)
+		storedAny := false
+		for len(pending) > 0 {
+			chunks := pending[:min(embedBatch, len(pending))]
+			pending = pending[len(chunks):]
+			texts := make([]string, len(chunks))
+			for i, c := range chunks {
+				texts[i] = EmbedText(c)
+			}
+			vecs, err := e.Embed(ctx, texts)
+			if err != nil {
+				return err
+			}
+			cv := make([]store.ChunkVector, len(chunks))
+			for i, c := range chunks {
+				cv[i] = store.ChunkVector{ChunkID: c.ID, ContentHash: c.ContentHash, Vector: vecs[i]}
+			}
+			stored, err := st.PutVectors(ctx, gen, cv)
+			if err != nil {
+				return err
+			}
+			storedAny = storedAny || stored > 0
+			done += len(chunks)
+			if progress != nil {
+				progress(done, max(total, done))
+			}
 		}
-		vecs, err := e.Embed(ctx, texts)
-		if err != nil {
-			return err
-		}
-		cv := make([]store.ChunkVector, len(chunks))
-		for i, c := range chunks {
-			cv[i] = store.ChunkVector{ChunkID: c.ID, ContentHash: c.ContentHash, Vector: vecs[i]}
-		}
-		stored, err := st.PutVectors(ctx, gen, cv)
-		if err != nil {
-			return err
-		}
-		if stored == 0 {
-			// Every chunk of the batch changed under us; their new text is
-			// embedded by the writer that changed it. Stop rather than spin.
+		if !storedAny {
+			// Every chunk changed under us; their new text is embedded by
+			// the writer that changed it. Stop rather than spin.
 			return nil
-		}
-		done += len(chunks)
-		if progress != nil {
-			progress(done, max(total, done))
 		}
 	}
 }

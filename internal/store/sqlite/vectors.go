@@ -226,22 +226,8 @@ func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source strin
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	args = append(args, limit)
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+` FROM chunks c`+whereClause(where)+
-		` ORDER BY c.rowid LIMIT ?`, args...)
-	if err != nil {
-		return nil, friendly(err)
-	}
-	defer rows.Close()
-	var out []store.Chunk
-	for rows.Next() {
-		c, err := scanChunk(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, friendly(rows.Err())
+	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c`+whereClause(where)+
+		` ORDER BY c.rowid LIMIT ?`, append(args, limit)...)
 }
 
 // VectorStats implements store.Store. Both counts come from one snapshot.

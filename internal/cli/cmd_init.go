@@ -50,6 +50,14 @@ Next:
   mm search blue-green
   mm index ~/notes
 
+Hybrid search (optional; keyword search needs nothing more):
+  mm config set embedding.provider ollama      # or openai (any OpenAI-compatible server), model2vec
+  mm config set embedding.model nomic-embed-text
+  mm config set embedding.dimension 768
+  model2vec runs in-process from a model directory you download yourself (e.g. the
+  minishlab/potion-base-8M files from Hugging Face); mm never downloads anything.
+  See docs/configuration.md, then run mm index --force to embed what is stored.
+
 Connect an agent (each session starts its own server; they share this store):
   Claude Code: claude mcp add memtomem -- mm serve
   Codex:       add [mcp_servers.memtomem] command = "mm", args = ["serve"] to ~/.codex/config.toml

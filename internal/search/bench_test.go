@@ -145,7 +145,27 @@ func BenchmarkSearch(b *testing.B) {
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+				// SQLite's page cache lives outside the Go heap: RSS shows it.
+				if rss := residentMiB(); rss > 0 {
+					b.ReportMetric(rss, "rss-MiB")
+				}
 			})
 		}
 	}
+}
+
+// residentMiB reads this process's resident set size (Linux; 0 elsewhere).
+func residentMiB() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			var kb float64
+			fmt.Sscan(f[1], &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/memtomem/memtomem/internal/memfile"
 )
 
 // mmCommand runs the test binary as mm (see TestMain) in a real child process.
@@ -62,20 +60,7 @@ func TestConcurrentAddProcesses(t *testing.T) {
 		}
 	}
 
-	files, _ := filepath.Glob(filepath.Join(home, "memories", "*.md"))
-	seen := map[string]int{}
-	for _, f := range files {
-		content, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range memfile.Parse(content) {
-			seen[e.Body]++
-			if e.ID == "" || e.Created.IsZero() {
-				t.Errorf("entry without id or created time in %s: %+v", f, e)
-			}
-		}
-	}
+	seen := diskEntries(t, home) // also fails on a torn or malformed entry
 	for i := range n {
 		body := fmt.Sprintf("concurrent memory number%02d about zebras", i)
 		if seen[body] != 1 {

@@ -24,7 +24,11 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	query := `SELECT ` + chunkColumns + `, -bm25(chunks_fts, ` + bm25Weights + `) AS score
 		FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid` + whereClause(where) +
 		` ORDER BY bm25(chunks_fts, ` + bm25Weights + `) LIMIT ?`
-	args = append(args, limit)
+	return db.queryHits(ctx, query, append(args, limit)...)
+}
+
+// queryHits runs a SELECT of chunkColumns followed by a score column.
+func (db *DB) queryHits(ctx context.Context, query string, args ...any) ([]store.Hit, error) {
 	rows, err := db.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, friendly(err)
@@ -40,7 +44,7 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		h.Chunk = c
 		hits = append(hits, h)
 	}
-	return hits, rows.Err()
+	return hits, friendly(rows.Err())
 }
 
 // filterSQL turns a Filter into WHERE terms over the chunks table "c".

@@ -150,24 +150,9 @@ func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit,
 	where = append([]string{"+v.generation = ?", "v.content_hash = c.content_hash"}, where...)
 	args = append([]any{query, q.Generation}, args...)
 	args = append(args, limit)
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+`, `+dotFunc+`(v.vec, ?) AS score
+	return db.queryHits(ctx, `SELECT `+chunkColumns+`, `+dotFunc+`(v.vec, ?) AS score
 		FROM chunk_vectors v JOIN chunks c ON c.rowid = v.chunk_rowid`+whereClause(where)+`
 		ORDER BY score DESC, v.chunk_rowid LIMIT ?`, args...)
-	if err != nil {
-		return nil, friendly(err)
-	}
-	defer rows.Close()
-	var hits []store.Hit
-	for rows.Next() {
-		var h store.Hit
-		c, err := scanChunk(rows, &h.Score)
-		if err != nil {
-			return nil, err
-		}
-		h.Chunk = c
-		hits = append(hits, h)
-	}
-	return hits, friendly(rows.Err())
 }
 
 // Vectors implements store.Store. The vectors come back unit-length (they

@@ -2,7 +2,9 @@ package memtomem
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -61,7 +63,7 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 			return true
 		}
 		for _, p := range filter.Namespaces {
-			if ok, _ := pathMatch(p, ns); ok {
+			if ok, _ := filepath.Match(p, ns); ok {
 				return true
 			}
 		}
@@ -110,7 +112,7 @@ func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) 
 		})
 		switch {
 		case err != nil:
-			res.Errors = append(res.Errors, "memory "+itoa(i)+": "+err.Error())
+			res.Errors = append(res.Errors, fmt.Sprintf("memory %d: %v", i, err))
 		case r.Added:
 			res.Added++
 		default:

@@ -335,7 +335,3 @@ func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) 
 	}
 	return res, nil
 }
-
-func pathMatch(pattern, name string) (bool, error) { return filepath.Match(pattern, name) }
-
-func itoa(i int) string { return fmt.Sprint(i) }

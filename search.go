@@ -95,13 +95,21 @@ func (m *Memory) Recall(ctx context.Context, req RecallRequest) ([]store.Chunk, 
 	if err != nil {
 		return nil, err
 	}
-	if req.Limit == 0 {
-		req.Limit = 20
+	return m.list(ctx, filter, req.Limit, 20, req.Offset)
+}
+
+// list pages through chunks newest first; limit 0 takes defaultLimit.
+func (m *Memory) list(ctx context.Context, filter store.Filter, limit, defaultLimit, offset int) ([]store.Chunk, error) {
+	if limit == 0 {
+		limit = defaultLimit
 	}
-	if req.Limit < 1 || req.Limit > 1000 {
-		return nil, invalidf("limit must be between 1 and 1000 (got %d)", req.Limit)
+	if limit < 1 || limit > 1000 {
+		return nil, invalidf("limit must be between 1 and 1000 (got %d)", limit)
 	}
-	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: req.Limit, Offset: req.Offset})
+	if offset < 0 {
+		return nil, invalidf("offset must be 0 or more (got %d)", offset)
+	}
+	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: limit, Offset: offset})
 	return chunks, wrapStore(err)
 }
 
@@ -120,14 +128,7 @@ func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, erro
 	if err != nil {
 		return nil, err
 	}
-	if req.Limit == 0 {
-		req.Limit = 50
-	}
-	if req.Limit < 1 || req.Limit > 1000 {
-		return nil, invalidf("limit must be between 1 and 1000 (got %d)", req.Limit)
-	}
-	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: req.Limit, Offset: req.Offset})
-	return chunks, wrapStore(err)
+	return m.list(ctx, filter, req.Limit, 50, req.Offset)
 }
 
 // Read returns one chunk by id.

@@ -25,7 +25,7 @@ type Opener func(ctx context.Context) (*memtomem.Memory, error)
 
 // Instructions tell the agent when memory is worth using; clients put them in
 // the model's context, so they are short and concrete.
-const Instructions = `memtomem is long-term memory shared by your past and future sessions: markdown notes plus indexed files, searched by keywords (BM25).
+const Instructions = `memtomem is long-term memory shared by your past and future sessions: markdown notes plus indexed files, searched by keywords (BM25) and, when an embedding provider is configured, by meaning too.
 
 Search (mem_search) when:
 - a session starts, with the task's topic, to pick up earlier decisions and context;

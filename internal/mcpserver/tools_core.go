@@ -18,7 +18,7 @@ func (s *Server) addCoreTools() {
 	addTool(s, &mcp.Tool{Name: "mem_add", Annotations: additive, Description: `Save a memory: appended as an entry to today's markdown file and indexed, so it is searchable as soon as this returns.
 Save decisions and their reasons, fixes and root causes, user preferences, and project facts a future session needs. One self-contained fact per memory, with a title and tags.`},
 		nil, s.memAdd)
-	addTool(s, &mcp.Tool{Name: "mem_search", Annotations: readOnly, Description: `Search memories and indexed files (BM25 keywords: words are stemmed, the last word also matches as a prefix, "quoted text" matches as a phrase).
+	addTool(s, &mcp.Tool{Name: "mem_search", Annotations: readOnly, Description: `Search memories and indexed files: BM25 keywords (words are stemmed, the last word also matches as a prefix, "quoted text" matches as a phrase), fused with vector search when an embedding provider is configured (score_scale says which: bm25, dense or rrf).
 Use at the start of a task with its topic, before re-deriving something, and when the user refers to past work. Filters apply before top_k is cut.`},
 		map[string]any{"output_format": "compact"}, s.memSearch)
 	addTool(s, &mcp.Tool{Name: "mem_recall", Annotations: readOnly, Description: "List memories by creation date, newest first, optionally within a time range (since/until: a date, an RFC 3339 time, or an age like 7d)."},

@@ -25,9 +25,9 @@ func newProgress(w io.Writer, desc string, quiet bool) *progress {
 	return &progress{w: w, desc: desc}
 }
 
-// Set shows done of total.
+// Set shows done of total; safe on a nil progress.
 func (p *progress) Set(done, total int) {
-	if p.done {
+	if p == nil || p.done {
 		return
 	}
 	if p.bar == nil {

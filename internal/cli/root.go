@@ -103,6 +103,7 @@ Quick start:
 		a.evalCommand(),
 		a.resetCommand(),
 		a.embeddingResetCommand(),
+		a.benchCommand(),
 	)
 	return root
 }

@@ -224,3 +224,43 @@ func TestForeignSQLiteIsRefused(t *testing.T) {
 		t.Error("a WAL file was created next to the foreign database")
 	}
 }
+
+// A damaged index database is reported with the fix (mm reset), and a reset
+// rebuilds it from the markdown with nothing lost.
+func TestCorruptDatabaseSaysReset(t *testing.T) {
+	m, cfg := openTest(t)
+	ctx := context.Background()
+	for i := range 20 {
+		add(t, m, memtomem.AddRequest{Content: fmt.Sprintf("memory %d survives corruption", i)})
+	}
+	m.Close()
+	f, err := os.OpenFile(cfg.DBPath(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte(strings.Repeat("\xde\xad", 3000)), 4096)
+	f.Close()
+
+	m2, err := memtomem.Open(ctx, cfg)
+	if err == nil {
+		_, err = m2.Status(ctx)
+		m2.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "mm reset") {
+		t.Fatalf("a damaged database should point at mm reset, got %v", err)
+	}
+	if err := memtomem.Reset(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	m3, err := memtomem.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m3.Close()
+	if _, err := m3.Index(ctx, memtomem.IndexRequest{Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchContents(t, m3, memtomem.SearchRequest{Query: "survives", TopK: 50}); len(got) != 20 {
+		t.Errorf("after reset and re-index: %d memories found, want 20", len(got))
+	}
+}

@@ -304,11 +304,11 @@ func (db *DB) queryChunks(ctx context.Context, query string, args ...any) ([]sto
 	for rows.Next() {
 		c, err := scanChunk(rows)
 		if err != nil {
-			return nil, err
+			return nil, friendly(err)
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	return out, friendly(rows.Err())
 }
 
 // Stats implements store.Store.

@@ -31,11 +31,23 @@ func isBusy(err error) bool {
 	return false
 }
 
-// friendly turns leftover busy errors into ErrBusy so no caller prints a raw
-// "database is locked".
+// ErrCorrupt is returned when SQLite finds the database damaged. The index
+// is a cache of the markdown, so the fix is always a rebuild.
+var ErrCorrupt = errors.New("the index database is damaged: run `mm reset` to rebuild it from the markdown files (they are not affected)")
+
+// friendly turns leftover busy errors into ErrBusy, so no caller prints a
+// raw "database is locked", and corruption into ErrCorrupt, which says what
+// to do.
 func friendly(err error) error {
 	if isBusy(err) {
 		return ErrBusy
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+			return fmt.Errorf("%w (%v)", ErrCorrupt, err)
+		}
 	}
 	return err
 }

@@ -39,7 +39,7 @@ func (db *DB) queryHits(ctx context.Context, query string, args ...any) ([]store
 		var h store.Hit
 		c, err := scanChunk(rows, &h.Score)
 		if err != nil {
-			return nil, err
+			return nil, friendly(err)
 		}
 		h.Chunk = c
 		hits = append(hits, h)

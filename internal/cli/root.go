@@ -69,16 +69,19 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mm",
 		Short: "Markdown-first long-term memory for AI coding agents",
-		Long: `mm keeps memories as markdown files and searches them with BM25.
+		Long: `mm keeps memories as markdown files and searches them: BM25 keywords, fused
+with vector search when an embedding provider is configured.
 
 Markdown files are the source of truth; the database is a rebuildable cache.
-Everything lives in MEMTOMEM_HOME (default ~/.memtomem).
+Everything lives in MEMTOMEM_HOME (default ~/.memtomem). Every editor session
+can run its own mm serve; they all share the store.
 
 Quick start:
   mm init
   mm add "Deploys use blue-green rollout" --tags ops
   mm search blue-green
-  mm index ~/notes`,
+  mm index ~/notes
+  claude mcp add memtomem -- mm serve`,
 		Version:       memtomem.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

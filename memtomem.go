@@ -108,7 +108,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{WriteLock: filepath.Join(runDir, "db-write.lock")})
 	if err != nil {
 		session.Leave()
-		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {
+		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) || errors.Is(err, sqlite.ErrNeedsExclusive) {
 			return nil, &Error{Kind: KindRefused, Err: err}
 		}
 		return nil, wrapStore(err)

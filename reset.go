@@ -3,6 +3,7 @@ package memtomem
 import (
 	"context"
 	"errors"
+	"path/filepath"
 
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/coord"
@@ -42,4 +43,35 @@ func Instances(cfg config.Config) ([]coord.Instance, error) {
 		return nil, err
 	}
 	return coord.Live(runDir)
+}
+
+// Migrate runs the schema steps that need the store to itself (destructive
+// ones; additive steps run online whenever any process opens the store).
+// Like Reset it refuses at once, naming them, while other processes have
+// the store open.
+func Migrate(ctx context.Context, cfg config.Config) (from, to int, err error) {
+	runDir, err := coord.RunDir(cfg.Home)
+	if err != nil {
+		return 0, 0, err
+	}
+	lock, err := coord.Exclusive(runDir)
+	if err != nil {
+		if errors.Is(err, coord.ErrInUse) {
+			return 0, 0, &Error{Kind: KindRefused, Err: err}
+		}
+		return 0, 0, err
+	}
+	defer lock.Unlock()
+	if from, err = sqlite.StoredVersion(ctx, cfg.DBPath()); err != nil {
+		return 0, 0, err
+	}
+	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{Exclusive: true, WriteLock: filepath.Join(runDir, "db-write.lock")})
+	if err != nil {
+		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {
+			return from, 0, &Error{Kind: KindRefused, Err: err}
+		}
+		return from, 0, err
+	}
+	to = db.Schema()
+	return from, to, db.Close()
 }

@@ -18,10 +18,10 @@ const (
 // binary re-executed as mm: other schema versions (schema > 0 fakes a release
 // with that schema version and floors), crash points (tags "crashtest").
 // The binary lives in the test's temp dir.
-func buildMM(t *testing.T, name string, tags string, schema, readFloor, writeFloor int) string {
+func buildMM(t *testing.T, name string, tags string, schema, readFloor, writeFloor int, ldflags ...string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name)
-	ldflags := []string{"-X " + versionPkg + ".Version=test-" + name}
+	ldflags = append(ldflags, "-X "+versionPkg+".Version=test-"+name)
 	if schema > 0 {
 		ldflags = append(ldflags,
 			"-X "+schemaPkg+".schemaOverride="+itoa(schema),

@@ -146,3 +146,40 @@ func readAll(t *testing.T, dir string) []byte {
 	})
 	return buf.Bytes()
 }
+
+// A destructive schema step never runs under other processes: a binary
+// that needs one refuses to open the store and asks for mm migrate, which
+// itself refuses while any process has the store open, and works once they
+// are gone.
+func TestExclusiveMigration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	cur := sqlite.SchemaVersion
+	next := buildMM(t, "next-exclusive", "", cur+1, 1, 1, "-X "+schemaPkg+".testExclusive=1")
+	home := t.TempDir()
+	srv := startServer(t, home) // this release, serving
+	srv.mustCall("mem_add", map[string]any{"content": "written before the big upgrade"})
+
+	out, code := run(t, next, home, "search", "upgrade")
+	if code != 2 || !strings.Contains(out, "mm migrate") || !strings.Contains(out, "nothing was changed") {
+		t.Fatalf("a binary needing a destructive step: exit %d\n%s", code, out)
+	}
+	if v, _ := schemaOf(t, home); v != cur {
+		t.Errorf("schema changed to v%d without mm migrate", v)
+	}
+	out, code = run(t, next, home, "migrate")
+	if code != 2 || !strings.Contains(out, fmt.Sprintf("pid %d", srv.cmd.Process.Pid)) {
+		t.Fatalf("mm migrate while a server runs: exit %d\n%s", code, out)
+	}
+
+	srv.session.Close()
+	out, code = run(t, next, home, "migrate")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("from v%d to v%d", cur, cur+1)) {
+		t.Fatalf("mm migrate once alone: exit %d\n%s", code, out)
+	}
+	out, code = run(t, next, home, "search", "upgrade")
+	if code != 0 || !strings.Contains(out, "written before the big upgrade") {
+		t.Errorf("after the migration: exit %d\n%s", code, out)
+	}
+}

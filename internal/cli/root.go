@@ -105,6 +105,7 @@ Quick start:
 		a.configCommand(),
 		a.evalCommand(),
 		a.resetCommand(),
+		a.migrateCommand(),
 		a.embeddingResetCommand(),
 		a.benchCommand(),
 	)

@@ -43,6 +43,9 @@ type Options struct {
 	// WriteLock is a lock file every writing process queues on before a
 	// write transaction ("" = rely on SQLite's busy handling alone).
 	WriteLock string
+	// Exclusive says the caller holds the store to itself (mm migrate), so
+	// destructive schema steps may run.
+	Exclusive bool
 }
 
 // ErrForeign is returned (wrapped) for a file that is not a memtomem database.
@@ -82,7 +85,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	if err := db.migrate(ctx, opts.ReadOnly); err != nil {
+	if err := db.migrate(ctx, opts.ReadOnly, opts.Exclusive); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
@@ -206,4 +209,23 @@ func Remove(path string) error {
 		}
 	}
 	return nil
+}
+
+// StoredVersion reads the schema version of the database at path without
+// migrating or otherwise writing it (0 when there is no database yet).
+func StoredVersion(ctx context.Context, path string) (int, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err := checkForeign(path); err != nil {
+		return 0, err
+	}
+	conn, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var v int
+	err = retryBusy(ctx, func() error { return conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v) })
+	return v, friendly(err)
 }

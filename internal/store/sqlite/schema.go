@@ -19,6 +19,11 @@ type migration struct {
 	readFloor  int // oldest schema version a binary must know to read after this step
 	writeFloor int // oldest schema version a binary must know to write after this step
 	stmts      []string
+	// exclusive marks a destructive step (a rebuild, a rewrite of rows other
+	// processes read) that must not run while any other process has the
+	// store open: it runs only from `mm migrate`, under the lifecycle lock
+	// held exclusively. Additive steps run online, as every process opens.
+	exclusive bool
 }
 
 var migrations = []migration{
@@ -108,7 +113,7 @@ var migrations = []migration{
 // are R and W, which is how the schema-gate tests fake a future release.
 var SchemaVersion = latest()
 
-var schemaOverride, testReadFloor, testWriteFloor string
+var schemaOverride, testReadFloor, testWriteFloor, testExclusive string
 
 func latest() int {
 	if n, err := strconv.Atoi(schemaOverride); err == nil && n > 0 {
@@ -129,12 +134,16 @@ func step(v int) migration {
 		return 1
 	}
 	return migration{version: v, readFloor: floor(testReadFloor), writeFloor: floor(testWriteFloor),
-		stmts: []string{fmt.Sprintf("CREATE TABLE schema_test_v%d (x INTEGER)", v)}}
+		stmts: []string{fmt.Sprintf("CREATE TABLE schema_test_v%d (x INTEGER)", v)}, exclusive: testExclusive != ""}
 }
 
 // ErrReadOnly is returned by writes when the database schema is newer than
 // this binary can write.
 var ErrReadOnly = errors.New("store is read-only for this version of mm")
+
+// ErrNeedsExclusive is returned by Open when the next schema step is
+// destructive and the caller does not have the store to itself.
+var ErrNeedsExclusive = errors.New("the database needs an upgrade step that must run with the store to itself")
 
 // ErrSchemaTooNew is returned by Open when this binary cannot even read the
 // database.
@@ -143,7 +152,7 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this mm can read
 // migrate brings the schema up to SchemaVersion. Many processes may start at
 // once: each step re-reads user_version inside its BEGIN IMMEDIATE
 // transaction, so every step runs exactly once whoever gets there first.
-func (db *DB) migrate(ctx context.Context, readOnly bool) error {
+func (db *DB) migrate(ctx context.Context, readOnly, exclusive bool) error {
 	for {
 		v, err := db.userVersion(ctx)
 		if err != nil {
@@ -158,6 +167,9 @@ func (db *DB) migrate(ctx context.Context, readOnly bool) error {
 		}
 		if readOnly {
 			return fmt.Errorf("database %s has schema v%d and needs migrating to v%d: open it once without read-only mode", db.path, v, SchemaVersion)
+		}
+		if next := step(v + 1); next.exclusive && !exclusive {
+			return fmt.Errorf("%w (schema v%d to v%d of %s): close every editor session and mm process using this store, then run `mm migrate`; nothing was changed", ErrNeedsExclusive, v, next.version, db.path)
 		}
 		err = retryBusy(ctx, func() error {
 			tx, err := db.writer.BeginTx(ctx, nil)

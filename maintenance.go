@@ -214,21 +214,30 @@ func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceRes
 	}
 	kept := 0
 	for _, f := range files {
-		if m.inMemoryDir(f.Path) && fileNamespace(f.Path) == ns {
-			content, _ := os.ReadFile(f.Path)
-			if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return res, err
-			}
-			res.Entries += len(memfile.Parse(content))
-		} else {
+		if !m.inMemoryDir(f.Path) || fileNamespace(f.Path) != ns {
+			// Not the namespace's own file: out of the index only.
 			kept++
+			n, err := m.store.DeleteFile(ctx, f.Path)
+			if err != nil {
+				return res, wrapStore(err)
+			}
+			res.Files++
+			res.Chunks += n
+			continue
 		}
-		n, err := m.store.DeleteFile(ctx, f.Path)
-		if err != nil {
+		content, _ := os.ReadFile(f.Path)
+		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return res, err
+		}
+		res.Entries += len(memfile.Parse(content))
+		// A process adding to the namespace right now may have recreated
+		// the day file: IndexFile forgets it only if it is still gone.
+		fr, err := m.indexer.IndexFile(ctx, f.Path, index.FileOptions{Namespace: ns})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return res, wrapStore(err)
 		}
 		res.Files++
-		res.Chunks += n
+		res.Chunks += fr.Diff.Deleted
 	}
 	if kept > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d indexed file(s) outside the namespace's day files were only removed from the index; they come back on re-index unless excluded", kept))
@@ -326,12 +335,16 @@ func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) 
 		if _, err := os.Stat(f.Path); !errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		n, err := m.store.DeleteFile(ctx, f.Path)
-		if err != nil {
+		// IndexFile asks again inside the write transaction, so a file
+		// recreated meanwhile by another process is indexed, not dropped.
+		fr, err := m.indexer.IndexFile(ctx, f.Path, index.FileOptions{})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return res, wrapStore(err)
 		}
-		res.Files++
-		res.Chunks += n
+		if fr.Diff.Forgotten {
+			res.Files++
+			res.Chunks += fr.Diff.Deleted
+		}
 	}
 	return res, nil
 }

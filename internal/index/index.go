@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,36 +77,63 @@ type FileOptions struct {
 	// deferEmbed leaves embedding to the caller (a walk embeds once at the
 	// end, in large batches).
 	deferEmbed bool
+	// keep, when set, is asked inside the write transaction whether the
+	// path is still one to index; false forgets it (a walk uses it for files
+	// it did not find, which may since have been created).
+	keep func(path string) bool
 }
 
-// IndexFile brings one file's chunks up to date. The file is hashed first,
-// and skipped if unchanged; otherwise it is read and chunked inside the
-// store's write transaction, so the process that commits last has always
-// read the newest content: two processes appending to one day file at once
-// cannot leave either entry out of the index.
+// IndexFile brings the index in line with one path as it is on disk. The
+// file is hashed first, and skipped if unchanged; otherwise it is read and
+// chunked inside the store's write transaction, so the process that commits
+// last has always read the newest content: two processes appending to one
+// day file at once cannot leave either entry out of the index.
+//
+// A path that is gone, or is now skipped (binary, too large, a secret), is
+// forgotten by the same transaction that found it so: deciding outside the
+// transaction would race a process that recreates the file and indexes it
+// in between. The error then wraps fs.ErrNotExist or is a *SkipError, and
+// the result's Diff says what was dropped.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
 	res := FileResult{Path: path}
-	content, _, err := ix.readFile(path)
-	if err != nil {
-		return res, err
-	}
 	stored, known, err := ix.Store.FileState(ctx, path)
 	if err != nil {
 		return res, err
 	}
-	fm, _, _ := chunk.ParseFrontmatter(content)
-	if ns := ix.namespace(path, opts.Namespace, fm, stored, known); known && !opts.Force &&
-		stored.SHA256 == hashBytes(content) && stored.Namespace == ns {
-		res.Unchanged = true
-		return res, nil
+	if opts.keep == nil {
+		// The common cases need no write transaction: an unchanged file, and
+		// a missing or skipped one the store never had.
+		content, _, err := ix.readFile(path)
+		var skipped *SkipError
+		switch {
+		case err == nil && known && !opts.Force:
+			fm, _, _ := chunk.ParseFrontmatter(content)
+			if stored.SHA256 == hashBytes(content) && stored.Namespace == ix.namespace(path, opts.Namespace, fm, stored, known) {
+				res.Unchanged = true
+				return res, nil
+			}
+		case err != nil && !known && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped)):
+			return res, err
+		}
 	}
 	mode := store.IfChanged
 	if opts.Force {
 		mode = store.Always
 	}
+	var gone error // why the path left the index, decided inside the transaction
 	diff, chunks, err := ix.Store.ReplaceFile(ctx, mode, func() (store.File, []store.Chunk, error) {
+		gone = nil
+		if opts.keep != nil && !opts.keep(path) {
+			gone = errNotWalked
+			return store.File{Path: path, Gone: true}, nil, nil
+		}
 		content, info, err := ix.readFile(path)
-		if err != nil {
+		var skipped *SkipError
+		switch {
+		case errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped):
+			gone = err
+			return store.File{Path: path, Gone: true}, nil, nil
+		case err != nil:
 			return store.File{}, nil, err
 		}
 		fm, _, _ := chunk.ParseFrontmatter(content)
@@ -113,19 +141,25 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: hashBytes(content), Namespace: ns}
 		return f, ix.chunks(path, content, info, ns), nil
 	})
-	if err != nil {
-		var skipped *SkipError
-		if errors.As(err, &skipped) {
-			return res, err
-		}
+	res.Diff = diff
+	switch {
+	case err != nil:
 		return res, fmt.Errorf("index %s: %w", path, err)
+	case gone == errNotWalked:
+		return res, nil
+	case gone != nil:
+		return res, gone
 	}
-	res.Diff, res.Chunks = diff, chunks
+	res.Chunks = chunks
 	if ix.Embed != nil && !opts.deferEmbed && (diff.Indexed > 0 || opts.Force) {
 		res.EmbedErr = ix.Embed(ctx, path, nil)
 	}
 	return res, nil
 }
+
+// errNotWalked marks a file that a walk would no longer find (its
+// directory or name is now excluded); it was forgotten, which is no error.
+var errNotWalked = errors.New("no longer walked")
 
 // namespace picks the file's namespace: an explicit choice wins, then the
 // file's own frontmatter, then what it was indexed under before, then the

@@ -114,8 +114,7 @@ func TestIndexFileSeesLatestContent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "race.md")
 	write(t, path, "# R\n\nfirst version")
-	wrapped := &racingStore{Store: ix.Store, path: path}
-	ix.Store = wrapped
+	ix.Store = &hookStore{Store: ix.Store, before: func() { write(t, path, "# R\n\nsecond version") }}
 	if _, err := ix.IndexFile(ctx, path, FileOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,18 +124,19 @@ func TestIndexFileSeesLatestContent(t *testing.T) {
 	}
 }
 
-// racingStore rewrites the file once, right before the first ReplaceFile,
-// as another process appending would.
-type racingStore struct {
+// hookStore runs before once, right before the first ReplaceFile: after
+// the indexer looked at the disk, before its write transaction, which is
+// where another process's change can land.
+type hookStore struct {
 	store.Store
-	path string
-	done bool
+	before func()
+	done   bool
 }
 
-func (r *racingStore) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
-	if !r.done {
-		r.done = true
-		os.WriteFile(r.path, []byte("# R\n\nsecond version"), 0o644)
+func (h *hookStore) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
+	if !h.done {
+		h.done = true
+		h.before()
 	}
-	return r.Store.ReplaceFile(ctx, mode, build)
+	return h.Store.ReplaceFile(ctx, mode, build)
 }

@@ -95,7 +95,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				return err
 			}
 			if d.IsDir() {
-				if p != r.path && (skippedDirs[d.Name()] || (!opts.Recursive) || excluded(ix.Exclude, p)) {
+				if p != r.path && (!opts.Recursive || ix.skipsDir(p)) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -113,19 +113,11 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
-			name := d.Name()
-			switch {
-			case isSecretName(name):
-				st.skip(SkipSecret)
-			case excluded(ix.Exclude, p):
-				st.skip(SkipExcluded)
-			case !indexedExts[strings.ToLower(filepath.Ext(name))]:
-				st.skip(SkipType)
-			default:
-				if !seen[p] {
-					seen[p] = true
-					files = append(files, p)
-				}
+			if reason := ix.fileSkipReason(p); reason != "" {
+				st.skip(reason)
+			} else if !seen[p] {
+				seen[p] = true
+				files = append(files, p)
 			}
 			return nil
 		})
@@ -144,13 +136,16 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 		st.FilesScanned++
 		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true})
 		var skipped *SkipError
+		// A file that became binary or too large, or was deleted since the
+		// listing, was forgotten by IndexFile.
+		st.ChunksDeleted += res.Diff.Deleted
+		if res.Diff.Forgotten {
+			st.FilesRemoved++
+		}
 		switch {
 		case errors.As(err, &skipped):
 			st.skip(skipped.Reason)
-			// A file that became binary or too large must not keep stale chunks.
-			if n, derr := ix.Store.DeleteFile(ctx, f); derr == nil {
-				st.ChunksDeleted += n
-			}
+		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
 			st.Errors = append(st.Errors, err.Error())
 		case res.Unchanged:
@@ -159,15 +154,16 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.FilesIndexed++
 			st.ChunksIndexed += res.Diff.Indexed
 			st.ChunksKept += res.Diff.Unchanged
-			st.ChunksDeleted += res.Diff.Deleted
 		}
 		if opts.Progress != nil {
 			opts.Progress(i+1, len(files), f)
 		}
 	}
 
-	// Files the store knows under a walked directory that the walk no longer
-	// found were deleted, or are now excluded: drop their chunks.
+	// Files the store knows under a walked directory that the walk did not
+	// find were deleted, or are now excluded: drop their chunks. Whether the
+	// file is still gone is asked again inside the write transaction, since
+	// another process may have created and indexed it after the listing.
 	for _, r := range roots {
 		if !r.isDir {
 			continue
@@ -183,12 +179,17 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			if !opts.Recursive && filepath.Dir(f.Path) != r.path {
 				continue
 			}
-			n, err := ix.Store.DeleteFile(ctx, f.Path)
-			if err != nil {
+			keep := func(p string) bool { return ix.walkFinds(r.path, p, opts.Recursive) }
+			res, err := ix.IndexFile(ctx, f.Path, FileOptions{deferEmbed: true, keep: keep})
+			var skipped *SkipError
+			if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.As(err, &skipped) {
 				return st, err
 			}
-			st.FilesRemoved++
-			st.ChunksDeleted += n
+			if res.Diff.Forgotten {
+				st.FilesRemoved++
+			}
+			st.ChunksDeleted += res.Diff.Deleted
+			st.ChunksIndexed += res.Diff.Indexed
 		}
 	}
 	// Always: besides this walk's new chunks, this backfills chunks an
@@ -200,4 +201,40 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	}
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// skipsDir reports whether a walk leaves out the directory at p (and all
+// below it).
+func (ix *Indexer) skipsDir(p string) bool {
+	return skippedDirs[filepath.Base(p)] || excluded(ix.Exclude, p)
+}
+
+// fileSkipReason says why a walk leaves out the file at p, or "" if it
+// indexes it.
+func (ix *Indexer) fileSkipReason(p string) string {
+	name := filepath.Base(p)
+	switch {
+	case isSecretName(name):
+		return SkipSecret
+	case excluded(ix.Exclude, p):
+		return SkipExcluded
+	case !indexedExts[strings.ToLower(filepath.Ext(name))]:
+		return SkipType
+	}
+	return ""
+}
+
+// walkFinds reports whether a walk of root would list the file at p, by
+// the same rules as the walk itself.
+func (ix *Indexer) walkFinds(root, p string, recursive bool) bool {
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return false
+	}
+	for d := filepath.Dir(p); d != root && len(d) > len(root); d = filepath.Dir(d) {
+		if !recursive || ix.skipsDir(d) {
+			return false
+		}
+	}
+	return ix.fileSkipReason(p) == ""
 }

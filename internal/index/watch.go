@@ -122,10 +122,13 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 }
 
 // syncPath indexes a changed file or directory, or forgets a removed one.
+// Removal goes through IndexFile too, which checks inside the write
+// transaction that the file is still gone: the event may be stale by the
+// time it is handled, with the file already recreated by another process.
 func (ix *Indexer) syncPath(ctx context.Context, path string) error {
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, err := ix.Store.DeleteFile(ctx, path); err != nil {
+		if err := ignoreGone(ix.IndexFile(ctx, path, FileOptions{})); err != nil {
 			return err
 		}
 		// A removed directory: forget everything below it.
@@ -134,7 +137,7 @@ func (ix *Indexer) syncPath(ctx context.Context, path string) error {
 			return err
 		}
 		for _, f := range files {
-			if _, err := ix.Store.DeleteFile(ctx, f.Path); err != nil {
+			if err := ignoreGone(ix.IndexFile(ctx, f.Path, FileOptions{})); err != nil {
 				return err
 			}
 		}
@@ -147,10 +150,15 @@ func (ix *Indexer) syncPath(ctx context.Context, path string) error {
 		_, err := ix.IndexPaths(ctx, []string{path}, Options{Recursive: true})
 		return err
 	}
-	_, err = ix.IndexFile(ctx, path, FileOptions{})
+	return ignoreGone(ix.IndexFile(ctx, path, FileOptions{}))
+}
+
+// ignoreGone drops the errors that only say a file left the index (it was
+// deleted, or is now skipped); IndexFile has already forgotten it.
+func ignoreGone(_ FileResult, err error) error {
 	var skipped *SkipError
-	if errors.As(err, &skipped) {
-		_, err = ix.Store.DeleteFile(ctx, path)
+	if errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped) {
+		return nil
 	}
 	return err
 }

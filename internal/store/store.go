@@ -37,6 +37,10 @@ type File struct {
 	SHA256    string
 	Namespace string
 	IndexedAt time.Time
+	// Gone, set by a ReplaceFile build function, says the path is no longer
+	// indexable (deleted, or now skipped or excluded): the store forgets it
+	// in the same transaction that checked.
+	Gone bool
 }
 
 // Filter narrows a search or listing. Every field is optional; filters are
@@ -85,6 +89,8 @@ type Diff struct {
 	Indexed   int // chunks inserted
 	Unchanged int // chunks kept with their ids
 	Deleted   int // chunks removed
+	// Forgotten is set when a Gone file was known and is now dropped.
+	Forgotten bool
 }
 
 // Stats summarises the store for status displays.
@@ -148,9 +154,14 @@ type Store interface {
 	// ids. If build fails, nothing is written and its error is returned.
 	// With IfChanged, a file whose stored hash and namespace already match
 	// what build returns is left alone (another process indexed this exact
-	// content meanwhile) and no chunks are returned.
+	// content meanwhile) and no chunks are returned. A build that returns a
+	// File with Gone set makes the file and its chunks be forgotten: that
+	// is how a deleted file leaves the index without racing a process that
+	// recreates it.
 	ReplaceFile(ctx context.Context, mode ReplaceMode, build func() (File, []Chunk, error)) (Diff, []Chunk, error)
-	// DeleteFile forgets a file and its chunks.
+	// DeleteFile forgets a file and its chunks whatever is on disk. To
+	// follow a file that was deleted, use ReplaceFile with a Gone build,
+	// which checks the disk inside the transaction.
 	DeleteFile(ctx context.Context, path string) (int, error)
 	// Files lists stored files whose path starts with prefix ("" = all).
 	Files(ctx context.Context, prefix string) ([]File, error)

@@ -77,6 +77,10 @@ func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build fun
 		if err != nil {
 			return err
 		}
+		if f.Gone {
+			diff.Deleted, diff.Forgotten, err = forgetFile(ctx, tx, f.Path)
+			return err
+		}
 		if mode == store.IfChanged {
 			var sum, ns string
 			err := tx.QueryRowContext(ctx, `SELECT sha256, namespace FROM files WHERE path = ?`, f.Path).Scan(&sum, &ns)
@@ -213,17 +217,29 @@ func updateChunkPlace(ctx context.Context, tx *sql.Tx, rowid int64, c *store.Chu
 
 // DeleteFile implements store.Store.
 func (db *DB) DeleteFile(ctx context.Context, path string) (int, error) {
-	var n int64
+	var n int
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE source = ?`, path)
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM files WHERE path = ?`, path)
+		var err error
+		n, _, err = forgetFile(ctx, tx, path)
 		return err
 	})
-	return int(n), err
+	return n, err
+}
+
+// forgetFile deletes a file's chunks (their tags, vectors and FTS rows go
+// with them by cascade and trigger) and its files row.
+func forgetFile(ctx context.Context, tx *sql.Tx, path string) (chunks int, known bool, err error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE source = ?`, path)
+	if err != nil {
+		return 0, false, err
+	}
+	n, _ := res.RowsAffected()
+	res, err = tx.ExecContext(ctx, `DELETE FROM files WHERE path = ?`, path)
+	if err != nil {
+		return 0, false, err
+	}
+	f, _ := res.RowsAffected()
+	return int(n), f > 0, nil
 }
 
 // Files implements store.Store.

@@ -115,7 +115,9 @@ func TestLockWaitTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), path) {
 		t.Errorf("error %q does not name the lock path", err)
 	}
-	if d := time.Since(start); d < 80*time.Millisecond || d > 2*time.Second {
+	// It waited for the lock, and it gave up rather than hanging (the
+	// upper bound is loose: a loaded CI machine must not fail it).
+	if d := time.Since(start); d < 80*time.Millisecond || d > 10*time.Second {
 		t.Errorf("waited %v", d)
 	}
 }

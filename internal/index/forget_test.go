@@ -7,32 +7,15 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/store"
-	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
-// A second indexer on the same database file, as another process has.
-func otherProcess(t *testing.T, ix *Indexer, dbPath string) *Indexer {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &Indexer{Store: db, Chunking: chunk.DefaultOptions(), MaxFileBytes: ix.MaxFileBytes, Exclude: ix.Exclude}
-}
-
+// sharedIndexers are two indexers on one database file, as two processes
+// sharing a store have.
 func sharedIndexers(t *testing.T) (*Indexer, *Indexer) {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "m.db")
-	db, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ix := &Indexer{Store: db, Chunking: chunk.DefaultOptions(), MaxFileBytes: 1 << 10, Exclude: []string{"*.log", "drafts/**"}}
-	return ix, otherProcess(t, ix, dbPath)
+	return indexerOn(t, dbPath), indexerOn(t, dbPath)
 }
 
 func found(t *testing.T, ix *Indexer, word string) bool {

@@ -14,7 +14,14 @@ import (
 
 func newIndexer(t *testing.T) *Indexer {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"), sqlite.Options{})
+	return indexerOn(t, filepath.Join(t.TempDir(), "m.db"))
+}
+
+// indexerOn opens its own handle on the database at dbPath; two of them on
+// one path behave as two processes do.
+func indexerOn(t *testing.T, dbPath string) *Indexer {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,6 +172,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 		if err != nil {
 			return st, err
 		}
+		keep := func(p string) bool { return ix.walkFinds(r.path, p, opts.Recursive) }
 		for _, f := range known {
 			if seen[f.Path] {
 				continue
@@ -179,7 +180,6 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			if !opts.Recursive && filepath.Dir(f.Path) != r.path {
 				continue
 			}
-			keep := func(p string) bool { return ix.walkFinds(r.path, p, opts.Recursive) }
 			res, err := ix.IndexFile(ctx, f.Path, FileOptions{deferEmbed: true, keep: keep})
 			var skipped *SkipError
 			if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.As(err, &skipped) {

@@ -1,17 +1,22 @@
 package memtomem
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/dayfile"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
 )
@@ -90,22 +95,12 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 			return prev, err
 		}
 	}
-	path, err := m.memoryFile(req.File, ns)
+	path, err := m.memoryFile(ctx, req.File, ns, len(content)+len(req.Title))
 	if err != nil {
 		return res, err
 	}
-	if ns != m.cfg.Search.DefaultNamespace && req.File == "" {
-		// A namespace's day file says which namespace it is in, so that any
-		// later re-index (by any process, or after a reset) puts it back there.
-		err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
-			if len(old) > 0 {
-				return old, nil
-			}
-			return []byte(fmt.Sprintf("---\nnamespace: %s\n---\n", ns)), nil
-		})
-		if err != nil {
-			return res, wrapStore(err)
-		}
+	if err := m.recordNamespace(ctx, path, ns); err != nil {
+		return res, err
 	}
 	entry, added, err := m.writer.Append(ctx, path, memfile.Entry{
 		Title: strings.TrimSpace(req.Title),
@@ -172,7 +167,7 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 	}
 	var candidates []string
 	if file != "" {
-		p, err := m.memoryFile(file, ns)
+		p, err := m.explicitFile(file)
 		if err != nil {
 			return AddResult{}, false, err
 		}
@@ -180,7 +175,7 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 	} else {
 		now := time.Now().UTC()
 		for _, day := range []time.Time{now, now.Add(-24 * time.Hour)} {
-			candidates = append(candidates, m.dayFile(day, ns))
+			candidates = append(candidates, m.dayFileParts(day, ns)...)
 		}
 	}
 	for _, p := range candidates {
@@ -202,48 +197,107 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 	return AddResult{}, false, nil
 }
 
-// memoryFile resolves where an entry goes. Explicit files must stay inside a
-// memory directory: an agent must not be able to write anywhere on disk.
-func (m *Memory) memoryFile(file, ns string) (string, error) {
-	dir := m.cfg.MemoryDir()
+// memoryFile resolves where an entry of size bytes goes. Explicit files
+// must stay inside a memory directory: an agent must not be able to write
+// anywhere on disk.
+func (m *Memory) memoryFile(ctx context.Context, file, ns string, size int) (string, error) {
 	if file == "" {
-		return m.dayFile(time.Now().UTC(), ns), nil
+		return m.dayFile(time.Now().UTC(), ns, size), nil
 	}
+	path, err := m.explicitFile(file)
+	if err != nil {
+		return "", err
+	}
+	// A file holds the memories of one namespace, recorded in the file, so
+	// that a re-index or a rebuild puts every entry back where it was added.
+	content, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(bytes.TrimSpace(content)) > 0 {
+		if has := m.indexer.FileNamespace(path, content); has != ns {
+			return "", invalidf("file %s holds memories of namespace %q, not %q: add to it with namespace %q, or give another file (or none) for namespace %q", path, has, ns, has, ns)
+		}
+	}
+	return path, nil
+}
+
+// explicitFile checks a file an add names and makes it absolute.
+func (m *Memory) explicitFile(file string) (string, error) {
 	if !filepath.IsAbs(file) {
-		file = filepath.Join(dir, file)
+		file = filepath.Join(m.cfg.MemoryDir(), file)
 	}
 	file = filepath.Clean(file)
 	if ext := strings.ToLower(filepath.Ext(file)); ext != ".md" && ext != ".markdown" {
 		return "", invalidf("file %s: memories are written to markdown files; use a name ending in .md", file)
 	}
-	for _, d := range m.cfg.Indexing.MemoryDirs {
-		if rel, err := filepath.Rel(d, file); err == nil && !strings.HasPrefix(rel, "..") {
-			if info, err := os.Stat(file); err == nil && !info.Mode().IsRegular() {
-				return "", invalidf("file %s is not a regular file", file)
-			}
-			return file, nil
-		}
+	if !m.indexer.InMemoryDir(file) {
+		return "", invalidf("file %s is outside the memory directories (%s); give a path inside one, or add its folder to indexing.memory_dirs", file, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
 	}
-	return "", invalidf("file %s is outside the memory directories (%s); give a path inside one, or add its folder to indexing.memory_dirs", file, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
+	if info, err := os.Stat(file); err == nil && !info.Mode().IsRegular() {
+		return "", invalidf("file %s is not a regular file", file)
+	}
+	return file, nil
 }
 
-// dayFile is where entries of one UTC day and namespace go.
-func (m *Memory) dayFile(day time.Time, ns string) string {
-	name := day.UTC().Format("2006-01-02")
-	if ns != m.cfg.Search.DefaultNamespace {
-		name += "--" + slug(ns)
+// recordNamespace writes the namespace into a new (or empty) file as
+// frontmatter. Only a file of namespace "default" that would be read as
+// "default" anyway goes without: a day file's name records its namespace
+// too, but the name is lost if the file is moved or renamed. A file that
+// already holds text was checked by memoryFile.
+func (m *Memory) recordNamespace(ctx context.Context, path, ns string) error {
+	if ns == dayfile.Default && m.indexer.FileNamespace(path, nil) == ns {
+		return nil
 	}
-	return filepath.Join(m.cfg.MemoryDir(), name+".md")
+	err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+		if len(bytes.TrimSpace(old)) > 0 {
+			return old, nil
+		}
+		return []byte(frontmatterBlock(ns)), nil
+	})
+	return wrapStore(err)
 }
 
-// slug makes a namespace safe as part of a file name.
-func slug(ns string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ':' || r == '/' || r == '\\' {
-			return '_'
+// frontmatterBlock is the frontmatter that records a file's namespace. The
+// value is quoted so YAML reads names like "2026" or "yes" as strings.
+func frontmatterBlock(ns string) string {
+	return "---\n" + frontmatterLine(ns) + "\n---\n"
+}
+
+func frontmatterLine(ns string) string { return "namespace: " + strconv.Quote(ns) }
+
+// DayFileRollBytes is the size at which a day file rolls over to its next
+// part (2026-12-01.2.md, …): day files stay small enough to edit, to diff
+// and to index quickly, however much is written in one day.
+const DayFileRollBytes = 1 << 20
+
+// dayFileRollBytes is DayFileRollBytes, lowered by tests.
+var dayFileRollBytes int64 = DayFileRollBytes
+
+// dayFile is where an entry of about size bytes goes on day: the day's
+// newest part for ns, or the next part once that one would pass
+// DayFileRollBytes. Processes that roll over at once agree on the new part,
+// since each takes the first part with room.
+func (m *Memory) dayFile(day time.Time, ns string, size int) string {
+	parts := m.dayFileParts(day, ns)
+	last := parts[len(parts)-1]
+	if fi, err := os.Stat(last); err == nil && fi.Size() > 0 && fi.Size()+int64(size) > dayFileRollBytes {
+		return filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, len(parts)+1))
+	}
+	return last
+}
+
+// dayFileParts lists the day's files for ns that exist, in order; at least
+// the first part, existing or not.
+func (m *Memory) dayFileParts(day time.Time, ns string) []string {
+	parts := []string{filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, 1))}
+	for n := 2; ; n++ {
+		p := filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, n))
+		if _, err := os.Stat(p); err != nil {
+			return parts
 		}
-		return r
-	}, ns)
+		parts = append(parts, p)
+	}
 }
 
 func validTags(tags []string) ([]string, error) {

@@ -70,7 +70,7 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 		return false
 	}
 	for _, f := range files {
-		if !m.inMemoryDir(f.Path) || !wantNS(f.Namespace) {
+		if !m.indexer.InMemoryDir(f.Path) || !wantNS(f.Namespace) {
 			continue
 		}
 		content, err := os.ReadFile(f.Path)

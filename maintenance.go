@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -214,7 +213,7 @@ func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceRes
 	}
 	kept := 0
 	for _, f := range files {
-		if !m.inMemoryDir(f.Path) || fileNamespace(f.Path) != ns {
+		if !m.indexer.InMemoryDir(f.Path) || m.statedNamespace(f.Path) != ns {
 			// Not the namespace's own file: out of the index only.
 			kept++
 			n, err := m.store.DeleteFile(ctx, f.Path)
@@ -259,23 +258,14 @@ func (m *Memory) namespaceFiles(ctx context.Context, ns string) ([]store.File, e
 	return out, nil
 }
 
-func (m *Memory) inMemoryDir(path string) bool {
-	for _, d := range m.cfg.Indexing.MemoryDirs {
-		if rel, err := filepath.Rel(d, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return true
-		}
-	}
-	return false
-}
-
-// fileNamespace reads a file's frontmatter "namespace:" ("" if none).
-func fileNamespace(path string) string {
+// statedNamespace is the namespace a file's content and name give it ("" if
+// it cannot be read).
+func (m *Memory) statedNamespace(path string) string {
 	content, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
-	ns, _, _ := frontmatterNamespace(content)
-	return ns
+	return m.indexer.FileNamespace(path, content)
 }
 
 // frontmatterNamespace finds the "namespace: x" line of a leading
@@ -306,14 +296,23 @@ func (m *Memory) rewriteNamespaceFrontmatter(ctx context.Context, path, from, to
 	changed := false
 	err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
 		ns, start, end := frontmatterNamespace(old)
-		if ns != from {
-			changed = false
-			return old, nil
+		switch {
+		case start >= 0 && ns == from:
+			changed = true
+			out := append([]byte{}, old[:start]...)
+			out = append(out, frontmatterLine(to)...)
+			return append(out, old[end:]...), nil
+		case start < 0 && m.indexer.InMemoryDir(path) && m.indexer.FileNamespace(path, old) == from:
+			// A day file that records its namespace only in its name (one
+			// written by memtomem for Python): record the new one inside.
+			changed = true
+			if rest, ok := bytes.CutPrefix(old, []byte("---\n")); ok {
+				return append([]byte("---\n"+frontmatterLine(to)+"\n"), rest...), nil
+			}
+			return append([]byte(frontmatterBlock(to)), old...), nil
 		}
-		changed = true
-		out := append([]byte{}, old[:start]...)
-		out = append(out, "namespace: "+to...)
-		return append(out, old[end:]...), nil
+		changed = false
+		return old, nil
 	})
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil

@@ -132,10 +132,12 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 			MinChars:    cfg.Indexing.ChunkMinChars,
 			MaxChars:    cfg.Indexing.ChunkMaxChars,
 		},
-		MaxFileBytes: cfg.Indexing.MaxFileBytes,
-		Exclude:      cfg.Indexing.ExcludeGlobs,
-		NamespaceFor: m.namespaceRule,
-		Embed:        m.embedMissing,
+		MaxFileBytes:     cfg.Indexing.MaxFileBytes,
+		Exclude:          cfg.Indexing.ExcludeGlobs,
+		MemoryDirs:       cfg.Indexing.MemoryDirs,
+		DefaultNamespace: cfg.Search.DefaultNamespace,
+		NamespaceFor:     m.namespaceRule,
+		Embed:            m.embedMissing,
 	}
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)

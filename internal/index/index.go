@@ -16,19 +16,30 @@ import (
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/dayfile"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
-// DefaultNamespace is where chunks go when nothing else names one.
-const DefaultNamespace = "default"
+// DefaultNamespace is where chunks go when nothing else names one and the
+// Indexer has no DefaultNamespace of its own.
+const DefaultNamespace = dayfile.Default
 
 // Indexer indexes files into a Store.
 type Indexer struct {
-	Store        store.Store
-	Chunking     chunk.Options
+	Store    store.Store
+	Chunking chunk.Options
+	// MaxFileBytes skips larger files, except memory files: those hold
+	// acknowledged memories and are indexed whatever their size (day files
+	// roll over long before they get large).
 	MaxFileBytes int64
 	Exclude      []string
+	// MemoryDirs are the directories memtomem writes memories to. Day files
+	// there keep the namespace their name records (see package dayfile).
+	MemoryDirs []string
+	// DefaultNamespace is the namespace of files that name none and match
+	// no rule ("" = DefaultNamespace).
+	DefaultNamespace string
 	// NamespaceFor maps a path to a namespace from configuration rules; ""
 	// means no rule matched.
 	NamespaceFor func(path string) string
@@ -161,25 +172,76 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 // directory or name is now excluded); it was forgotten, which is no error.
 var errNotWalked = errors.New("no longer walked")
 
-// namespace picks the file's namespace: an explicit choice wins, then the
-// file's own frontmatter, then what it was indexed under before, then the
-// configuration's rules.
+// namespace picks the file's namespace: an explicit choice wins, then what
+// the file states itself (frontmatter, or a day file's name), then what it
+// was indexed under before, then the configuration's rules. What a file
+// states comes before the store's memory of it so that a re-index and a
+// rebuild from scratch (mm reset) always agree.
 func (ix *Indexer) namespace(path, explicit string, fm chunk.Frontmatter, stored store.File, known bool) string {
 	if explicit != "" {
 		return explicit
 	}
-	if ns, ok := fm.Raw["namespace"].(string); ok && ns != "" {
+	if ns := ix.statedNamespace(path, fm); ns != "" {
 		return ns
 	}
 	if known && stored.Namespace != "" {
 		return stored.Namespace
 	}
+	return ix.configuredNamespace(path)
+}
+
+// FileNamespace is the namespace a file gets from its content and name and
+// the configuration, ignoring what the store remembers: where an entry
+// added to it will be found after any re-index.
+func (ix *Indexer) FileNamespace(path string, content []byte) string {
+	fm, _, _ := chunk.ParseFrontmatter(content)
+	if ns := ix.statedNamespace(path, fm); ns != "" {
+		return ns
+	}
+	return ix.configuredNamespace(path)
+}
+
+// statedNamespace is the namespace the file records itself: its
+// frontmatter "namespace:", else, for a day file in a memory directory, the
+// one its name encodes. "" when it records none.
+func (ix *Indexer) statedNamespace(path string, fm chunk.Frontmatter) string {
+	switch v := fm.Raw["namespace"].(type) {
+	case string:
+		if v != "" {
+			return v
+		}
+	case int, int64, uint64, float64, bool:
+		// An unquoted "namespace: 2026" reads as a number in YAML.
+		return fmt.Sprint(v)
+	}
+	if ix.InMemoryDir(path) {
+		if info, ok := dayfile.Parse(filepath.Base(path)); ok {
+			return info.Namespace()
+		}
+	}
+	return ""
+}
+
+func (ix *Indexer) configuredNamespace(path string) string {
 	if ix.NamespaceFor != nil {
 		if ns := ix.NamespaceFor(path); ns != "" {
 			return ns
 		}
 	}
+	if ix.DefaultNamespace != "" {
+		return ix.DefaultNamespace
+	}
 	return DefaultNamespace
+}
+
+// InMemoryDir reports whether path lies inside one of the memory directories.
+func (ix *Indexer) InMemoryDir(path string) bool {
+	for _, d := range ix.MemoryDirs {
+		if rel, err := filepath.Rel(d, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
@@ -190,7 +252,7 @@ func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	if ix.MaxFileBytes > 0 && info.Size() > ix.MaxFileBytes {
+	if ix.MaxFileBytes > 0 && info.Size() > ix.MaxFileBytes && !ix.InMemoryDir(path) {
 		return nil, nil, &SkipError{path, SkipTooLarge, fmt.Sprintf("%s is over the %s limit (indexing.max_file_bytes)", humanBytes(info.Size()), humanBytes(ix.MaxFileBytes))}
 	}
 	content, err := os.ReadFile(path)

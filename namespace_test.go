@@ -111,8 +111,8 @@ func TestPythonNamespacedDayFilesKeepTheirNamespace(t *testing.T) {
 	m, cfg := openTest(t)
 	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	files := map[string]string{
-		dayfile.Name(day, "team:x", 1): "pangolin",
-		dayfile.Name(day, "team_x", 1): "axolotl",
+		dayfile.Name(day, "team:x", 1):  "pangolin",
+		dayfile.Name(day, "team_x", 1):  "axolotl",
 		dayfile.Name(day, "default", 1): "capybara",
 	}
 	for name, word := range files {

@@ -110,11 +110,13 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err != nil {
 		return res, wrapStore(err)
 	}
-	fr, err := m.indexer.IndexFile(ctx, path, index.FileOptions{Namespace: ns})
+	// From here on the memory is on disk: an error still returns res with
+	// the entry's id and file, so a caller (a batch) can say it was stored.
+	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
+	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns})
 	if err != nil {
 		return res, wrapStore(fmt.Errorf("the memory was saved to %s but indexing it failed (run mm index %s): %w", path, filepath.Dir(path), err))
 	}
-	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
 	if fr.EmbedErr != nil {
 		res.Warnings = append(res.Warnings, "saved and keyword-searchable, but not embedded: "+fr.EmbedErr.Error())
 	}

@@ -11,14 +11,18 @@ import (
 const MaxBatch = 500
 
 // BatchItem is the outcome of one item of a batch: a result or an error
-// message. One bad item does not stop the others.
+// message. One bad item does not stop the others. Stored says whether the
+// item's memory is on disk (written now or by an earlier attempt), which is
+// true of some failed items too: saved, but not indexed.
 type BatchItem struct {
 	Result AddResult `json:"result"`
 	Error  string    `json:"error,omitempty"`
+	Stored bool      `json:"stored"`
 }
 
 // BatchAdd adds several memories; each item is independent (and idempotent
-// when it has a key).
+// when it has a key). It always reports every item: if ctx ends midway, the
+// items not reached say so and were not stored.
 func (m *Memory) BatchAdd(ctx context.Context, reqs []AddRequest) ([]BatchItem, error) {
 	if len(reqs) == 0 {
 		return nil, invalidf("items is empty: give at least one memory to add")
@@ -28,15 +32,15 @@ func (m *Memory) BatchAdd(ctx context.Context, reqs []AddRequest) ([]BatchItem, 
 	}
 	out := make([]BatchItem, len(reqs))
 	for i, r := range reqs {
-		res, err := m.Add(ctx, r)
-		if err != nil {
-			if KindOf(err) == KindInternal && ctx.Err() != nil {
-				return out[:i], err
-			}
-			out[i].Error = err.Error()
+		if err := ctx.Err(); err != nil {
+			out[i].Error = "not stored: the batch was cancelled before this item (" + err.Error() + ")"
 			continue
 		}
-		out[i].Result = res
+		res, err := m.Add(ctx, r)
+		out[i].Result, out[i].Stored = res, res.EntryID != ""
+		if err != nil {
+			out[i].Error = err.Error()
+		}
 	}
 	return out, nil
 }

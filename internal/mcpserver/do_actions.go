@@ -89,6 +89,9 @@ type BatchResult struct {
 	Index  int        `json:"index"`
 	Result *AddOutput `json:"result,omitempty"`
 	Error  string     `json:"error,omitempty"`
+	// Stored says the item's memory is on disk, even when Error says it
+	// could not be indexed.
+	Stored bool `json:"stored"`
 }
 
 func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error) {
@@ -104,15 +107,24 @@ func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error)
 	out := struct {
 		Added  int           `json:"added"`
 		Failed int           `json:"failed"`
+		Stored int           `json:"stored"`
 		Items  []BatchResult `json:"items"`
 	}{Items: make([]BatchResult, len(items))}
 	var lines []string
 	for i, it := range items {
 		out.Items[i].Index = i
+		out.Items[i].Stored = it.Stored
+		if it.Stored {
+			out.Stored++
+		}
 		if it.Error != "" {
 			out.Failed++
 			out.Items[i].Error = it.Error
-			lines = append(lines, fmt.Sprintf("[%d] error: %s", i, it.Error))
+			state := "not stored"
+			if it.Stored {
+				state = "stored as " + it.Result.EntryID + ", but"
+			}
+			lines = append(lines, fmt.Sprintf("[%d] %s: error: %s", i, state, it.Error))
 			continue
 		}
 		out.Added++
@@ -120,7 +132,7 @@ func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error)
 		out.Items[i].Result = &r
 		lines = append(lines, fmt.Sprintf("[%d] %s", i, strings.ReplaceAll(r.text(), "\n", " | ")))
 	}
-	return fmt.Sprintf("Added %d of %d (%d failed).\n%s", out.Added, len(items), out.Failed, strings.Join(lines, "\n")), out, nil
+	return fmt.Sprintf("Added %d of %d (%d failed; %d stored on disk in all).\n%s", out.Added, len(items), out.Failed, out.Stored, strings.Join(lines, "\n")), out, nil
 }
 
 type expandParams struct {

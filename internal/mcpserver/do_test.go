@@ -67,8 +67,17 @@ func TestDoActions(t *testing.T) {
 		{"content": ""},
 		{"content": "Batch memory two about otters", "namespace": "team"},
 	}}})
-	if !strings.HasPrefix(text(res), "Added 2 of 3 (1 failed)") || !strings.Contains(text(res), "content is empty") {
+	if !strings.HasPrefix(text(res), "Added 2 of 3 (1 failed; 2 stored on disk in all)") || !strings.Contains(text(res), "[1] not stored: error: content is empty") {
 		t.Errorf("batch_add:\n%s", text(res))
+	}
+	var batch struct {
+		Result struct {
+			Items []BatchResult `json:"items"`
+		} `json:"result"`
+	}
+	structured(t, res, &batch)
+	if it := batch.Result.Items; len(it) != 3 || !it[0].Stored || it[1].Stored || !it[2].Stored {
+		t.Errorf("batch_add items do not say which were stored: %+v", it)
 	}
 
 	// edit: params may also be given next to action, and as a JSON string.

@@ -113,7 +113,7 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.
 	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
-	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns})
+	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns, Written: true})
 	if err != nil {
 		return res, wrapStore(fmt.Errorf("the memory was saved to %s but indexing it failed (run mm index %s): %w", path, filepath.Dir(path), err))
 	}

@@ -112,7 +112,7 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 
 func (m *Memory) reindexAfterEdit(ctx context.Context, path, ns, entryID string) (EditResult, error) {
 	res := EditResult{File: path, EntryID: entryID}
-	if _, err := m.indexer.IndexFile(ctx, path, index.FileOptions{Namespace: ns}); err != nil {
+	if _, err := m.indexer.IndexFile(ctx, path, index.FileOptions{Namespace: ns, Written: true}); err != nil {
 		return res, wrapStore(fmt.Errorf("the file %s was changed but re-indexing it failed (run mm index on it): %w", path, err))
 	}
 	if entryID != "" {

@@ -184,7 +184,7 @@ func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (Maintena
 		return res, wrapStore(err)
 	}
 	for _, p := range rewritten {
-		if _, err := m.indexer.IndexFile(ctx, p, index.FileOptions{Namespace: to}); err != nil {
+		if _, err := m.indexer.IndexFile(ctx, p, index.FileOptions{Namespace: to, Written: true}); err != nil {
 			return res, wrapStore(err)
 		}
 	}

@@ -138,6 +138,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		DefaultNamespace: cfg.Search.DefaultNamespace,
 		NamespaceFor:     m.namespaceRule,
 		Embed:            m.embedMissing,
+		Heal:             m.writer.Heal,
 	}
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)

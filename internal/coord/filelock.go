@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,17 @@ func (f *FileLocks) Lock(ctx context.Context, path string) (unlock func(), err e
 func (f *FileLocks) LockFile(canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
 	return filepath.Join(f.Dir, hex.EncodeToString(sum[:])[:32]+".lock")
+}
+
+// JournalFile is where memfile keeps its journal of the memory file at
+// path, beside the file's lock (keyed the same way); it is read and written
+// only under that lock.
+func (f *FileLocks) JournalFile(path string) string {
+	canon, err := CanonicalPath(path)
+	if err != nil {
+		canon = path
+	}
+	return strings.TrimSuffix(f.LockFile(canon), ".lock") + ".journal"
 }
 
 // CanonicalPath gives every spelling of one file path the same key, so that

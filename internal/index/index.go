@@ -43,6 +43,11 @@ type Indexer struct {
 	// NamespaceFor maps a path to a namespace from configuration rules; ""
 	// means no rule matched.
 	NamespaceFor func(path string) string
+	// Heal, when set, is called before a file in a memory directory is
+	// indexed, to put back memories an outside program's save dropped
+	// (memfile.Writer.Heal); a caller that has just written the file through
+	// memfile says so with FileOptions.Written and skips it.
+	Heal func(ctx context.Context, path string) error
 	// Embed, when set, computes the missing vectors of one file's chunks
 	// (source "" = of every chunk) after they were written. It runs outside
 	// every lock and transaction; its failure leaves the chunks keyword-
@@ -85,6 +90,9 @@ type FileOptions struct {
 	Namespace string
 	// Force re-chunks even if the file hash is unchanged.
 	Force bool
+	// Written says the caller has just written the file through memfile,
+	// which already did what Indexer.Heal would do.
+	Written bool
 	// deferEmbed leaves embedding to the caller (a walk embeds once at the
 	// end, in large batches).
 	deferEmbed bool
@@ -107,6 +115,11 @@ type FileOptions struct {
 // the result's Diff says what was dropped.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
 	res := FileResult{Path: path}
+	if ix.Heal != nil && !opts.Written && opts.keep == nil && ix.InMemoryDir(path) {
+		if err := ix.Heal(ctx, path); err != nil {
+			return res, fmt.Errorf("index %s: %w", path, err)
+		}
+	}
 	stored, known, err := ix.Store.FileState(ctx, path)
 	if err != nil {
 		return res, err

@@ -80,6 +80,12 @@ func (s fileState) same(o fileState) bool {
 // must be a pure function of old apart from recording its result. When fn
 // returns old unchanged nothing is written. A symlinked memory file is written
 // through: the link target is replaced and the link stays a link.
+//
+// Programs that do not take our lock (text editors) are handled by the rule
+// in journal.go: a file an outside program wrote is waited on until it has
+// settled and used as it then is, entries of ours it dropped without having
+// seen them are put back, and a save that lands in the instant between our
+// last check and our rename is noticed on the replaced file and merged in.
 func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error)) error {
 	if w == nil || w.Locks == nil {
 		return errors.New("memfile: Writer has no Locks")
@@ -97,24 +103,89 @@ func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([
 	}
 	defer unlock()
 	removeStaleTemps(target)
+	jpath := w.Locks.JournalFile(target)
+	j, known := loadJournal(jpath)
+	settleBy := time.Now().Add(settleMax)
 	for range maxAttempts {
-		old, st, err := readState(target)
+		r, err := readSettled(ctx, target, j, known, settleBy)
 		if err != nil {
 			return err
 		}
-		updated, err := fn(old)
+		base := r.data
+		if known && r.state.exists && !j.State.matches(r.state) {
+			if restored, ok := withEntries(r.data, j.missingFrom(r.data, time.Now())); ok {
+				base = restored
+			}
+		}
+		updated, err := fn(base)
 		if err != nil {
+			r.close()
 			return err
 		}
-		if bytes.Equal(updated, old) {
+		if bytes.Equal(updated, r.data) {
+			r.close()
+			if r.state.exists && (!known || !j.State.matches(r.state)) {
+				// Remember the outside program's save as the file's state, so
+				// the next writer does not take it for a new one.
+				_ = saveJournal(jpath, j.next(r.data, r.data, r.state, time.Now()))
+			}
 			return nil
 		}
-		raced, err := replace(target, st, updated)
-		if err != nil || !raced {
+		now, displaced, raced, err := replace(target, r.state, updated)
+		if err != nil || raced {
+			r.close()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		j, known = j.next(r.data, updated, now, time.Now()), true
+		// An outside program's save that landed between our last check and
+		// the rename is either in the inode we read (written in place) or in
+		// the file our rename displaced (renamed into place): it would be
+		// lost with it. Take that save as the file's content and put our
+		// entries back into it.
+		lost, changed, err := savedInto(ctx, r.f, r.state, settleBy)
+		if displaced != nil {
+			lost, changed, err = savedInto(ctx, displaced, fileState{}, settleBy)
+			displaced.Close()
+		}
+		r.close()
+		if err != nil {
 			return err
 		}
+		if !changed {
+			return saveJournal(jpath, j)
+		}
+		merged, _ := withEntries(lost, j.missingFrom(lost, time.Now()))
+		now2, displaced2, raced, err := replace(target, now, merged)
+		if displaced2 != nil {
+			displaced2.Close() // a third save within microseconds: the next round sees it
+		}
+		if err != nil {
+			return err
+		}
+		if !raced && displaced2 == nil {
+			return saveJournal(jpath, j.next(lost, merged, now2, time.Now()))
+		}
+		if !raced {
+			j = j.next(lost, merged, now2, time.Now())
+		}
+		// The file changed yet again: the next round reads and merges it.
 	}
-	return fmt.Errorf("memory file %s kept changing while we wrote it (another program is writing it without memtomem's lock); retry the operation", path)
+	return fmt.Errorf("%w: memory file %s kept changing while we wrote it (another program is writing it without memtomem's lock); retry the operation", coord.ErrBusy, path)
+}
+
+// Heal brings a memory file in line with the journal without changing it
+// otherwise: after an outside program saved it, entries of ours the save
+// dropped without having seen them are put back. The indexer calls it before
+// indexing a memory file that changed on disk.
+func (w *Writer) Heal(ctx context.Context, path string) error {
+	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) { return old, nil })
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // removeStaleTemps deletes temp files a crashed writer left for this file.
@@ -145,29 +216,125 @@ func resolve(path string) (string, error) {
 	return target, nil
 }
 
+// Settling: an outside write younger than settleQuiet may be an editor
+// between truncating the file and writing it, so the writer waits until the
+// file has been left alone that long, for at most settleMax.
+const (
+	settleQuiet = 100 * time.Millisecond
+	settleMax   = 2 * time.Second
+	settlePoll  = 10 * time.Millisecond
+)
+
+// readResult is the file as read, with the descriptor kept open so that a
+// write into this inode after our rename can still be seen and read.
+type readResult struct {
+	data  []byte
+	state fileState
+	f     *os.File // nil when the file did not exist
+}
+
+func (r readResult) close() {
+	if r.f != nil {
+		r.f.Close()
+	}
+}
+
+// readSettled reads the file, first waiting for it to settle when it was
+// written by someone else (it does not match the journal) very recently. A
+// file still being rewritten at deadline is not used: replacing it could
+// keep half of an editor's save, so the caller gets a retryable busy error.
+func readSettled(ctx context.Context, path string, j journal, known bool, deadline time.Time) (readResult, error) {
+	for {
+		r, err := readState(path)
+		if err != nil || !r.state.exists || (known && j.State.matches(r.state)) {
+			return r, err
+		}
+		age := time.Since(r.state.mtime)
+		if age >= settleQuiet {
+			return r, nil
+		}
+		r.close()
+		if !time.Now().Before(deadline) {
+			return readResult{}, fmt.Errorf("%w: memory file %s keeps being rewritten by another program (a text editor saving it?); retry the operation", coord.ErrBusy, path)
+		}
+		if err := sleepCtx(ctx, min(settleQuiet-age+settlePoll, time.Until(deadline)+settlePoll)); err != nil {
+			return readResult{}, err
+		}
+	}
+}
+
+// savedInto reports whether the file open as f was written since it was in
+// state read (any write, when read is the zero state) and, if so, returns
+// its content once it has settled. Past the deadline the content is taken
+// as it is: our file already replaced it, so waiting longer could only lose
+// more of it.
+func savedInto(ctx context.Context, f *os.File, read fileState, deadline time.Time) ([]byte, bool, error) {
+	if f == nil {
+		return nil, false, nil
+	}
+	if least := time.Now().Add(settleQuiet + settlePoll); deadline.Before(least) {
+		deadline = least
+	}
+	for {
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, false, nil
+		}
+		st := stateOf(fi)
+		if st.same(read) {
+			return nil, false, nil
+		}
+		if age := time.Since(st.mtime); age < settleQuiet && time.Now().Before(deadline) {
+			if err := sleepCtx(ctx, settleQuiet-age+settlePoll); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		data, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<62))
+		if err != nil {
+			return nil, false, fmt.Errorf("read memory file saved during our write: %w", err)
+		}
+		return data, true, nil
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // readState stats the open file before reading it, so a write that lands
-// while we read also shows up as a change.
-func readState(path string) ([]byte, fileState, error) {
+// while we read also shows up as a change. The file stays open (see
+// readResult).
+func readState(path string) (readResult, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fileState{}, nil
+		return readResult{}, nil
 	}
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("read memory file: %w", err)
+		return readResult{}, fmt.Errorf("read memory file: %w", err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("read memory file: %w", err)
+		f.Close()
+		return readResult{}, fmt.Errorf("read memory file: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fileState{}, fmt.Errorf("memory file %s is not a regular file", path)
+		f.Close()
+		return readResult{}, fmt.Errorf("memory file %s is not a regular file", path)
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("read memory file %s: %w", path, err)
+		f.Close()
+		return readResult{}, fmt.Errorf("read memory file %s: %w", path, err)
 	}
-	return data, stateOf(fi), nil
+	return readResult{data: data, state: stateOf(fi), f: f}, nil
 }
 
 func statState(path string) (fileState, error) {
@@ -182,14 +349,16 @@ func statState(path string) (fileState, error) {
 }
 
 // replace writes data over path atomically unless path no longer matches
-// was, in which case it writes nothing and reports raced. A window remains
-// between the final check and the rename; only the lock could close it, and
-// outside editors do not take it.
-func replace(path string, was fileState, data []byte) (raced bool, err error) {
+// was, in which case it writes nothing and reports raced. It returns the
+// state of the file it put in place. A window remains between the final
+// check and the rename; only the lock could close it, and outside editors do
+// not take it. So Mutate looks afterwards at the inode it read (an in-place
+// save into it) and at displaced (a save renamed into place meanwhile).
+func replace(path string, was fileState, data []byte) (now fileState, displaced *os.File, raced bool, err error) {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return false, fmt.Errorf("write memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
 	renamed := false
 	defer func() {
@@ -199,35 +368,95 @@ func replace(path string, was fileState, data []byte) (raced bool, err error) {
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return false, fmt.Errorf("write memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return false, fmt.Errorf("sync memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("sync memory file %s: %w", path, err)
 	}
+	// The state we put in place is our inode's, taken from the descriptor:
+	// a stat of the path after the rename could already see an outside
+	// program's save, and the journal would then vouch for it as ours.
+	fi, err := tmp.Stat()
+	if err != nil {
+		return fileState{}, nil, false, fmt.Errorf("stat memory file %s: %w", path, err)
+	}
+	now = stateOf(fi)
 	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("write memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
 	hook("after-temp-write")
-	now, err := statState(path)
+	cur, err := statState(path)
 	if err != nil {
-		return false, fmt.Errorf("stat memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("stat memory file %s: %w", path, err)
 	}
-	if !now.same(was) {
-		return true, nil
+	if !cur.same(was) {
+		return fileState{}, nil, true, nil
 	}
 	mode := fs.FileMode(0o644)
 	if was.exists {
 		mode = was.mode.Perm()
 	}
 	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return false, fmt.Errorf("write memory file %s: %w", path, err)
+		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
 	hook("before-rename")
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return false, fmt.Errorf("replace memory file %s: %w", path, err)
+	displaced, err = putInPlace(tmp.Name(), path, was)
+	if err != nil {
+		if errors.Is(err, errRaced) {
+			return fileState{}, nil, true, nil
+		}
+		return fileState{}, nil, false, fmt.Errorf("replace memory file %s: %w", path, err)
 	}
 	renamed = true
-	return false, syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		if displaced != nil {
+			displaced.Close()
+		}
+		return fileState{}, nil, false, err
+	}
+	return now, displaced, false, nil
+}
+
+var errRaced = errors.New("the file appeared while we wrote it")
+
+// putInPlace renames tmp to path. Where the filesystem can, it swaps the two
+// names instead, so that whatever path held at that instant can be looked at
+// afterwards: if it is not the file we read (an editor renamed its save into
+// place after our last check), it is returned, open, for the caller to merge
+// rather than lose. A path that did not exist must still not exist.
+func putInPlace(tmp, path string, was fileState) (displaced *os.File, err error) {
+	if !was.exists {
+		ok, exists, err := renameNew(tmp, path)
+		switch {
+		case err != nil:
+			return nil, err
+		case exists:
+			return nil, errRaced
+		case ok:
+			return nil, nil
+		}
+		return nil, os.Rename(tmp, path)
+	}
+	ok, err := swapNames(tmp, path)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, os.Rename(tmp, path)
+	}
+	// tmp now names what path held.
+	f, openErr := os.Open(tmp)
+	os.Remove(tmp)
+	if openErr != nil {
+		return nil, nil
+	}
+	if fi, err := f.Stat(); err == nil {
+		if st := stateOf(fi); st.ino == was.ino && st.dev == was.dev {
+			f.Close() // the file we read; Mutate watches it through its own descriptor
+			return nil, nil
+		}
+	}
+	return f, nil
 }
 
 // syncDir makes the rename itself durable. Some filesystems cannot fsync a

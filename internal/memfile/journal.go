@@ -1,0 +1,220 @@
+package memfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// A journal remembers, per memory file, the state memtomem last left the
+// file in and the entries it wrote recently (their exact bytes). It is what
+// lets a writer tell its own last write from an outside program's (a text
+// editor saving the file), and put back entries an outside save dropped
+// because the program read the file before they were added.
+//
+// The rule (docs/design.md, "Outside editors"):
+//   - A file whose state differs from the journal's was written by someone
+//     else. The writer waits until it has stopped changing (an editor that
+//     truncates and then writes is mid-save) and works from what it then holds,
+//     so everything the editor kept stays.
+//   - Journal entries missing from that content are restored when they are
+//     newer than the newest journal entry the content still has: the editor
+//     kept that one, so it read the file after it was written, and an older
+//     entry it lacks was deleted on purpose. A newer one it could not have seen.
+//
+// The journal lives beside the file's lock in the coordination directory
+// and is only read and written under that lock. It is a cache of recent
+// writes, not the source of truth: losing it (a crash between the rename
+// and the journal write) costs one settle wait, never a memory.
+type journal struct {
+	State   journalState   `json:"state"`
+	Entries []journalEntry `json:"entries"`
+}
+
+type journalState struct {
+	Size    int64  `json:"size"`
+	MtimeNs int64  `json:"mtime_ns"`
+	Ino     uint64 `json:"ino"`
+	Dev     uint64 `json:"dev"`
+}
+
+type journalEntry struct {
+	ID   string `json:"id"`
+	At   int64  `json:"at_ns"` // when memtomem wrote it
+	Text string `json:"text"`  // the entry's lines, exactly as written
+}
+
+// Limits of the journal: entries older than journalWindow, or beyond the
+// newest journalMaxEntries, are forgotten (and can no longer be restored).
+const (
+	journalWindow     = 10 * time.Minute
+	journalMaxEntries = 512
+)
+
+func toJournalState(s fileState) journalState {
+	return journalState{Size: s.size, MtimeNs: s.mtime.UnixNano(), Ino: s.ino, Dev: s.dev}
+}
+
+func (j journalState) matches(s fileState) bool {
+	return s.exists && j == toJournalState(s)
+}
+
+// loadJournal reads the journal at path; a missing or unreadable one is
+// reported as absent (ok=false), which makes the writer trust the file.
+func loadJournal(path string) (journal, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return journal{}, false
+	}
+	var j journal
+	if json.Unmarshal(b, &j) != nil {
+		return journal{}, false
+	}
+	return j, true
+}
+
+// saveJournal replaces the journal atomically. It is not fsynced: after a
+// crash an older journal only makes the next writer wait for the file to
+// settle once.
+func saveJournal(path string, j journal) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
+				err = os.WriteFile(tmp, b, 0o600)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, path)
+}
+
+// entrySpans returns each entry's id and exact bytes, in file order.
+func entrySpans(content []byte) []journalEntry {
+	entries := Parse(content)
+	if len(entries) == 0 {
+		return nil
+	}
+	// Byte offset at which each 1-based line starts, plus the end.
+	starts := []int{0}
+	for i, c := range content {
+		if c == '\n' && i+1 < len(content) {
+			starts = append(starts, i+1)
+		}
+	}
+	starts = append(starts, len(content))
+	out := make([]journalEntry, 0, len(entries))
+	for _, e := range entries {
+		if e.ID == "" || e.StartLine < 1 || e.EndLine >= len(starts) || e.StartLine > e.EndLine {
+			continue
+		}
+		out = append(out, journalEntry{ID: e.ID, Text: string(content[starts[e.StartLine-1]:starts[e.EndLine]])})
+	}
+	return out
+}
+
+// missingFrom lists the journal entries an outside save dropped and that
+// must come back (see the rule above), oldest first.
+func (j journal) missingFrom(content []byte, now time.Time) []journalEntry {
+	present := map[string]bool{}
+	for _, e := range entrySpans(content) {
+		present[e.ID] = true
+	}
+	var newestKept int64
+	for _, e := range j.Entries {
+		if present[e.ID] && e.At > newestKept {
+			newestKept = e.At
+		}
+	}
+	var out []journalEntry
+	for _, e := range j.Entries {
+		if !present[e.ID] && e.At > newestKept && now.Sub(time.Unix(0, e.At)) <= journalWindow {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// withEntries appends the entries' bytes to content, separated by a blank
+// line, and checks that each then parses back with its id. ok is false if
+// the file's tail would swallow them (an unclosed code fence an editor left);
+// content is then returned unchanged.
+func withEntries(content []byte, add []journalEntry) ([]byte, bool) {
+	if len(add) == 0 {
+		return content, true
+	}
+	nl := lineEnding(content)
+	var b bytes.Buffer
+	b.Write(bytes.TrimRight(content, " \t\r\n"))
+	if b.Len() > 0 {
+		b.WriteString(nl + nl)
+	}
+	for i, e := range add {
+		if i > 0 {
+			b.WriteString(nl)
+		}
+		text := bytes.TrimRight([]byte(e.Text), "\r\n")
+		b.Write(text)
+		b.WriteString(nl)
+	}
+	out := b.Bytes()
+	got := map[string]int{}
+	for _, e := range entrySpans(out) {
+		got[e.ID]++
+	}
+	for _, e := range add {
+		if got[e.ID] != 1 {
+			return content, false
+		}
+	}
+	return out, true
+}
+
+// next is the journal after this process wrote updated over old at now:
+// entries it added are recorded, entries it removed are forgotten (a
+// delete through memtomem must never be undone), edited ones updated, and
+// the limits applied.
+func (j journal) next(old, updated []byte, st fileState, now time.Time) journal {
+	before := map[string]string{}
+	for _, e := range entrySpans(old) {
+		before[e.ID] = e.Text
+	}
+	after := entrySpans(updated)
+	inAfter := make(map[string]string, len(after))
+	for _, e := range after {
+		inAfter[e.ID] = e.Text
+	}
+	out := journal{State: toJournalState(st)}
+	kept := map[string]bool{}
+	for _, e := range j.Entries {
+		text, ok := inAfter[e.ID]
+		if !ok || now.Sub(time.Unix(0, e.At)) > journalWindow {
+			continue
+		}
+		e.Text = text
+		kept[e.ID] = true
+		out.Entries = append(out.Entries, e)
+	}
+	for _, e := range after {
+		if _, had := before[e.ID]; had || kept[e.ID] {
+			continue
+		}
+		e.At = now.UnixNano()
+		kept[e.ID] = true
+		out.Entries = append(out.Entries, e)
+	}
+	if n := len(out.Entries); n > journalMaxEntries {
+		out.Entries = out.Entries[n-journalMaxEntries:]
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
 )
@@ -202,38 +203,39 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 	return AddResult{}, false, nil
 }
 
-// memoryFile resolves where an entry goes. Explicit files must stay inside a
-// memory directory: an agent must not be able to write anywhere on disk.
+// memoryFile resolves where an entry goes, as the canonical path the store
+// keys the file by. Explicit files must stay inside a memory directory: an
+// agent must not be able to write anywhere on disk. The test is on the
+// canonical path, so a symlink inside a memory directory that leads out of
+// it does not count as inside.
 func (m *Memory) memoryFile(file, ns string) (string, error) {
-	dir := m.cfg.MemoryDir()
 	if file == "" {
 		return m.dayFile(time.Now().UTC(), ns), nil
 	}
 	if !filepath.IsAbs(file) {
-		file = filepath.Join(dir, file)
+		file = filepath.Join(m.cfg.MemoryDir(), file)
 	}
 	file = filepath.Clean(file)
 	if ext := strings.ToLower(filepath.Ext(file)); ext != ".md" && ext != ".markdown" {
 		return "", invalidf("file %s: memories are written to markdown files; use a name ending in .md", file)
 	}
-	for _, d := range m.cfg.Indexing.MemoryDirs {
-		if rel, err := filepath.Rel(d, file); err == nil && !strings.HasPrefix(rel, "..") {
-			if info, err := os.Stat(file); err == nil && !info.Mode().IsRegular() {
-				return "", invalidf("file %s is not a regular file", file)
-			}
-			return file, nil
+	canon := fspath.MustCanonical(file)
+	if m.inMemoryDir(canon) {
+		if info, err := os.Stat(canon); err == nil && !info.Mode().IsRegular() {
+			return "", invalidf("file %s is not a regular file", file)
 		}
+		return canon, nil
 	}
 	return "", invalidf("file %s is outside the memory directories (%s); give a path inside one, or add its folder to indexing.memory_dirs", file, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
 }
 
-// dayFile is where entries of one UTC day and namespace go.
+// dayFile is where entries of one UTC day and namespace go (canonical).
 func (m *Memory) dayFile(day time.Time, ns string) string {
 	name := day.UTC().Format("2006-01-02")
 	if ns != m.cfg.Search.DefaultNamespace {
 		name += "--" + slug(ns)
 	}
-	return filepath.Join(m.cfg.MemoryDir(), name+".md")
+	return fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), name+".md"))
 }
 
 // slug makes a namespace safe as part of a file name.

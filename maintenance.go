@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -257,15 +256,6 @@ func (m *Memory) namespaceFiles(ctx context.Context, ns string) ([]store.File, e
 		}
 	}
 	return out, nil
-}
-
-func (m *Memory) inMemoryDir(path string) bool {
-	for _, d := range m.cfg.Indexing.MemoryDirs {
-		if rel, err := filepath.Rel(d, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return true
-		}
-	}
-	return false
 }
 
 // fileNamespace reads a file's frontmatter "namespace:" ("" if none).

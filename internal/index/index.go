@@ -11,11 +11,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -95,6 +95,12 @@ type FileOptions struct {
 // in between. The error then wraps fs.ErrNotExist or is a *SkipError, and
 // the result's Diff says what was dropped.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
+	// The store keys a file by its canonical path only: a file reached
+	// through a symlinked home or folder must not be stored twice.
+	path, err := fspath.Canonical(path)
+	if err != nil {
+		return FileResult{}, err
+	}
 	res := FileResult{Path: path}
 	stored, known, err := ix.Store.FileState(ctx, path)
 	if err != nil {
@@ -265,17 +271,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// Canonical returns the absolute, symlink-resolved form of path, which is how
-// files are keyed in the store.
-func Canonical(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real, nil
-	}
-	return abs, nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // Options tune a walk over several paths.
@@ -58,7 +60,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	}
 	var roots []root
 	for _, p := range paths {
-		c, err := Canonical(p)
+		c, err := fspath.Canonical(p)
 		if err != nil {
 			return st, err
 		}
@@ -100,24 +102,27 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				}
 				return nil
 			}
+			key := p // the root is canonical and the walk follows no links
 			if d.Type()&fs.ModeSymlink != 0 {
-				// Symlinked files are indexed under their target; links to
+				// Symlinked files are indexed under their target (one file,
+				// one path, however many links lead to it); links to
 				// directories are not followed, which rules out loops.
-				target, err := filepath.EvalSymlinks(p)
+				target, err := fspath.Canonical(p)
 				if err != nil {
 					return nil
 				}
 				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
 					return nil
 				}
+				key = target
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
 			if reason := ix.fileSkipReason(p); reason != "" {
 				st.skip(reason)
-			} else if !seen[p] {
-				seen[p] = true
-				files = append(files, p)
+			} else if !seen[key] {
+				seen[key] = true
+				files = append(files, key)
 			}
 			return nil
 		})

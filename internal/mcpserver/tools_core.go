@@ -31,7 +31,7 @@ Use at the start of a task with its topic, before re-deriving something, and whe
 		nil, s.memStats)
 	addTool(s, &mcp.Tool{Name: "mem_list", Annotations: readOnly, Description: "Page through stored chunks, newest first, with optional namespace, tag and source filters."},
 		map[string]any{"limit": 50, "offset": 0}, s.memList)
-	addTool(s, &mcp.Tool{Name: "mem_read", Annotations: readOnly, Description: "Read one chunk in full by its chunk_id (from mem_search, mem_recall or mem_list)."},
+	addTool(s, &mcp.Tool{Name: "mem_read", Annotations: readOnly, Description: "Read one chunk in full by its chunk_id (from mem_search, mem_recall or mem_list), or an entry's first chunk by its entry_id (the \"> id:\" line in the markdown)."},
 		nil, s.memRead)
 }
 
@@ -364,7 +364,8 @@ func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
 }
 
 type readArgs struct {
-	ChunkID string `json:"chunk_id" jsonschema:"id from mem_search, mem_recall or mem_list"`
+	ChunkID string `json:"chunk_id,omitempty" jsonschema:"id from mem_search, mem_recall or mem_list (an entry id works too)"`
+	EntryID string `json:"entry_id,omitempty" jsonschema:"an entry id (the \"> id:\" line in the markdown), instead of chunk_id: reads the entry's first chunk"`
 }
 
 func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
@@ -372,7 +373,11 @@ func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
 	if err != nil {
 		return "", Chunk{}, err
 	}
-	ch, err := m.Read(c.ctx, in.ChunkID)
+	id, err := oneID(in.ChunkID, in.EntryID)
+	if err != nil {
+		return "", Chunk{}, err
+	}
+	ch, err := m.Read(c.ctx, id)
 	if err != nil {
 		return "", Chunk{}, err
 	}

@@ -39,6 +39,9 @@ type Stats struct {
 	ChunksDeleted  int            `json:"chunks_deleted"`
 	Errors         []string       `json:"errors,omitempty"`
 	Duration       time.Duration  `json:"duration_ns"`
+	// Remembered lists the paths this run added to the remembered sources
+	// (set by the root package for mm index PATH; the walk never sets it).
+	Remembered []string `json:"remembered,omitempty"`
 }
 
 func (s *Stats) skip(reason string) {

@@ -60,12 +60,12 @@ func (m *Memory) remember(ctx context.Context, req IndexRequest) ([]string, erro
 // indexEverything is mm index with no paths (and the rebuild after mm
 // reset): the memory directories, then every remembered source with the
 // recursion and namespace it was added with. A remembered path that is
-// missing (an unmounted drive) is reported and skipped; its chunks stay.
+// missing (an unmounted drive) is reported in Stats.Errors and skipped; its
+// chunks stay.
 func (m *Memory) indexEverything(ctx context.Context, req IndexRequest) (index.Stats, error) {
-	list, err := m.Sources()
-	if err != nil {
-		return index.Stats{}, err
-	}
+	// A sources.json broken by hand does not stop the memory directories
+	// from being indexed; the error says how to fix the list.
+	list, listErr := m.Sources()
 	type group struct {
 		recursive bool
 		namespace string
@@ -100,6 +100,9 @@ func (m *Memory) indexEverything(ctx context.Context, req IndexRequest) (index.S
 		}
 	}
 	total.Errors = append(total.Errors, missing...)
+	if listErr != nil {
+		total.Errors = append(total.Errors, "remembered sources not indexed: "+listErr.Error())
+	}
 	return total, nil
 }
 

@@ -59,3 +59,29 @@ func TestForgetKeepsWhatOtherSourcesCover(t *testing.T) {
 		t.Errorf("forgetting it again: %v, want not found", err)
 	}
 }
+
+// A sources.json broken by hand: the memory directories are still indexed
+// (mm reset still rebuilds the memories), the error says what to do, and
+// the file is left as it was.
+func TestBrokenSourcesListStillIndexesMemories(t *testing.T) {
+	ctx := context.Background()
+	m, cfg := openTest(t)
+	add(t, m, memtomem.AddRequest{Content: "a memory about ibises"})
+	broken := []byte("{not json")
+	if err := os.WriteFile(filepath.Join(cfg.Home, "sources.json"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Index(ctx, memtomem.IndexRequest{Recursive: true, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.FilesIndexed != 1 || len(st.Errors) != 1 || !containsAll(st.Errors, "fix the file or delete it") {
+		t.Fatalf("index with a broken list: %+v", st)
+	}
+	if s, err := m.Status(ctx); err != nil || s.SourcesError == "" {
+		t.Fatalf("status: %v, sources error %q", err, s.SourcesError)
+	}
+	if got, _ := os.ReadFile(filepath.Join(cfg.Home, "sources.json")); string(got) != string(broken) {
+		t.Fatalf("the broken list was rewritten: %s", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -97,10 +98,14 @@ type FileOptions struct {
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
 	// The store keys a file by its canonical path only: a file reached
 	// through a symlinked home or folder must not be stored twice.
-	path, err := fspath.Canonical(path)
+	canon, err := fspath.Canonical(path)
 	if err != nil {
 		return FileResult{}, err
 	}
+	if err := ix.dropSpelling(ctx, path, canon, false); err != nil {
+		return FileResult{}, err
+	}
+	path = canon
 	res := FileResult{Path: path}
 	stored, known, err := ix.Store.FileState(ctx, path)
 	if err != nil {
@@ -161,6 +166,38 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		res.EmbedErr = ix.Embed(ctx, path, nil)
 	}
 	return res, nil
+}
+
+// dropSpelling forgets what the store holds under a spelling of a path
+// other than its canonical one: a copy indexed by a version that keyed
+// files as they were spelled (the ghost of a symlinked home). A spelling is
+// never a valid key, so this looks at the store only, not at the disk; for
+// a directory, every file stored below that spelling goes.
+func (ix *Indexer) dropSpelling(ctx context.Context, spelled, canon string, dir bool) error {
+	abs, err := filepath.Abs(spelled)
+	if err != nil || abs == canon {
+		return nil
+	}
+	if _, known, err := ix.Store.FileState(ctx, abs); err != nil {
+		return err
+	} else if known {
+		if _, err := ix.Store.DeleteFile(ctx, abs); err != nil {
+			return err
+		}
+	}
+	if !dir {
+		return nil
+	}
+	below, err := ix.Store.Files(ctx, abs+string(filepath.Separator))
+	if err != nil {
+		return err
+	}
+	for _, f := range below {
+		if _, err := ix.Store.DeleteFile(ctx, f.Path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNotWalked marks a file that a walk would no longer find (its

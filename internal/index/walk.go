@@ -74,6 +74,9 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			}
 			return st, err
 		}
+		if err := ix.dropSpelling(ctx, p, c, info.IsDir()); err != nil {
+			return st, err
+		}
 		roots = append(roots, root{c, info.IsDir()})
 	}
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/dayfile"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
 )
@@ -199,9 +200,9 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 	return AddResult{}, false, nil
 }
 
-// memoryFile resolves where an entry of size bytes goes. Explicit files
-// must stay inside a memory directory: an agent must not be able to write
-// anywhere on disk.
+// memoryFile resolves where an entry of size bytes goes, as the canonical
+// path the store keys the file by. Explicit files must stay inside a memory
+// directory: an agent must not be able to write anywhere on disk.
 func (m *Memory) memoryFile(ctx context.Context, file, ns string, size int) (string, error) {
 	if file == "" {
 		return m.dayFile(time.Now().UTC(), ns, size), nil
@@ -233,9 +234,13 @@ func (m *Memory) explicitFile(file string) (string, error) {
 	if ext := strings.ToLower(filepath.Ext(file)); ext != ".md" && ext != ".markdown" {
 		return "", invalidf("file %s: memories are written to markdown files; use a name ending in .md", file)
 	}
-	if !m.indexer.InMemoryDir(file) {
+	// The test is on the canonical path, so a symlink inside a memory
+	// directory that leads out of it does not count as inside.
+	canon := fspath.MustCanonical(file)
+	if !m.inMemoryDir(canon) {
 		return "", invalidf("file %s is outside the memory directories (%s); give a path inside one, or add its folder to indexing.memory_dirs", file, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
 	}
+	file = canon
 	if info, err := os.Stat(file); err == nil && !info.Mode().IsRegular() {
 		return "", invalidf("file %s is not a regular file", file)
 	}
@@ -284,7 +289,7 @@ func (m *Memory) dayFile(day time.Time, ns string, size int) string {
 	parts := m.dayFileParts(day, ns)
 	last := parts[len(parts)-1]
 	if fi, err := os.Stat(last); err == nil && fi.Size() > 0 && fi.Size()+int64(size) > dayFileRollBytes {
-		return filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, len(parts)+1))
+		return fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, len(parts)+1)))
 	}
 	return last
 }
@@ -292,9 +297,9 @@ func (m *Memory) dayFile(day time.Time, ns string, size int) string {
 // dayFileParts lists the day's files for ns that exist, in order; at least
 // the first part, existing or not.
 func (m *Memory) dayFileParts(day time.Time, ns string) []string {
-	parts := []string{filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, 1))}
+	parts := []string{fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, 1)))}
 	for n := 2; ; n++ {
-		p := filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, n))
+		p := fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, n)))
 		if _, err := os.Stat(p); err != nil {
 			return parts
 		}

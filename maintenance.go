@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
@@ -320,7 +321,8 @@ func (m *Memory) rewriteNamespaceFrontmatter(ctx context.Context, path, from, to
 	return changed, err
 }
 
-// CleanupOrphans drops index entries of files that no longer exist.
+// CleanupOrphans drops index entries of files that no longer exist, and
+// copies stored under a path that is not the file's canonical one.
 func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) {
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
@@ -331,6 +333,21 @@ func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) 
 		return res, wrapStore(err)
 	}
 	for _, f := range files {
+		if canon := fspath.MustCanonical(f.Path); canon != f.Path {
+			// Stored under a spelling that is not canonical (indexed by a
+			// version that did not resolve symlinks): a ghost copy. Drop
+			// it, and make sure the file is indexed under its one path.
+			n, err := m.store.DeleteFile(ctx, f.Path)
+			if err != nil {
+				return res, wrapStore(err)
+			}
+			res.Files++
+			res.Chunks += n
+			if _, err := m.indexer.IndexFile(ctx, canon, index.FileOptions{}); err != nil && !errors.Is(err, os.ErrNotExist) {
+				res.Notes = append(res.Notes, err.Error())
+			}
+			continue
+		}
 		if _, err := os.Stat(f.Path); !errors.Is(err, os.ErrNotExist) {
 			continue
 		}

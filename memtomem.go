@@ -83,6 +83,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	for _, opt := range options {
 		opt(&o)
 	}
+	cfg = canonicalConfig(cfg)
 	for _, dir := range []string{cfg.Home, filepath.Dir(cfg.DBPath()), cfg.MemoryDir()} {
 		if err := coord.CheckLocalFS(dir); err != nil {
 			return nil, &Error{Kind: KindRefused, Err: err}

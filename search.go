@@ -131,17 +131,10 @@ func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, erro
 	return m.list(ctx, filter, req.Limit, 50, req.Offset)
 }
 
-// Read returns one chunk by id.
+// Read returns one chunk by its chunk id or by the entry id written in the
+// markdown ("> id:"); see resolveID.
 func (m *Memory) Read(ctx context.Context, id string) (store.Chunk, error) {
-	id = strings.TrimSpace(id)
-	if id == "" {
-		return store.Chunk{}, invalidf("chunk id is empty: take one from search or list output")
-	}
-	c, err := m.store.Chunk(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return c, newError(KindNotFound, "no chunk with id %q: ids change when a chunk's text changes; search again for a current id", id)
-	}
-	return c, wrapStore(err)
+	return m.resolveID(ctx, id)
 }
 
 func (m *Memory) fileChunks(ctx context.Context, path string) ([]store.Chunk, error) {

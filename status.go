@@ -24,6 +24,10 @@ type Status struct {
 	Tags          map[string]int   `json:"tags"`
 	Embedding     EmbeddingStatus  `json:"embedding"`
 	Instances     []coord.Instance `json:"instances"`
+	// Sources are the folders and files remembered by mm index PATH, which
+	// mm reset indexes again; SourcesError says why they could not be read.
+	Sources      []Source `json:"sources"`
+	SourcesError string   `json:"sources_error,omitempty"`
 }
 
 // Status reports what the store holds.
@@ -40,7 +44,17 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	srcs, srcErr := m.Sources()
+	if srcs == nil {
+		srcs = []Source{}
+	}
+	var srcProblem string
+	if srcErr != nil {
+		srcProblem = srcErr.Error() // status still answers; the list is named broken
+	}
 	return Status{
+		Sources:       srcs,
+		SourcesError:  srcProblem,
 		Instances:     live,
 		Version:       Version,
 		Home:          m.cfg.Home,
@@ -66,15 +80,18 @@ type IndexRequest struct {
 	Progress  func(done, total int, path string)
 	// EmbedProgress follows the embedding of new chunks after the walk.
 	EmbedProgress func(done, total int)
+	// Remember records Paths in the remembered sources (sources.json), so
+	// mm reset and mm index with no paths index them again. Only the CLI
+	// sets it, for paths the user typed: an agent's mem_index must not
+	// widen the list, which is to become the set of roots an agent may read.
+	Remember bool
 }
 
-// Index brings the store up to date with the given paths.
+// Index brings the store up to date with the given paths; with none, with
+// the memory directories and every remembered source.
 func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, error) {
 	if err := m.writable(); err != nil {
 		return index.Stats{}, err
-	}
-	if len(req.Paths) == 0 {
-		req.Paths = m.cfg.Indexing.MemoryDirs
 	}
 	if req.Namespace != "" {
 		if _, err := buildFilter(req.Namespace, nil, "", time.Time{}, time.Time{}); err != nil {
@@ -91,12 +108,18 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 			return index.Stats{}, wrapStore(err)
 		}
 	}
+	if len(req.Paths) == 0 {
+		return m.indexEverything(ctx, req)
+	}
 	st, err := m.indexer.IndexPaths(ctx, req.Paths, index.Options{
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,
 		EmbedProgress: req.EmbedProgress,
 	})
 	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}
+	}
+	if err == nil && req.Remember {
+		st.Remembered, err = m.remember(ctx, req)
 	}
 	return st, wrapStore(err)
 }

@@ -15,11 +15,13 @@ func (a *app) editCommand() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "edit CHUNK_ID [TEXT|-]",
+		Use:   "edit CHUNK_ID|ENTRY_ID [TEXT|-]",
 		Short: "Change a memory entry's text, title or tags",
-		Long: `Change the memory entry that holds a chunk. Only that entry's lines in its
+		Long: `Change the memory entry that holds a chunk, or the entry with this entry id
+(the "> id:" line in its markdown file). Only that entry's lines in its
 markdown file are rewritten; the file is then re-indexed. New TEXT replaces the
-entry's whole body (- reads it from standard input).`,
+entry's whole body (- reads it from standard input). The entry keeps its entry
+id; chunks whose text changed get new chunk ids.`,
 		Example: `  mm edit 3f9a0c1d2e4b5a6c "Deploys use canary rollout now"
   mm edit 3f9a0c1d2e4b5a6c --tags ops,deploy --title "Deployment checklist"`,
 		Args: args(cobra.RangeArgs(1, 2)),
@@ -61,9 +63,9 @@ entry's whole body (- reads it from standard input).`,
 func (a *app) deleteCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "delete CHUNK_ID",
+		Use:     "delete CHUNK_ID|ENTRY_ID",
 		Short:   "Delete the memory entry that holds a chunk",
-		Long:    `Delete a memory entry: its lines are removed from its markdown file, which is then re-indexed.`,
+		Long:    `Delete a memory entry, named by any of its chunk ids or by its entry id (the "> id:" line): its lines are removed from its markdown file, which is then re-indexed.`,
 		Example: `  mm delete 3f9a0c1d2e4b5a6c`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

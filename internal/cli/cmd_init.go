@@ -37,7 +37,7 @@ again is harmless.`,
 								p = h + p[1:]
 							}
 						}
-						st, err := m.Index(cmd.Context(), memtomem.IndexRequest{Paths: []string{p}, Recursive: true})
+						st, err := m.Index(cmd.Context(), memtomem.IndexRequest{Paths: []string{p}, Recursive: true, Remember: true})
 						if err != nil {
 							return err
 						}

@@ -15,8 +15,9 @@ func (a *app) resetCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Delete the index and rebuild it from the markdown files",
-		Long: `Delete the database (the index) and rebuild it from the memory directories.
-Markdown files are never touched.
+		Long: `Delete the database (the index) and rebuild it from the memory directories
+and the sources remembered by mm index PATH (see mm status). Markdown files
+are never touched.
 
 reset needs the store to itself: if any mm process (an editor's mm serve, a
 running mm index) has it open, reset refuses at once and lists them (pid,
@@ -35,7 +36,7 @@ after a crash without any cleanup.`,
 				if !isTerminal(a.stdin) {
 					return usagef("reset deletes the index at %s; pass --yes to confirm when not running in a terminal", cfg.DBPath())
 				}
-				fmt.Fprintf(a.stderr, "Delete the index at %s and rebuild it from the markdown in %s? [y/N] ",
+				fmt.Fprintf(a.stderr, "Delete the index at %s and rebuild it from the markdown in %s and the remembered sources (mm status)? [y/N] ",
 					cfg.DBPath(), strings.Join(cfg.Indexing.MemoryDirs, ", "))
 				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +33,13 @@ func (a *app) statusCommand() *cobra.Command {
 					fmt.Fprintf(w, "read-only:  %s\n", st.ReadOnly)
 				}
 				fmt.Fprintf(w, "memories:   %v\n", st.MemoryDirs)
+				fmt.Fprintf(w, "sources:    %d remembered (mm index PATH; re-indexed by mm reset)\n", len(st.Sources))
+				for _, s := range st.Sources {
+					fmt.Fprintf(w, "  %s\n", describeSource(s))
+				}
+				if st.SourcesError != "" {
+					fmt.Fprintf(w, "  warning: %s\n", st.SourcesError)
+				}
 				fmt.Fprintf(w, "indexed:    %d files, %d chunks\n", st.Files, st.Chunks)
 				fmt.Fprintf(w, "embedding:  %s\n", st.Embedding.Summary())
 				fmt.Fprintf(w, "instances:  %d live\n", len(st.Instances))
@@ -51,6 +59,22 @@ func (a *app) statusCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+func describeSource(s memtomem.Source) string {
+	var how []string
+	switch {
+	case !s.Dir:
+		how = append(how, "file")
+	case s.Recursive:
+		how = append(how, "folder")
+	default:
+		how = append(how, "folder, not recursive")
+	}
+	if s.Namespace != "" {
+		how = append(how, "namespace "+s.Namespace)
+	}
+	return s.Path + " (" + strings.Join(how, ", ") + ")"
 }
 
 func sortedKeys(m map[string]int) []string {

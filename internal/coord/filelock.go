@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // RunDir returns <home>/memtomem.run, the private directory that holds lock
@@ -45,7 +47,9 @@ func NewFileLocks(runDir string) *FileLocks {
 // Lock takes the exclusive lock for the memory file at path. The returned
 // unlock is idempotent.
 func (f *FileLocks) Lock(ctx context.Context, path string) (unlock func(), err error) {
-	canon, err := CanonicalPath(path)
+	// One file, one lock, however it is spelled: the lock is keyed by the
+	// same canonical path the store keys the file by.
+	canon, err := fspath.Canonical(path)
 	if err != nil {
 		return nil, err
 	}
@@ -71,35 +75,9 @@ func (f *FileLocks) LockFile(canonical string) string {
 // path, beside the file's lock (keyed the same way); it is read and written
 // only under that lock.
 func (f *FileLocks) JournalFile(path string) string {
-	canon, err := CanonicalPath(path)
+	canon, err := fspath.Canonical(path)
 	if err != nil {
 		canon = path
 	}
 	return strings.TrimSuffix(f.LockFile(canon), ".lock") + ".journal"
-}
-
-// CanonicalPath gives every spelling of one file path the same key, so that
-// processes reaching a memory directory through different relative paths or
-// symlinked directories still share a lock. Only the directory part is
-// resolved: the file may not exist yet, and a symlinked file itself is the
-// caller's business (memfile resolves it before locking). When the parent
-// does not exist yet, the nearest existing ancestor is resolved instead, which
-// gives the same answer the parent will give once it is created.
-func CanonicalPath(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", fmt.Errorf("canonical path %s: %w", path, err)
-	}
-	dir, rest := filepath.Dir(abs), filepath.Base(abs)
-	for {
-		if resolved, err := filepath.EvalSymlinks(dir); err == nil {
-			return filepath.Join(resolved, rest), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return abs, nil
-		}
-		rest = filepath.Join(filepath.Base(dir), rest)
-		dir = parent
-	}
 }

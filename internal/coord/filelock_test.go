@@ -87,62 +87,6 @@ func TestFileLocksDifferentFilesIndependent(t *testing.T) {
 	u2()
 }
 
-func TestCanonicalPathSpellings(t *testing.T) {
-	root := t.TempDir()
-	real := filepath.Join(root, "real")
-	if err := os.Mkdir(real, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(root, "link")
-	if err := os.Symlink(real, link); err != nil {
-		t.Fatal(err)
-	}
-	want, err := CanonicalPath(filepath.Join(real, "m.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{
-		filepath.Join(link, "m.md"),
-		filepath.Join(real, ".", "sub", "..", "m.md"),
-	} {
-		got, err := CanonicalPath(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("CanonicalPath(%s) = %s, want %s", p, got, want)
-		}
-	}
-	// Relative spelling.
-	wd, _ := os.Getwd()
-	t.Chdir(root)
-	got, err := CanonicalPath(filepath.Join("link", "m.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Errorf("relative: %s, want %s", got, want)
-	}
-	t.Chdir(wd)
-
-	// A parent that does not exist yet resolves through its existing ancestor,
-	// so the key does not change once the directory is created.
-	before, err := CanonicalPath(filepath.Join(link, "new", "deeper", "m.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(real, "new", "deeper"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	after, err := CanonicalPath(filepath.Join(link, "new", "deeper", "m.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if before != after || after != filepath.Join(want[:len(want)-len("m.md")], "new", "deeper", "m.md") {
-		t.Errorf("before %s after %s", before, after)
-	}
-}
-
 func TestFileLocksSymlinkedDirShareLock(t *testing.T) {
 	root := t.TempDir()
 	real := filepath.Join(root, "real")

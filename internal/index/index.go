@@ -17,6 +17,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/dayfile"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -114,6 +115,16 @@ type FileOptions struct {
 // in between. The error then wraps fs.ErrNotExist or is a *SkipError, and
 // the result's Diff says what was dropped.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
+	// The store keys a file by its canonical path only: a file reached
+	// through a symlinked home or folder must not be stored twice.
+	canon, err := fspath.Canonical(path)
+	if err != nil {
+		return FileResult{}, err
+	}
+	if err := ix.dropSpelling(ctx, path, canon, false); err != nil {
+		return FileResult{}, err
+	}
+	path = canon
 	res := FileResult{Path: path}
 	if ix.Heal != nil && !opts.Written && opts.keep == nil && ix.InMemoryDir(path) {
 		if err := ix.Heal(ctx, path); err != nil {
@@ -179,6 +190,38 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		res.EmbedErr = ix.Embed(ctx, path, nil)
 	}
 	return res, nil
+}
+
+// dropSpelling forgets what the store holds under a spelling of a path
+// other than its canonical one: a copy indexed by a version that keyed
+// files as they were spelled (the ghost of a symlinked home). A spelling is
+// never a valid key, so this looks at the store only, not at the disk; for
+// a directory, every file stored below that spelling goes.
+func (ix *Indexer) dropSpelling(ctx context.Context, spelled, canon string, dir bool) error {
+	abs, err := filepath.Abs(spelled)
+	if err != nil || abs == canon {
+		return nil
+	}
+	if _, known, err := ix.Store.FileState(ctx, abs); err != nil {
+		return err
+	} else if known {
+		if _, err := ix.Store.DeleteFile(ctx, abs); err != nil {
+			return err
+		}
+	}
+	if !dir {
+		return nil
+	}
+	below, err := ix.Store.Files(ctx, abs+string(filepath.Separator))
+	if err != nil {
+		return err
+	}
+	for _, f := range below {
+		if _, err := ix.Store.DeleteFile(ctx, f.Path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNotWalked marks a file that a walk would no longer find (its
@@ -247,10 +290,11 @@ func (ix *Indexer) configuredNamespace(path string) string {
 	return DefaultNamespace
 }
 
-// InMemoryDir reports whether path lies inside one of the memory directories.
+// InMemoryDir reports whether a canonical path lies inside one of the
+// (canonical) memory directories.
 func (ix *Indexer) InMemoryDir(path string) bool {
 	for _, d := range ix.MemoryDirs {
-		if rel, err := filepath.Rel(d, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if fspath.Within(d, path) {
 			return true
 		}
 	}
@@ -340,17 +384,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// Canonical returns the absolute, symlink-resolved form of path, which is how
-// files are keyed in the store.
-func Canonical(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real, nil
-	}
-	return abs, nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // Options tune a walk over several paths.
@@ -37,6 +39,9 @@ type Stats struct {
 	ChunksDeleted  int            `json:"chunks_deleted"`
 	Errors         []string       `json:"errors,omitempty"`
 	Duration       time.Duration  `json:"duration_ns"`
+	// Remembered lists the paths this run added to the remembered sources
+	// (set by the root package for mm index PATH; the walk never sets it).
+	Remembered []string `json:"remembered,omitempty"`
 }
 
 func (s *Stats) skip(reason string) {
@@ -58,7 +63,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	}
 	var roots []root
 	for _, p := range paths {
-		c, err := Canonical(p)
+		c, err := fspath.Canonical(p)
 		if err != nil {
 			return st, err
 		}
@@ -67,6 +72,9 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			if errors.Is(err, fs.ErrNotExist) {
 				return st, fmt.Errorf("%s: no such file or directory", p)
 			}
+			return st, err
+		}
+		if err := ix.dropSpelling(ctx, p, c, info.IsDir()); err != nil {
 			return st, err
 		}
 		roots = append(roots, root{c, info.IsDir()})
@@ -100,24 +108,27 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				}
 				return nil
 			}
+			key := p // the root is canonical and the walk follows no links
 			if d.Type()&fs.ModeSymlink != 0 {
-				// Symlinked files are indexed under their target; links to
+				// Symlinked files are indexed under their target (one file,
+				// one path, however many links lead to it); links to
 				// directories are not followed, which rules out loops.
-				target, err := filepath.EvalSymlinks(p)
+				target, err := fspath.Canonical(p)
 				if err != nil {
 					return nil
 				}
 				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
 					return nil
 				}
+				key = target
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
 			if reason := ix.fileSkipReason(p); reason != "" {
 				st.skip(reason)
-			} else if !seen[p] {
-				seen[p] = true
-				files = append(files, p)
+			} else if !seen[key] {
+				seen[key] = true
+				files = append(files, key)
 			}
 			return nil
 		})

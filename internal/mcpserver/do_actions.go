@@ -30,14 +30,19 @@ func (o *optionalList) UnmarshalJSON(b []byte) error {
 }
 
 type editParams struct {
-	ChunkID string       `json:"chunk_id" jsonschema:"any chunk of the entry"`
+	ChunkID string       `json:"chunk_id,omitempty" jsonschema:"any chunk of the entry (an entry id works too)"`
+	EntryID string       `json:"entry_id,omitempty" jsonschema:"the entry's id (its \"> id:\" line), instead of chunk_id"`
 	Content *string      `json:"content,omitempty" jsonschema:"new body of the entry"`
 	Title   *string      `json:"title,omitempty" jsonschema:"new title"`
 	Tags    optionalList `json:"tags,omitempty" jsonschema:"new tags, replacing the old ones ([] removes them)"`
 }
 
 func doEdit(c *call, m *memtomem.Memory, p editParams) (string, any, error) {
-	req := memtomem.EditRequest{ChunkID: p.ChunkID, Content: p.Content, Title: p.Title}
+	id, err := oneID(p.ChunkID, p.EntryID)
+	if err != nil {
+		return "", nil, err
+	}
+	req := memtomem.EditRequest{ChunkID: id, Content: p.Content, Title: p.Title}
 	if p.Tags.set {
 		tags := []string(p.Tags.list)
 		if tags == nil {
@@ -52,15 +57,20 @@ func doEdit(c *call, m *memtomem.Memory, p editParams) (string, any, error) {
 	if res.ChunkIDs == nil {
 		res.ChunkIDs = []string{}
 	}
-	return fmt.Sprintf("Edited the entry in %s; its chunk_id is now %s (ids change when text changes).", res.File, strings.Join(res.ChunkIDs, ", ")), res, nil
+	return fmt.Sprintf("Edited the entry in %s; entry_id %s (unchanged), chunk_id now %s (a chunk id changes with its text).", res.File, res.EntryID, strings.Join(res.ChunkIDs, ", ")), res, nil
 }
 
 type chunkParams struct {
-	ChunkID string `json:"chunk_id" jsonschema:"any chunk of the entry"`
+	ChunkID string `json:"chunk_id,omitempty" jsonschema:"any chunk of the entry (an entry id works too)"`
+	EntryID string `json:"entry_id,omitempty" jsonschema:"the entry's id (its \"> id:\" line), instead of chunk_id"`
 }
 
 func doDelete(c *call, m *memtomem.Memory, p chunkParams) (string, any, error) {
-	res, err := m.Delete(c.ctx, p.ChunkID)
+	id, err := oneID(p.ChunkID, p.EntryID)
+	if err != nil {
+		return "", nil, err
+	}
+	res, err := m.Delete(c.ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
@@ -136,7 +146,8 @@ func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error)
 }
 
 type expandParams struct {
-	ChunkID string `json:"chunk_id" jsonschema:"the chunk to show in context"`
+	ChunkID string `json:"chunk_id,omitempty" jsonschema:"the chunk to show in context (an entry id names its first chunk)"`
+	EntryID string `json:"entry_id,omitempty" jsonschema:"an entry id (its \"> id:\" line), instead of chunk_id"`
 	Window  *int   `json:"window,omitempty" jsonschema:"neighbours on each side, 0-20"`
 }
 
@@ -145,9 +156,19 @@ func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) 
 	if p.Window != nil {
 		window = *p.Window
 	}
-	chunks, err := m.Expand(c.ctx, p.ChunkID, window)
+	id, err := oneID(p.ChunkID, p.EntryID)
 	if err != nil {
 		return "", nil, err
+	}
+	chunks, err := m.Expand(c.ctx, id, window)
+	if err != nil {
+		return "", nil, err
+	}
+	focus := ""
+	if len(chunks) > 0 {
+		if at, err := m.Read(c.ctx, id); err == nil {
+			focus = at.ID
+		}
 	}
 	out := toChunks(chunks)
 	var b strings.Builder
@@ -156,7 +177,7 @@ func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) 
 			b.WriteString("\n\n")
 		}
 		mark := ""
-		if ch.ChunkID == strings.TrimSpace(p.ChunkID) {
+		if ch.ChunkID == focus {
 			mark = ">> "
 		}
 		fmt.Fprintf(&b, "%s%s\n%s\n%s", mark, heading(ch), strings.TrimSpace(ch.Content), meta(ch))

@@ -143,7 +143,7 @@ func TestDoActions(t *testing.T) {
 	if !strings.Contains(text(res), `Deleted "Staging DB"`) {
 		t.Errorf("delete: %s", text(res))
 	}
-	mustFail(t, cs, "mem_read", map[string]any{"chunk_id": edited.Result.ChunkIDs[0]}, "no chunk with id")
+	mustFail(t, cs, "mem_read", map[string]any{"chunk_id": edited.Result.ChunkIDs[0]}, "no chunk or entry with id")
 	if err := os.Remove(first.File); err != nil {
 		t.Fatal(err)
 	}

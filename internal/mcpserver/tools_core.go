@@ -31,7 +31,7 @@ Use at the start of a task with its topic, before re-deriving something, and whe
 		nil, s.memStats)
 	addTool(s, &mcp.Tool{Name: "mem_list", Annotations: readOnly, Description: "Page through stored chunks, newest first, with optional namespace, tag and source filters."},
 		map[string]any{"limit": 50, "offset": 0}, s.memList)
-	addTool(s, &mcp.Tool{Name: "mem_read", Annotations: readOnly, Description: "Read one chunk in full by its chunk_id (from mem_search, mem_recall or mem_list)."},
+	addTool(s, &mcp.Tool{Name: "mem_read", Annotations: readOnly, Description: "Read one chunk in full by its chunk_id (from mem_search, mem_recall or mem_list), or an entry's first chunk by its entry_id (the \"> id:\" line in the markdown)."},
 		nil, s.memRead)
 }
 
@@ -238,6 +238,10 @@ func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
 	if err != nil {
 		return "", IndexOutput{}, err
 	}
+	// Remember stays false: an agent's mem_index indexes a path but never
+	// adds it to the remembered sources (sources.json). That list is the
+	// user's (mm index PATH) and is to become the set of roots an agent may
+	// read; letting an agent widen it would defeat that.
 	req := memtomem.IndexRequest{Recursive: boolArg(in.Recursive, true), Force: boolArg(in.Force, false), Namespace: in.Namespace}
 	if p := strings.TrimSpace(in.Path); p != "" {
 		req.Paths = []string{expandHome(p)}
@@ -267,6 +271,16 @@ type StatusOutput struct {
 	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
 	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
 	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+	Sources       []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
+	SourcesError  string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
+}
+
+// SourceOutput is one remembered source.
+type SourceOutput struct {
+	Path      string `json:"path"`
+	Dir       bool   `json:"dir"`
+	Recursive bool   `json:"recursive"`
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // InstanceOutput is one live process sharing the store.
@@ -288,7 +302,13 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{}}
+		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
+		Sources: []SourceOutput{}, SourcesError: st.SourcesError}
+	var srcs []string
+	for _, src := range st.Sources {
+		out.Sources = append(out.Sources, SourceOutput{Path: src.Path, Dir: src.Dir, Recursive: src.Recursive, Namespace: src.Namespace})
+		srcs = append(srcs, src.Path)
+	}
 	if out.Embedding.Generations == nil {
 		out.Embedding.Generations = map[string]int{}
 	}
@@ -300,6 +320,10 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s\ninstances: %d live (%s)",
 		out.Version, out.Home, out.Database, out.SchemaVersion, mib(out.DBBytes), strings.Join(out.MemoryDirs, ", "),
 		out.Files, out.Chunks, counts(out.Namespaces), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
+	text += fmt.Sprintf("\nsources: %d remembered (%s)", len(srcs), strings.Join(srcs, ", "))
+	if out.SourcesError != "" {
+		text += "\nsources error: " + out.SourcesError
+	}
 	if out.ReadOnly != "" {
 		text += "\nread-only: " + out.ReadOnly
 	}
@@ -364,7 +388,8 @@ func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
 }
 
 type readArgs struct {
-	ChunkID string `json:"chunk_id" jsonschema:"id from mem_search, mem_recall or mem_list"`
+	ChunkID string `json:"chunk_id,omitempty" jsonschema:"id from mem_search, mem_recall or mem_list (an entry id works too)"`
+	EntryID string `json:"entry_id,omitempty" jsonschema:"an entry id (the \"> id:\" line in the markdown), instead of chunk_id: reads the entry's first chunk"`
 }
 
 func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
@@ -372,7 +397,11 @@ func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
 	if err != nil {
 		return "", Chunk{}, err
 	}
-	ch, err := m.Read(c.ctx, in.ChunkID)
+	id, err := oneID(in.ChunkID, in.EntryID)
+	if err != nil {
+		return "", Chunk{}, err
+	}
+	ch, err := m.Read(c.ctx, id)
 	if err != nil {
 		return "", Chunk{}, err
 	}

@@ -194,11 +194,11 @@ func TestBadInputIsToolError(t *testing.T) {
 		{"mem_add", map[string]any{"content": strings.Repeat("x", 100_001)}, "over the 100000"},
 		{"mem_add", map[string]any{"content": "x", "namespace": "no spaces"}, "invalid character"},
 		{"mem_add", map[string]any{"content": "x", "file": "/etc/passwd.md"}, "outside the memory directories"},
-		{"mem_read", map[string]any{"chunk_id": "0123456789abcdef"}, "no chunk with id"},
+		{"mem_read", map[string]any{"chunk_id": "0123456789abcdef"}, "no chunk or entry with id"},
 		{"mem_recall", map[string]any{"limit": 0}, "limit must be between 1 and 1000"},
 		{"mem_index", map[string]any{"path": "/does/not/exist"}, "/does/not/exist"},
 		{"mem_do", map[string]any{"action": "delte", "params": map[string]any{"chunk_id": "x"}}, `did you mean "delete"`},
-		{"mem_do", map[string]any{"action": "edit", "params": map[string]any{}}, "needs params.chunk_id"},
+		{"mem_do", map[string]any{"action": "edit", "params": map[string]any{}}, "give chunk_id"},
 		{"mem_do", map[string]any{"action": "expand", "params": map[string]any{"chunk_id": "x", "window": "two"}}, "params.window must be integer"},
 	} {
 		mustFail(t, cs, tc.tool, tc.args, tc.want)

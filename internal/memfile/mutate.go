@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // Writer is the only way memtomem writes memory files. Many processes write
@@ -198,22 +199,21 @@ func removeStaleTemps(target string) {
 	}
 }
 
-// resolve makes the path absolute and follows a symlinked memory file to its
-// target, because renaming over the link would turn it into a plain file.
+// resolve gives the file's canonical path (fspath), so the lock, the write
+// and the index all name one file; a symlinked memory file is followed to
+// its target, because renaming over the link would turn it into a plain
+// file. A link whose target is gone is refused rather than replaced.
 func resolve(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", fmt.Errorf("memory file %s: %w", path, err)
 	}
-	fi, err := os.Lstat(abs)
-	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return abs, nil
+	if fi, err := os.Lstat(abs); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if _, err := filepath.EvalSymlinks(abs); err != nil {
+			return "", fmt.Errorf("memory file %s is a symlink that cannot be followed: %w", path, err)
+		}
 	}
-	target, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", fmt.Errorf("memory file %s is a symlink that cannot be followed: %w", path, err)
-	}
-	return target, nil
+	return fspath.Canonical(abs)
 }
 
 // Settling: an outside write younger than settleQuiet may be an editor

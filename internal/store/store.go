@@ -148,10 +148,11 @@ type Store interface {
 	// ReplaceFile makes the stored chunks of one file equal to what build
 	// returns, in one write transaction. build runs inside the transaction,
 	// so it sees the file as it is once this process holds the write lock:
-	// whichever process commits last has read the newest content. Chunks
-	// whose ContentHash matches a stored chunk of the same file keep that
-	// chunk's id; the others get new ids. The chunks are returned with their
-	// ids. If build fails, nothing is written and its error is returned.
+	// whichever process commits last has read the newest content. Every
+	// chunk gets its derived id (AssignIDs): an unchanged chunk keeps its
+	// row, a store rebuilt from the same files has the same ids. Removed
+	// chunks are deleted before new ones are inserted. The chunks are
+	// returned with their ids. If build fails, nothing is written and its error is returned.
 	// With IfChanged, a file whose stored hash and namespace already match
 	// what build returns is left alone (another process indexed this exact
 	// content meanwhile) and no chunks are returned. A build that returns a

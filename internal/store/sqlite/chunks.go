@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,12 +14,6 @@ import (
 )
 
 var _ store.Store = (*DB)(nil)
-
-func newChunkID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
@@ -89,48 +81,79 @@ func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build fun
 			}
 		}
 		chunks = built
+		for i := range chunks {
+			chunks[i].Source = f.Path
+			if chunks[i].Namespace == "" {
+				chunks[i].Namespace = f.Namespace
+			}
+		}
+		nth := store.AssignIDs(f.Path, chunks)
 		old, err := chunksOfFile(ctx, tx, f.Path)
 		if err != nil {
 			return err
 		}
-		// Match by content hash; duplicates are matched in order so that
-		// identical chunks keep distinct ids.
-		byHash := map[string][]storedChunk{}
-		for _, c := range old {
-			byHash[c.hash] = append(byHash[c.hash], c)
+		byID := map[string]int{}
+		for i, o := range old {
+			byID[o.id] = i
+		}
+		matched := make([]bool, len(old))
+		keep := make([]int, len(chunks)) // index into old, or -1
+		for i, c := range chunks {
+			keep[i] = -1
+			if j, ok := byID[c.ID]; ok && old[j].hash == c.ContentHash {
+				keep[i], matched[j] = j, true
+			}
+		}
+		// Rows written before ids were derived (random ids) are matched by
+		// text and re-keyed in place, so they keep their vectors. No other
+		// row of this file can hold the derived id: it would have matched.
+		byHash := map[string][]int{}
+		for j, o := range old {
+			if !matched[j] {
+				byHash[o.hash] = append(byHash[o.hash], j)
+			}
+		}
+		for i, c := range chunks {
+			if keep[i] >= 0 {
+				continue
+			}
+			if js := byHash[c.ContentHash]; len(js) > 0 {
+				byHash[c.ContentHash] = js[1:]
+				keep[i], matched[js[0]] = js[0], true
+				if err := rekeyChunk(ctx, tx, old[js[0]].rowid, &chunks[i], f.Path, nth[i]); err != nil {
+					return err
+				}
+			}
+		}
+		// Delete before insert: a removed chunk's id may be the one a new
+		// chunk derives (an entry moved back to where it was), and ids are
+		// UNIQUE.
+		for j, o := range old {
+			if matched[j] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE rowid = ?`, o.rowid); err != nil {
+				return err
+			}
+			diff.Deleted++
 		}
 		now := time.Now().UTC()
 		for i := range chunks {
 			c := &chunks[i]
-			c.Source = f.Path
-			if c.Namespace == "" {
-				c.Namespace = f.Namespace
-			}
-			if m := byHash[c.ContentHash]; len(m) > 0 {
-				byHash[c.ContentHash] = m[1:]
-				c.ID = m[0].id
-				if m[0].place != placeOf(c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt)) {
-					if err := updateChunkPlace(ctx, tx, m[0].rowid, c); err != nil {
+			if j := keep[i]; j >= 0 {
+				if old[j].place != placeOf(c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt)) {
+					if err := updateChunkPlace(ctx, tx, old[j].rowid, c); err != nil {
 						return err
 					}
 				}
 				diff.Unchanged++
 				continue
 			}
-			c.ID = newChunkID()
 			c.UpdatedAt = now
-			if err := insertChunk(ctx, tx, c); err != nil {
+			if err := insertChunkUnique(ctx, tx, c, f.Path, nth[i]); err != nil {
 				return err
 			}
 			diff.Indexed++
-		}
-		for _, left := range byHash {
-			for _, c := range left {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE rowid = ?`, c.rowid); err != nil {
-					return err
-				}
-				diff.Deleted++
-			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO files(path, size, mtime_ns, sha256, namespace, indexed_at)
 			VALUES (?, ?, ?, ?, ?, ?)
@@ -189,6 +212,40 @@ func insertChunk(ctx context.Context, tx *sql.Tx, c *store.Chunk) error {
 		return err
 	}
 	return insertTags(ctx, tx, rowid, c.Tags)
+}
+
+// maxSalt bounds the retries after an id collision. Two derived ids
+// colliding is a 1-in-2^64 event per pair; eight in a row does not happen.
+const maxSalt = 8
+
+// insertChunkUnique inserts c under its derived id. Should that id already
+// belong to a chunk of another file (a 64-bit collision), the id is derived
+// again with a salt: still deterministic, and never an error for the user.
+func insertChunkUnique(ctx context.Context, tx *sql.Tx, c *store.Chunk, source string, nth int) error {
+	for salt := 1; ; salt++ {
+		err := insertChunk(ctx, tx, c)
+		if err == nil || !isUniqueID(err) || salt > maxSalt {
+			return err
+		}
+		c.ID = store.DerivedID(source, c.EntryID, c.ContentHash, nth, salt)
+	}
+}
+
+// rekeyChunk gives a stored row its derived id (salted on a collision).
+func rekeyChunk(ctx context.Context, tx *sql.Tx, rowid int64, c *store.Chunk, source string, nth int) error {
+	for salt := 1; ; salt++ {
+		_, err := tx.ExecContext(ctx, `UPDATE chunks SET id = ? WHERE rowid = ?`, c.ID, rowid)
+		if err == nil || !isUniqueID(err) || salt > maxSalt {
+			return err
+		}
+		c.ID = store.DerivedID(source, c.EntryID, c.ContentHash, nth, salt)
+	}
+}
+
+// isUniqueID reports a UNIQUE violation on chunks.id. SQLite undoes only
+// the failed statement, so the transaction can go on.
+func isUniqueID(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: chunks.id")
 }
 
 func insertTags(ctx context.Context, tx *sql.Tx, rowid int64, tags []string) error {

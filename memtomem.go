@@ -134,6 +134,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		},
 		MaxFileBytes: cfg.Indexing.MaxFileBytes,
 		Exclude:      cfg.Indexing.ExcludeGlobs,
+		MemoryDirs:   cfg.Indexing.MemoryDirs,
 		NamespaceFor: m.namespaceRule,
 		Embed:        m.embedMissing,
 	}
@@ -207,6 +208,8 @@ func wrapStore(err error) error {
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}
+	case errors.Is(err, memfile.ErrControl), errors.Is(err, memfile.ErrLimit):
+		return &Error{Kind: KindInvalid, Err: err}
 	}
 	return err
 }

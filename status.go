@@ -24,6 +24,10 @@ type Status struct {
 	Tags          map[string]int   `json:"tags"`
 	Embedding     EmbeddingStatus  `json:"embedding"`
 	Instances     []coord.Instance `json:"instances"`
+	// Problems are memory entries with bad characters (see FileProblem), at
+	// most 50; ProblemCount counts them all.
+	Problems     []FileProblem `json:"problems,omitempty"`
+	ProblemCount int           `json:"problem_count,omitempty"`
 }
 
 // Status reports what the store holds.
@@ -37,6 +41,10 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	emb, err := m.Embedding(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	problems, nproblems, err := m.fileProblems(ctx)
 	if err != nil {
 		return Status{}, err
 	}
@@ -54,6 +62,8 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Namespaces:    st.Namespaces,
 		Tags:          st.Tags,
 		Embedding:     emb,
+		Problems:      problems,
+		ProblemCount:  nproblems,
 	}, nil
 }
 

@@ -1,7 +1,6 @@
 package chunk
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -78,10 +77,14 @@ func joinEntry(file, text string) string {
 	if text == "" {
 		return file
 	}
-	if t := strings.TrimRight(file, " \t\r\n"); t != "" {
-		return t + "\n\n" + text
+	lines := strings.SplitAfter(file, "\n")
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
 	}
-	return text
+	if len(lines) == 0 {
+		return text
+	}
+	return strings.TrimSuffix(strings.Join(lines, ""), "\n") + "\n\n" + text
 }
 
 func checkAgree(t *testing.T, file []byte, before, after string, mine []memfile.Entry, opt Options) {
@@ -177,4 +180,3 @@ func normalBody(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-var _ = fmt.Sprint

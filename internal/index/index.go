@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/memfile"
@@ -29,6 +28,10 @@ type Indexer struct {
 	Chunking     chunk.Options
 	MaxFileBytes int64
 	Exclude      []string
+	// MemoryDirs are the folders memtomem writes memories to. A file in one
+	// is never skipped as binary: one bad byte there must not hide the other
+	// memories of its file (the byte is replaced in the index instead).
+	MemoryDirs []string
 	// NamespaceFor maps a path to a namespace from configuration rules; ""
 	// means no rule matched.
 	NamespaceFor func(path string) string
@@ -197,7 +200,7 @@ func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if looksBinary(content) {
+	if looksBinary(content) && !ix.IsMemoryFile(path) {
 		return nil, nil, &SkipError{path, SkipBinary, "looks binary"}
 	}
 	if looksSecret(content) {
@@ -225,18 +228,42 @@ func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns stri
 		}
 		out = append(out, store.Chunk{
 			Source:      path,
-			Hierarchy:   p.Hierarchy,
-			Content:     strings.ToValidUTF8(p.Content, string(utf8.RuneError)),
+			Hierarchy:   forIndex(p.Hierarchy),
+			Content:     memfile.ForIndex(p.Content),
 			StartLine:   p.StartLine,
 			EndLine:     p.EndLine,
 			ContentHash: chunkHash(p),
 			Namespace:   ns,
-			Tags:        p.Tags,
+			Tags:        forIndex(p.Tags),
 			EntryID:     p.EntryID,
 			CreatedAt:   created,
 		})
 	}
 	return out
+}
+
+// forIndex applies memfile.ForIndex to each string (nil stays nil).
+func forIndex(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, memfile.ForIndex(s))
+	}
+	return out
+}
+
+// IsMemoryFile reports whether path lies in one of the memory directories
+// (compared as given and with symlinks resolved).
+func (ix *Indexer) IsMemoryFile(path string) bool {
+	canon, _ := Canonical(path)
+	for _, d := range ix.MemoryDirs {
+		cd, _ := Canonical(d)
+		for _, pair := range [][2]string{{d, path}, {cd, canon}} {
+			if rel, err := filepath.Rel(pair[0], pair[1]); err == nil && rel != "." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != ".." {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // chunkHash identifies a chunk's text and heading path; a chunk that only

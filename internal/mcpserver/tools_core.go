@@ -267,6 +267,8 @@ type StatusOutput struct {
 	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
 	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
 	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+	Problems      []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
+	ProblemCount  int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
 }
 
 // InstanceOutput is one live process sharing the store.
@@ -288,7 +290,8 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{}}
+		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
+		Problems: st.Problems, ProblemCount: st.ProblemCount}
 	if out.Embedding.Generations == nil {
 		out.Embedding.Generations = map[string]int{}
 	}
@@ -302,6 +305,12 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 		out.Files, out.Chunks, counts(out.Namespaces), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
 	if out.ReadOnly != "" {
 		text += "\nread-only: " + out.ReadOnly
+	}
+	if out.ProblemCount > 0 {
+		text += fmt.Sprintf("\nproblems: %d memory entries hold bad characters (indexed with them replaced; fix the files):", out.ProblemCount)
+		for _, p := range out.Problems {
+			text += "\n  " + p.String()
+		}
 	}
 	return text, out, nil
 }

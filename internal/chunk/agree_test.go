@@ -179,4 +179,3 @@ func normalBody(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
-

@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -158,7 +159,7 @@ type Problem struct {
 // found and fixed by hand. Nil for a clean file; cheap for one (a single
 // scan for bad bytes).
 func Problems(content []byte) []Problem {
-	if utf8.Valid(content) && strings.IndexFunc(string(content), func(r rune) bool { return IsControl(r) }) < 0 {
+	if utf8.Valid(content) && bytes.IndexFunc(content, IsControl) < 0 {
 		return nil
 	}
 	lines := Lines(content)

@@ -95,6 +95,20 @@ func escapeBody(body string) string {
 	if !inert[0] && ParseMetaLine(lines[0], new(Meta)) {
 		escape(0)
 	}
+	// closerMax[c][i]: the longest closer of fenceChars[c] at or after line
+	// i, so an unclosed opener is known without scanning ahead (linear time).
+	var closerMax [2][]int
+	for c := range closerMax {
+		closerMax[c] = make([]int, len(lines)+1)
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		for c := range closerMax {
+			closerMax[c][i] = closerMax[c][i+1]
+		}
+		if c, n, ok := fenceCloser(lines[i]); ok {
+			closerMax[c][i] = max(closerMax[c][i], n)
+		}
+	}
 	prevText := false // the line before is non-blank text (a setext underline would apply to it)
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
@@ -108,14 +122,14 @@ func escapeBody(body string) string {
 			continue
 		}
 		if c, n, ok := fenceOpener(l); ok {
-			j := i + 1
-			for j < len(lines) && (inert[j] || !closes(lines[j], c, n)) {
-				j++
-			}
-			if j == len(lines) {
+			if closerMax[c][i+1] < n {
 				escape(i)
 				prevText = true
 				continue
+			}
+			j := i + 1
+			for !closes(lines[j], c, n) {
+				j++
 			}
 			for k := i + 1; k < j; k++ {
 				if _, ok := headingText(lines[k]); ok && !inert[k] && metaFollows(lines, k) {

@@ -20,6 +20,7 @@ var agreeSurroundings = []struct{ before, after string }{
 	{"# Notes\n\nintro\n\n## Plain heading\ntext\n", "## Weak after\n\n```\nclosing fence waiting\n```\n"},
 	{"## Foreign\n```python\nunclosed code\n", "## Later\n~~~\n## not an entry\n~~~\n    ```\n"},
 	{"<!--\n## Commented\n", "## Tail\n\n> id: tail1\n\n-->\n"},
+	{"## Entry 2026-01-02T03:04:05Z old1\nuntitled, id in heading\n", "## Entry 2026-01-02 03:04:05\n\n> tags: [\"t\"]\n"},
 }
 
 // FuzzEntriesAgree is the differential test of the memory-file grammar:

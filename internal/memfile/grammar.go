@@ -115,7 +115,8 @@ type Span struct {
 	// lines (blank lines among them included); End one past the entry's
 	// last line (the next entry's heading, or the end of the file).
 	Heading, Body, End int
-	// Title is the heading text, Meta what the metadata lines say.
+	// Title is the heading text, Meta what the metadata lines (or, for an
+	// untitled entry without them, its "Entry <time> <id>" heading) say.
 	Title string
 	Meta  Meta
 }
@@ -168,6 +169,16 @@ func Scan(lines []string) Layout {
 		for ; s.Body < s.End; s.Body++ {
 			if !isBlank(lines[s.Body]) && !ParseMetaLine(lines[s.Body], &s.Meta) {
 				break
+			}
+		}
+		// An untitled entry written by an older tool may carry its time and
+		// id only in its "Entry <time> <id>" heading.
+		if created, id, ok := headingMeta(s.Title); ok {
+			if s.Meta.Created.IsZero() {
+				s.Meta.Created = created
+			}
+			if s.Meta.ID == "" {
+				s.Meta.ID = id
 			}
 		}
 	}

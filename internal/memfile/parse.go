@@ -68,14 +68,6 @@ func entryAt(lines []string, s Span) Entry {
 		body = append(body, Unescape(l))
 	}
 	e.Body = strings.Join(trimBlank(body), "\n")
-	if created, id, ok := headingMeta(s.Title); ok {
-		if e.Created.IsZero() {
-			e.Created = created
-		}
-		if e.ID == "" {
-			e.ID = id
-		}
-	}
 	if s.Title != autoTitle(e.Meta) {
 		e.Title = s.Title
 	}

@@ -76,6 +76,9 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	case utf8.RuneCountInString(content) > MaxContentChars:
 		return res, invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars)
 	}
+	if err := checkText(content, req.Title); err != nil {
+		return res, err
+	}
 	tags, err := validTags(req.Tags)
 	if err != nil {
 		return res, err
@@ -309,12 +312,23 @@ func (m *Memory) dayFileParts(day time.Time, ns string) []string {
 
 func validTags(tags []string) ([]string, error) {
 	tags = memfile.NormalizeTags(tags)
-	for _, t := range tags {
-		if len(t) > 64 || strings.ContainsAny(t, "\n\r,\"") {
-			return nil, invalidf("tag %q: tags are up to 64 characters without commas, quotes or newlines", t)
-		}
+	if err := memfile.CheckTags(tags); err != nil {
+		return nil, invalidf("%v", err)
 	}
 	return tags, nil
+}
+
+// checkText applies memfile's rules for content and title (no control
+// characters, the title limit), so a bad request is refused before anything
+// is written, with the position of the offending character.
+func checkText(content, title string) error {
+	if err := memfile.CheckText(content); err != nil {
+		return invalidf("content: %v", err)
+	}
+	if err := memfile.CheckTitle(strings.TrimSpace(title)); err != nil {
+		return invalidf("%v", err)
+	}
+	return nil
 }
 
 func (m *Memory) entryChunkIDs(ctx context.Context, path, entryID string) ([]string, error) {

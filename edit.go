@@ -46,7 +46,15 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 		case utf8.RuneCountInString(c) > MaxContentChars:
 			return EditResult{}, invalidf("new content is over the %d character limit", MaxContentChars)
 		}
+		if err := memfile.CheckText(c); err != nil {
+			return EditResult{}, invalidf("new content: %v", err)
+		}
 		req.Content = &c
+	}
+	if req.Title != nil {
+		if err := memfile.CheckTitle(strings.TrimSpace(*req.Title)); err != nil {
+			return EditResult{}, invalidf("%v", err)
+		}
 	}
 	var tags []string
 	if req.Tags != nil {
@@ -59,7 +67,7 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 	if err != nil {
 		return EditResult{}, err
 	}
-	entry, err := m.writer.Edit(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine}, func(e *memfile.Entry) error {
+	entry, err := m.writer.Edit(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine, Text: c.Content}, func(e *memfile.Entry) error {
 		if req.Content != nil {
 			e.Body = *req.Content
 		}
@@ -71,6 +79,9 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 		}
 		return nil
 	})
+	if errors.Is(err, memfile.ErrMismatch) {
+		return EditResult{}, mismatch(req.ChunkID, c.Source, err)
+	}
 	if errors.Is(err, memfile.ErrNotFound) {
 		return EditResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", req.ChunkID, c.Source)
 	}
@@ -97,7 +108,10 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 	if err != nil {
 		return DeleteResult{}, err
 	}
-	entry, err := m.writer.Delete(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine})
+	entry, err := m.writer.Delete(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine, Text: c.Content})
+	if errors.Is(err, memfile.ErrMismatch) {
+		return DeleteResult{}, mismatch(chunkID, c.Source, err)
+	}
 	if errors.Is(err, memfile.ErrNotFound) {
 		return DeleteResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", chunkID, c.Source)
 	}
@@ -108,6 +122,13 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 		return DeleteResult{}, err
 	}
 	return DeleteResult{File: c.Source, EntryID: entry.ID, Title: entry.Title}, nil
+}
+
+// mismatch refuses an edit or delete whose chunk is not text of the entry
+// it names in the file as it is now: the index is behind the file (or the
+// chunk was made to claim another entry's id). Nothing was changed.
+func mismatch(chunkID, source string, err error) error {
+	return newError(KindRefused, "chunk %s is not part of the entry it names in %s (%v); nothing was changed: run mm index %s, search again and use the new chunk id", chunkID, source, err, source)
 }
 
 func (m *Memory) reindexAfterEdit(ctx context.Context, path, ns, entryID string) (EditResult, error) {

@@ -211,6 +211,8 @@ func wrapStore(err error) error {
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}
+	case errors.Is(err, memfile.ErrControl), errors.Is(err, memfile.ErrLimit):
+		return &Error{Kind: KindInvalid, Err: err}
 	}
 	return err
 }

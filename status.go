@@ -28,6 +28,10 @@ type Status struct {
 	// mm reset indexes again; SourcesError says why they could not be read.
 	Sources      []Source `json:"sources"`
 	SourcesError string   `json:"sources_error,omitempty"`
+	// Problems are memory entries with bad characters (see FileProblem), at
+	// most 50; ProblemCount counts them all.
+	Problems     []FileProblem `json:"problems,omitempty"`
+	ProblemCount int           `json:"problem_count,omitempty"`
 }
 
 // Status reports what the store holds.
@@ -52,6 +56,10 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 	if srcErr != nil {
 		srcProblem = srcErr.Error() // status still answers; the list is named broken
 	}
+	problems, nproblems, err := m.fileProblems(ctx)
+	if err != nil {
+		return Status{}, err
+	}
 	return Status{
 		Sources:       srcs,
 		SourcesError:  srcProblem,
@@ -68,6 +76,8 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Namespaces:    st.Namespaces,
 		Tags:          st.Tags,
 		Embedding:     emb,
+		Problems:      problems,
+		ProblemCount:  nproblems,
 	}, nil
 }
 

@@ -179,7 +179,8 @@ func newDoc(content []byte) *doc {
 			next = end + 1
 		}
 		d.starts = append(d.starts, off)
-		d.lines = append(d.lines, strings.TrimSuffix(s[off:end], "\r"))
+		// Like memfile.Lines, so both read the same lines.
+		d.lines = append(d.lines, strings.TrimRight(s[off:end], "\r"))
 		off = next
 	}
 	return d

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/memtomem/memtomem/internal/memfile"
 )
 
 func TestMain(m *testing.M) {
@@ -61,7 +63,8 @@ func checkInvariants(t *testing.T, content []byte, chunks []Chunk, strict bool) 
 		for _, cl := range strings.Split(c.Content, "\n") {
 			found := false
 			for _, fl := range lines[c.StartLine-1 : c.EndLine] {
-				if strings.Contains(fl, cl) {
+				// Entry body lines are shown with the writer's escapes undone.
+				if strings.Contains(fl, cl) || strings.Contains(memfile.Unescape(fl), cl) {
 					found = true
 					break
 				}

@@ -12,9 +12,9 @@ import (
 type mdPiece struct {
 	fr    []frag
 	hier  []string
-	level int // level of the piece's first heading; 0 for text before any heading
-	meta  memfile.Meta
-	own   bool // the section carries metadata lines of its own
+	level int  // level of the piece's first heading; 0 for text before any heading
+	entry int  // index of the memory entry it lies in (memfile's Layout), -1 for none
+	own   bool // the piece starts at its entry's heading
 	whole bool // the piece is its section entire (not one part of a split)
 	// partial: the piece holds part of a divided line, whose other parts are
 	// in neighbouring chunks; nothing may be merged into it.
@@ -25,25 +25,52 @@ type mdPiece struct {
 type heading struct {
 	level int
 	title string
-	meta  memfile.Meta
-	own   bool
 }
 
 // splitMarkdown chunks markdown by section. Sections are what people (and
 // agents writing memory files) use to delimit one thought, so a section
 // becomes a chunk; only sections too long to read as one result are split,
-// and only tiny subsections are folded into their parent. Memory entries are
-// sections with metadata lines, and two entries are never merged, since each
-// must stay separately retrievable with its own id, tags and date.
+// and only tiny subsections are folded into their parent.
+//
+// Where entries are, which lines are their metadata and which are fenced
+// code is decided by memfile.Scan, the one grammar of memory files: chunks
+// are cut inside the entries it found, never across two, and every chunk
+// of an entry carries that entry's id, tags and date. So a chunk's EntryID
+// always names the entry whose lines it covers, whatever the body holds.
 func splitMarkdown(d *doc, opt Options) []Chunk {
 	fm, body, err := ParseFrontmatter(d.src)
 	if err != nil {
 		fm, body = Frontmatter{}, 1 // keep the malformed block as text
 	}
+	lay := memfile.Scan(d.lines)
+	if lay.Front == 0 {
+		// Not frontmatter to memfile either (a strong entry heading
+		// interrupts it): read it as text, like memfile does.
+		fm, body = Frontmatter{}, 1
+	}
 	start := min(body-1, len(d.lines))
-	atomOf := markAtoms(d.lines, start)
+	atomOf := markAtoms(d.lines, lay)
 
-	line := func(i int) frag { return frag{line: i, text: d.lines[i], atom: atomOf[i]} }
+	// shown is each line as indexed: entry body lines with the writer's
+	// escapes undone, so a result reads as the memory was written.
+	shown := slices.Clone(d.lines)
+	entryOf := make([]int, len(d.lines)) // entry index per line, -1 before the first
+	for i := range entryOf {
+		entryOf[i] = -1
+	}
+	meta := make([]bool, len(d.lines)) // an entry's metadata lines (and blank lines among them)
+	for k, e := range lay.Entries {
+		for i := e.Heading; i < e.End; i++ {
+			entryOf[i] = k
+		}
+		for i := e.Heading + 1; i < metaEnd(d.lines, e); i++ {
+			meta[i] = true
+		}
+		for i := e.Body; i < e.End; i++ {
+			shown[i] = memfile.Unescape(d.lines[i])
+		}
+	}
+	line := func(i int) frag { return frag{line: i, text: shown[i], atom: atomOf[i]} }
 
 	var pieces []mdPiece
 	addSection := func(fr []frag, p mdPiece) {
@@ -53,13 +80,15 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 			q.fr = part
 			q.whole = len(parts) == 1
 			for _, f := range part {
-				q.partial = q.partial || f.text != d.lines[f.line]
+				q.partial = q.partial || f.text != shown[f.line]
 			}
 			if len(pieces) > 0 && mergeable(pieces[len(pieces)-1], q, opt) {
 				prev := &pieces[len(pieces)-1]
 				prev.fr = slices.Clip(prev.fr) // it shares an array with its section's frags
 				for g := prev.fr[len(prev.fr)-1].line + 1; g < q.fr[0].line; g++ {
-					prev.fr = append(prev.fr, line(g)) // the blank lines between
+					if !meta[g] {
+						prev.fr = append(prev.fr, line(g)) // the blank lines between
+					}
 				}
 				prev.fr = append(prev.fr, q.fr...)
 				continue
@@ -70,7 +99,7 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 
 	var stack []heading
 	var secFr []frag
-	var sec mdPiece
+	sec := mdPiece{entry: -1}
 	if fm.Title != "" {
 		sec.hier = []string{fm.Title}
 	}
@@ -80,52 +109,41 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 		}
 		secFr = nil
 	}
+	next := 0 // the next entry of lay.Entries to reach
+	for next < len(lay.Entries) && lay.Entries[next].Heading < start {
+		next++ // inside frontmatter chunk.ParseFrontmatter accepted
+	}
 	for i := start; i < len(d.lines); i++ {
-		level, title, ok := 0, "", false
-		if atomOf[i] == 0 {
-			level, title, ok = atxHeading(d.lines[i])
-		}
-		if !ok {
+		var h heading
+		own := false
+		if next < len(lay.Entries) && lay.Entries[next].Heading == i {
+			e := lay.Entries[next]
+			h, own = heading{level: 2, title: e.Title}, true
+			next++
+		} else if level, title, ok := memfile.Heading(d.lines[i]); ok && atomOf[i] == 0 {
+			h = heading{level: level, title: displayTitle(title)}
+		} else {
 			secFr = append(secFr, line(i))
 			continue
 		}
 		flush()
-		for len(stack) > 0 && stack[len(stack)-1].level >= level {
+		for len(stack) > 0 && stack[len(stack)-1].level >= h.level {
 			stack = stack[:len(stack)-1]
 		}
-		h := heading{level: level, title: title}
-		// Metadata lines directly below the heading (blank lines allowed)
-		// describe the entry; they are data, not text to index.
 		hf := line(i)
 		hf.sticky = true
 		secFr = append(secFr, hf)
-		var blanks []frag // dropped with the metadata lines they surround
-		j := i + 1
-		for ; j < len(d.lines); j++ {
-			if isBlank(d.lines[j]) {
-				blanks = append(blanks, line(j))
-				continue
+		if own {
+			// The entry's metadata lines are data, not text to index; the
+			// blank lines after them stay, so the content reads as written.
+			e := lay.Entries[next-1]
+			for k := metaEnd(d.lines, e); k < e.Body; k++ {
+				secFr = append(secFr, line(k))
 			}
-			if atomOf[j] != 0 || !memfile.ParseMetaLine(d.lines[j], &h.meta) {
-				break
-			}
-			h.own = true
-			blanks = blanks[:0]
-		}
-		secFr = append(secFr, blanks...)
-		i = j - 1
-		if !h.own {
-			// A subsection belongs to the entry it sits in: it inherits the
-			// nearest enclosing entry's metadata.
-			for k := len(stack) - 1; k >= 0; k-- {
-				if stack[k].own {
-					h.meta = stack[k].meta
-					break
-				}
-			}
+			i = e.Body - 1
 		}
 		stack = append(stack, h)
-		sec = mdPiece{level: level, meta: h.meta, own: h.own}
+		sec = mdPiece{level: h.level, entry: entryOf[i], own: own}
 		for _, s := range stack {
 			sec.hier = append(sec.hier, s.title)
 		}
@@ -138,21 +156,47 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 		if !ok {
 			continue
 		}
-		c.Tags = memfile.NormalizeTags(append(slices.Clone(fm.Tags), p.meta.Tags...))
-		c.Created = p.meta.Created
-		c.EntryID = p.meta.ID
+		var meta memfile.Meta
+		if p.entry >= 0 {
+			meta = lay.Entries[p.entry].Meta
+		}
+		c.Tags = memfile.NormalizeTags(append(slices.Clone(fm.Tags), meta.Tags...))
+		c.Created = meta.Created
+		c.EntryID = meta.ID
 		out = append(out, c)
 	}
 	return out
 }
 
+// metaEnd is where the blank lines before an entry's body begin: the lines
+// between its heading and there are metadata (or blank lines among them).
+func metaEnd(lines []string, e memfile.Span) int {
+	k := e.Body
+	for k-1 > e.Heading && isBlank(lines[k-1]) {
+		k--
+	}
+	return k
+}
+
+// displayTitle drops a heading's closing '#' run for the hierarchy shown
+// with results ("# Title #" shows as "Title"). Entry titles are shown as
+// memfile reads them, so an entry's hierarchy matches its title.
+func displayTitle(title string) string {
+	if t := strings.TrimRight(title, "#"); t == "" {
+		return ""
+	} else if len(t) < len(title) && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t') {
+		return strings.TrimSpace(t)
+	}
+	return title
+}
+
 // mergeable reports whether a small section q should join the chunk before
 // it: only a subsection (deeper than the previous chunk's first heading) of
-// a section, never text before the first heading, never a section with its
-// own metadata (that is a separate memory), and only while the result stays
-// within MaxChars.
+// a section in the same entry, never text before the first heading, never an
+// entry's own heading (that is a separate memory), and only while the result
+// stays within MaxChars.
 func mergeable(prev, q mdPiece, opt Options) bool {
-	if !q.whole || q.own || q.level == 0 || prev.level == 0 || q.level <= prev.level || prev.partial {
+	if !q.whole || q.own || q.entry != prev.entry || q.level == 0 || prev.level == 0 || q.level <= prev.level || prev.partial {
 		return false
 	}
 	size := fragsSize(q.fr)
@@ -163,53 +207,30 @@ func mergeable(prev, q mdPiece, opt Options) bool {
 	return fragsSize(prev.fr)+gap+size <= opt.MaxChars
 }
 
-// markAtoms finds code fences and tables from line start on and gives each
-// a distinct non-zero id: fences must not be searched for headings, and
-// neither may be divided between chunks.
-//
-// A fence that is never closed is treated as ordinary text, unlike
-// CommonMark (where it runs to the end of the document): an agent's
-// truncated snippet should not swallow every heading after it into one
-// unsplittable chunk.
-func markAtoms(lines []string, start int) []int {
+// markAtoms gives each fenced code block (as memfile's grammar found them)
+// and each table a distinct non-zero id: neither may be divided between
+// chunks. Tables are looked for inside one entry at a time, so no atom
+// crosses an entry boundary.
+func markAtoms(lines []string, lay memfile.Layout) []int {
 	atom := make([]int, len(lines))
-	if start >= len(lines) {
-		return atom
-	}
-	// longestClose[c][i]: the longest closing-fence run of c at or after line i,
-	// so that an unclosed opener is recognised without scanning ahead.
-	longestClose := map[byte][]int{'`': make([]int, len(lines)+1), '~': make([]int, len(lines)+1)}
-	for i := len(lines) - 1; i >= start; i-- {
-		for c, lc := range longestClose {
-			lc[i] = lc[i+1]
-			if n := closingRun(lines[i], c); n > lc[i] {
-				lc[i] = n
-			}
-		}
-	}
 	id := 0
-	for i := start; i < len(lines); i++ {
-		c, n, ok := fenceOpen(lines[i])
-		if !ok || longestClose[c][i+1] < n {
-			continue
-		}
-		j := i + 1
-		for closingRun(lines[j], c) < n {
-			j++
-		}
+	for _, f := range lay.Fences {
 		id++
-		for k := i; k <= j; k++ {
+		for k := f[0]; k <= f[1]; k++ {
 			atom[k] = id
 		}
-		i = j
 	}
-	for i := start; i < len(lines); {
+	boundary := make([]bool, len(lines)+1)
+	for _, e := range lay.Entries {
+		boundary[e.Heading] = true
+	}
+	for i := 0; i < len(lines); {
 		if atom[i] != 0 || !isTableLine(lines[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(lines) && atom[j] == 0 && isTableLine(lines[j]) {
+		for j < len(lines) && atom[j] == 0 && isTableLine(lines[j]) && (j == i || !boundary[j]) {
 			j++
 		}
 		if j-i >= 2 { // a table has at least a header and a delimiter row
@@ -225,58 +246,4 @@ func markAtoms(lines []string, start int) []int {
 
 func isTableLine(l string) bool {
 	return strings.HasPrefix(strings.TrimLeft(l, " \t"), "|")
-}
-
-// fenceOpen recognises an opening code fence: three or more backticks or
-// tildes. Indentation is not limited, so fences inside list items count.
-func fenceOpen(l string) (c byte, n int, ok bool) {
-	t := strings.TrimLeft(l, " \t")
-	if len(t) < 3 || (t[0] != '`' && t[0] != '~') {
-		return 0, 0, false
-	}
-	c = t[0]
-	for n < len(t) && t[n] == c {
-		n++
-	}
-	if n < 3 || (c == '`' && strings.IndexByte(t[n:], '`') >= 0) {
-		return 0, 0, false
-	}
-	return c, n, true
-}
-
-// closingRun returns the length of a closing fence of c on l (a line of only
-// c, at least three), or 0.
-func closingRun(l string, c byte) int {
-	t := strings.TrimSpace(l)
-	if len(t) < 3 || strings.Trim(t, string(c)) != "" {
-		return 0
-	}
-	return len(t)
-}
-
-// atxHeading parses "# Title" through "###### Title" (up to three spaces of
-// indentation, an optional closing run of '#').
-func atxHeading(l string) (level int, title string, ok bool) {
-	i := 0
-	for i < len(l) && l[i] == ' ' {
-		i++
-	}
-	if i > 3 {
-		return 0, "", false
-	}
-	j := i
-	for j < len(l) && l[j] == '#' {
-		j++
-	}
-	level = j - i
-	if level < 1 || level > 6 || (j < len(l) && l[j] != ' ' && l[j] != '\t') {
-		return 0, "", false
-	}
-	title = strings.TrimSpace(l[j:])
-	if t := strings.TrimRight(title, "#"); t == "" {
-		title = ""
-	} else if len(t) < len(title) && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t') {
-		title = strings.TrimSpace(t)
-	}
-	return level, title, true
 }

@@ -84,15 +84,19 @@ func TestSplitMarkdown(t *testing.T) {
 				{Hierarchy: h("Runbook"), Content: "# Runbook\n\nOverview.", StartLine: 3, EndLine: 5},
 				{Hierarchy: h("Runbook", "Deploy"), Content: "## Deploy\n\nRun deploy.", StartLine: 7, EndLine: 9},
 				{Hierarchy: h("Runbook", "Deploy", "Rollback"), Content: "### Rollback\n\nRevert it.", StartLine: 11, EndLine: 13},
-				{Hierarchy: h("Runbook", "Monitor"), Content: "## Monitor ##\n\nWatch graphs.", StartLine: 15, EndLine: 17},
+				{Hierarchy: h("Runbook", "Monitor ##"), Content: "## Monitor ##\n\nWatch graphs.", StartLine: 15, EndLine: 17},
 			},
 		},
 		{
+			// Within one entry (a "## " section, as memfile reads the file);
+			// never across two.
 			name: "small subsections join their parent",
 			in:   runbook,
 			want: []Chunk{
 				{Content: "Intro text.", StartLine: 1, EndLine: 1},
-				{Hierarchy: h("Runbook"), Content: strings.Join(strings.Split(strings.TrimSpace(runbook), "\n")[2:], "\n"), StartLine: 3, EndLine: 17},
+				{Hierarchy: h("Runbook"), Content: "# Runbook\n\nOverview.", StartLine: 3, EndLine: 5},
+				{Hierarchy: h("Runbook", "Deploy"), Content: "## Deploy\n\nRun deploy.\n\n### Rollback\n\nRevert it.", StartLine: 7, EndLine: 13},
+				{Hierarchy: h("Runbook", "Monitor ##"), Content: "## Monitor ##\n\nWatch graphs.", StartLine: 15, EndLine: 17},
 			},
 		},
 		{
@@ -213,12 +217,13 @@ func TestSplitMarkdown(t *testing.T) {
 			},
 		},
 		{
-			name: "entry with own metadata is never merged",
+			// Only the lines right below an entry's "## " heading are
+			// metadata (memfile's grammar); below a subheading they are text.
+			name: "metadata lines below a subheading are body text",
 			in:   lines("# Day", "", "## E1", "> id: e1", "", "one", "", "### E1.1", "> id: e2", "", "two"),
 			want: []Chunk{
 				{Hierarchy: h("Day"), Content: "# Day", StartLine: 1, EndLine: 1},
-				{Hierarchy: h("Day", "E1"), Content: "## E1\n\none", StartLine: 3, EndLine: 6, EntryID: "e1"},
-				{Hierarchy: h("Day", "E1", "E1.1"), Content: "### E1.1\n\ntwo", StartLine: 8, EndLine: 11, EntryID: "e2"},
+				{Hierarchy: h("Day", "E1"), Content: "## E1\n\none\n\n### E1.1\n> id: e2\n\ntwo", StartLine: 3, EndLine: 11, EntryID: "e1"},
 			},
 		},
 		{

@@ -46,6 +46,12 @@ func (a *app) statusCommand() *cobra.Command {
 				for _, in := range st.Instances {
 					fmt.Fprintf(w, "  %s\n", in)
 				}
+				if st.ProblemCount > 0 {
+					fmt.Fprintf(w, "problems:   %d memory entries hold bad characters (indexed with them replaced; fix the files):\n", st.ProblemCount)
+					for _, p := range st.Problems {
+						fmt.Fprintf(w, "  %s\n", p)
+					}
+				}
 				if len(st.Namespaces) > 0 {
 					fmt.Fprintf(w, "namespaces:")
 					for _, k := range sortedKeys(st.Namespaces) {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/dayfile"
@@ -35,8 +34,11 @@ type Indexer struct {
 	// roll over long before they get large).
 	MaxFileBytes int64
 	Exclude      []string
-	// MemoryDirs are the directories memtomem writes memories to. Day files
-	// there keep the namespace their name records (see package dayfile).
+	// MemoryDirs are the folders memtomem writes memories to. Day files
+	// there keep the namespace their name records (see package dayfile),
+	// and a file in one is never skipped as binary or for size: one bad
+	// byte there must not hide the other memories of its file (the byte is
+	// replaced in the index instead).
 	MemoryDirs []string
 	// DefaultNamespace is the namespace of files that name none and match
 	// no rule ("" = DefaultNamespace).
@@ -316,7 +318,7 @@ func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if looksBinary(content) {
+	if looksBinary(content) && !ix.InMemoryDir(path) {
 		return nil, nil, &SkipError{path, SkipBinary, "looks binary"}
 	}
 	if looksSecret(content) {
@@ -344,16 +346,25 @@ func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns stri
 		}
 		out = append(out, store.Chunk{
 			Source:      path,
-			Hierarchy:   p.Hierarchy,
-			Content:     strings.ToValidUTF8(p.Content, string(utf8.RuneError)),
+			Hierarchy:   forIndex(p.Hierarchy),
+			Content:     memfile.ForIndex(p.Content),
 			StartLine:   p.StartLine,
 			EndLine:     p.EndLine,
 			ContentHash: chunkHash(p),
 			Namespace:   ns,
-			Tags:        p.Tags,
+			Tags:        forIndex(p.Tags),
 			EntryID:     p.EntryID,
 			CreatedAt:   created,
 		})
+	}
+	return out
+}
+
+// forIndex applies memfile.ForIndex to each string (nil stays nil).
+func forIndex(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, memfile.ForIndex(s))
 	}
 	return out
 }

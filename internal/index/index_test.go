@@ -147,3 +147,31 @@ func (h *hookStore) ReplaceFile(ctx context.Context, mode store.ReplaceMode, bui
 	}
 	return h.Store.ReplaceFile(ctx, mode, build)
 }
+
+// A file in a memory directory is never skipped as binary: a NUL written
+// into it by hand must not take its other entries out of the index. The
+// bad bytes are replaced in the index. Elsewhere a NUL still means binary.
+func TestMemoryFileWithNULIsIndexed(t *testing.T) {
+	ctx := context.Background()
+	ix := newIndexer(t)
+	mem, other := t.TempDir(), t.TempDir()
+	ix.MemoryDirs = []string{mem}
+	day := filepath.Join(mem, "2026-11-26.md")
+	write(t, day, "## A\n\n> id: a1\n\nfirst\n\n## B\n\n> id: b1\n\nbad \x00 byte\x1b\n\n## C\n\n> id: c1\n\nthird\n")
+	res, err := ix.IndexFile(ctx, day, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byEntry := map[string]string{}
+	for _, c := range res.Chunks {
+		byEntry[c.EntryID] = c.Content
+	}
+	if len(byEntry) != 3 || byEntry["b1"] != "## B\n\nbad \uFFFD byte\uFFFD" || byEntry["c1"] != "## C\n\nthird" {
+		t.Errorf("chunks by entry: %q", byEntry)
+	}
+	bin := filepath.Join(other, "notes.md")
+	write(t, bin, "# N\n\nbad \x00 byte\n")
+	if _, err := ix.IndexFile(ctx, bin, FileOptions{}); err == nil || !strings.Contains(err.Error(), "binary") {
+		t.Errorf("non-memory file with NUL: %v, want skipped as binary", err)
+	}
+}

@@ -271,6 +271,8 @@ type StatusOutput struct {
 	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
 	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
 	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+	Problems      []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
+	ProblemCount  int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
 	Sources       []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
 	SourcesError  string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
 }
@@ -303,7 +305,8 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
 		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
-		Sources: []SourceOutput{}, SourcesError: st.SourcesError}
+		Sources: []SourceOutput{}, SourcesError: st.SourcesError,
+		Problems: st.Problems, ProblemCount: st.ProblemCount}
 	var srcs []string
 	for _, src := range st.Sources {
 		out.Sources = append(out.Sources, SourceOutput{Path: src.Path, Dir: src.Dir, Recursive: src.Recursive, Namespace: src.Namespace})
@@ -326,6 +329,12 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	if out.ReadOnly != "" {
 		text += "\nread-only: " + out.ReadOnly
+	}
+	if out.ProblemCount > 0 {
+		text += fmt.Sprintf("\nproblems: %d memory entries hold bad characters (indexed with them replaced; fix the files):", out.ProblemCount)
+		for _, p := range out.Problems {
+			text += "\n  " + p.String()
+		}
 	}
 	return text, out, nil
 }

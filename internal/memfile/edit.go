@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,14 +26,29 @@ var (
 
 // Selector picks one entry of a file: by ID when set, else the entry whose
 // lines contain Line (what a user pointing at a file position means).
+//
+// Text, when set, is what the caller believes the entry holds (an indexed
+// chunk's content): the entry found must contain it, or the change is
+// refused with ErrMismatch. The entry is found and checked in the file as it
+// is when the change is made, so an index that is out of date, or a chunk
+// that claims another entry's id, can never make an edit or delete land on
+// an entry it did not come from.
 type Selector struct {
 	ID   string
 	Line int
+	Text string
 }
+
+// ErrMismatch means the selected entry does not hold the text the selector
+// expected.
+var ErrMismatch = errors.New("the entry does not hold the expected text")
 
 func (s Selector) find(entries []Entry) (int, error) {
 	for i, e := range entries {
 		if s.ID != "" && e.ID == s.ID || s.ID == "" && s.Line >= e.StartLine && s.Line <= e.EndLine {
+			if s.Text != "" && !Holds(e, s.Text) {
+				return 0, fmt.Errorf("%w: entry %s at line %d", ErrMismatch, orTitle(e), e.StartLine)
+			}
 			return i, nil
 		}
 	}
@@ -42,15 +58,37 @@ func (s Selector) find(entries []Entry) (int, error) {
 	return 0, fmt.Errorf("%w: no entry at line %d", ErrNotFound, s.Line)
 }
 
+func orTitle(e Entry) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	return fmt.Sprintf("%q", e.Title)
+}
+
+// Holds reports whether text (as the index shows it: a chunk's content,
+// which is the heading line and body lines, possibly with parts left out)
+// lies inside entry e. Whitespace is ignored, since chunking drops and
+// trims blank lines, and both sides are compared as the index stores text.
+func Holds(e Entry, text string) bool {
+	squash := func(s string) string {
+		return strings.Join(strings.Fields(ForIndex(s)), "")
+	}
+	want := squash(text)
+	return want != "" && strings.Contains(squash("## "+e.heading()+"\n"+e.Body), want)
+}
+
 // Append adds e at the end of the file. A missing Created or ID is filled in.
 // If an entry with e's ID is already in the file nothing is written and that
 // entry is returned with added=false: a client that retries a write whose
 // reply it lost must not get a duplicate. The returned entry is as it now
 // reads from the file, with its line numbers.
 func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool, error) {
-	e.Body = sanitizeBody(e.Body)
+	e.Body = normBody(e.Body)
 	if e.Body == "" {
 		return Entry{}, false, ErrEmpty
+	}
+	if err := checkEntry(e, true, true, true); err != nil {
+		return Entry{}, false, err
 	}
 	if e.ID == "" {
 		e.ID = NewID()
@@ -120,9 +158,12 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 			got = cur
 			return old, nil
 		}
-		upd.Body = sanitizeBody(upd.Body)
+		upd.Body = normBody(upd.Body)
 		if upd.Body == "" && cur.Body != "" {
 			return nil, ErrEmpty
+		}
+		if err := checkEntry(upd, normTitle(upd.Title) != cur.Title, !slices.Equal(renderTags(upd.Tags), cur.Tags), upd.Body != cur.Body); err != nil {
+			return nil, err
 		}
 		if upd.ID != "" && !ValidID(upd.ID) {
 			return nil, fmt.Errorf("%w: %q", ErrInvalidID, upd.ID)
@@ -219,35 +260,4 @@ func withNL(s, nl string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, "\n", nl)
-}
-
-// sanitizeBody keeps a body from breaking the structure of the file it goes
-// into. A "## " line in a body would start a new entry, so such headings are
-// demoted one level; an unclosed code fence would, once a later entry closes
-// it, hide that entry's heading, so it is closed. Agents write markdown with
-// sections freely, and losing half an entry to a heading is worse than
-// changing its level.
-func sanitizeBody(body string) string {
-	lines := strings.Split(normBody(body), "\n")
-	inFence, fc, fn := false, 0, 0
-	for i, l := range lines {
-		if inFence {
-			if c, n, ok := fenceCloser(l); ok && c == fc && n >= fn {
-				inFence = false
-			}
-			continue
-		}
-		if c, n, ok := fenceOpener(l); ok {
-			inFence, fc, fn = true, c, n
-			continue
-		}
-		if _, ok := headingText(l); ok {
-			indent := len(l) - len(trimIndent(l))
-			lines[i] = l[:indent] + "#" + l[indent:]
-		}
-	}
-	if inFence {
-		lines = append(lines, strings.Repeat(fenceChars[fc:fc+1], fn))
-	}
-	return strings.Join(lines, "\n")
 }

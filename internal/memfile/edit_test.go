@@ -90,43 +90,104 @@ func TestAppendRejects(t *testing.T) {
 	}
 }
 
-func TestAppendSanitizesBody(t *testing.T) {
+func TestAppendKeepsBodyExactly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.md")
 	w := newWriter(t)
-	e, _, err := w.Append(ctx, path, Entry{Title: "A", Body: "## Details\ntext\n```go\nunclosed"})
+	body := "## Details\ntext\n```go\nunclosed"
+	e, _, err := w.Append(ctx, path, Entry{Title: "A", Body: body})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Body != "### Details\ntext\n```go\nunclosed\n```" {
-		t.Errorf("body %q", e.Body)
+	if e.Body != body {
+		t.Errorf("body %q, want %q", e.Body, body)
 	}
 	e2, _, err := w.Append(ctx, path, Entry{Title: "B", Body: "```\nx\n```"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := Parse([]byte(readFile(t, path)))
-	if len(got) != 2 || got[0].ID != e.ID || got[1].ID != e2.ID {
+	if len(got) != 2 || got[0].ID != e.ID || got[1].ID != e2.ID || got[0].Body != body || got[1].Body != "```\nx\n```" {
 		t.Errorf("entries %+v", got)
 	}
 }
 
-func TestAppendRefusesWhatWouldNotReadBack(t *testing.T) {
-	// A foreign file with an unclosed fence: a later bare fence would close it
-	// and hide the new heading.
+func TestAppendAfterForeignUnclosedFence(t *testing.T) {
+	// A foreign file with an unclosed fence: the new entry's bare fence must
+	// not close it (which would hide the new heading), and the foreign entry
+	// must read as before.
 	old := "## Foreign\n```python\ncode\n"
 	path := writeFile(t, old)
-	_, _, err := newWriter(t).Append(ctx, path, Entry{Title: "New", Body: "```\nx\n```"})
-	if !errors.Is(err, ErrFormat) {
-		t.Fatalf("got %v, want ErrFormat", err)
+	before := Parse([]byte(old))
+	e, _, err := newWriter(t).Append(ctx, path, Entry{Title: "New", Body: "```\nx\n```"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if readFile(t, path) != old {
-		t.Error("file changed")
+	// A body whose first line reads as metadata stays body.
+	e2, _, err := newWriter(t).Append(ctx, path, Entry{Title: "New", Body: "> tags: [\"x\"]\ntext"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	noTemps(t, filepath.Dir(path))
-	// A body whose first line reads as metadata.
-	_, _, err = newWriter(t).Append(ctx, path, Entry{Title: "New", Body: "> tags: [\"x\"]\ntext"})
-	if !errors.Is(err, ErrFormat) {
-		t.Fatalf("got %v, want ErrFormat", err)
+	got := Parse([]byte(readFile(t, path)))
+	if len(got) != 3 || !sameContent(got[0], before[0]) || got[1].ID != e.ID || got[2].ID != e2.ID ||
+		got[2].Body != "> tags: [\"x\"]\ntext" || len(got[2].Tags) != 0 {
+		t.Errorf("entries %+v", got)
+	}
+}
+
+func TestWriteRefusesControlCharactersAndOverLimits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.md")
+	w := newWriter(t)
+	long := strings.Repeat("t", MaxTitleChars+1)
+	manyTags := make([]string, MaxTags+1)
+	for i := range manyTags {
+		manyTags[i] = fmt.Sprintf("t%d", i)
+	}
+	for _, e := range []Entry{
+		{Body: "a\nb\x00c"},
+		{Body: "ok", Title: "bell\a"},
+		{Body: "ok", Meta: Meta{Tags: []string{"esc\x1b"}}},
+		{Body: "ok", Title: long},
+		{Body: "ok", Meta: Meta{Tags: manyTags}},
+		{Body: "ok", Meta: Meta{Tags: []string{strings.Repeat("x", MaxTagChars+1)}}},
+	} {
+		if _, _, err := w.Append(ctx, path, e); err == nil {
+			t.Errorf("Append(%+v) succeeded", e)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("file written: %v", err)
+	}
+	_, _, err := w.Append(ctx, path, Entry{Body: "a\nb\x00c"})
+	var te *TextError
+	if !errors.As(err, &te) || te.Line != 2 || te.Column != 2 || !errors.Is(err, ErrControl) {
+		t.Errorf("error %v does not name line 2, column 2", err)
+	}
+	e, _, err := w.Append(ctx, path, Entry{Body: "fine\ttabs\r\nand CRLF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Edit(ctx, path, Selector{ID: e.ID}, func(x *Entry) error { x.Body = "nul\x00"; return nil }); !errors.Is(err, ErrControl) {
+		t.Errorf("Edit with NUL: %v", err)
+	}
+}
+
+func TestSelectorTextRefusesOtherEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.md")
+	w := newWriter(t)
+	victim, _, _ := w.Append(ctx, path, Entry{Title: "Victim", Body: "keep me"})
+	_, _, _ = w.Append(ctx, path, Entry{Title: "Other", Body: "attacker text"})
+	before := readFile(t, path)
+	if _, err := w.Delete(ctx, path, Selector{ID: victim.ID, Text: "## Forged\n\nattacker text"}); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("Delete: %v, want ErrMismatch", err)
+	}
+	if _, err := w.Edit(ctx, path, Selector{ID: victim.ID, Text: "attacker text"}, func(x *Entry) error { x.Body = "gone"; return nil }); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("Edit: %v, want ErrMismatch", err)
+	}
+	if readFile(t, path) != before {
+		t.Fatal("file changed")
+	}
+	if _, err := w.Delete(ctx, path, Selector{ID: victim.ID, Text: "## Victim\n\nkeep   me"}); err != nil {
+		t.Fatalf("Delete with the entry's own text: %v", err)
 	}
 }
 
@@ -304,17 +365,17 @@ func TestEditErrors(t *testing.T) {
 	noTemps(t, filepath.Dir(path))
 }
 
-func TestEditSanitizesBody(t *testing.T) {
+func TestEditKeepsBodyExactly(t *testing.T) {
 	path := writeFile(t, "## A\n> id: a\nx\n\n## B\n> id: b\ny\n")
 	got, err := newWriter(t).Edit(ctx, path, Selector{ID: "a"}, func(e *Entry) error { e.Body = "## split?\n```\nopen"; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Body != "### split?\n```\nopen\n```" {
+	if got.Body != "## split?\n```\nopen" {
 		t.Errorf("body %q", got.Body)
 	}
-	if n := len(Parse([]byte(readFile(t, path)))); n != 2 {
-		t.Errorf("%d entries", n)
+	if after := Parse([]byte(readFile(t, path))); len(after) != 2 || after[0].Body != got.Body || after[1].Body != "y" {
+		t.Errorf("entries %+v", after)
 	}
 }
 

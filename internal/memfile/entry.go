@@ -33,9 +33,9 @@ func NewID() string {
 // Metadata lines that would say nothing (zero Created, empty ID, no tags) are
 // left out, so entries from other tools keep their shape when edited.
 //
-// Render does not guard the body: a body line that is itself a "## " heading,
-// or a first body line that reads as a metadata line, would not parse back.
-// Append and Edit sanitize bodies (see sanitizeBody) and verify the result.
+// Body lines that would read as markup of the format (a heading, a metadata
+// line, a fence the body does not close, ...) are escaped (see escapeBody),
+// so Parse gives back the body exactly.
 func (e Entry) Render() string {
 	var b strings.Builder
 	b.WriteString("## ")
@@ -58,7 +58,7 @@ func (e Entry) Render() string {
 			b.WriteByte('\n')
 		}
 	}
-	if body := normBody(e.Body); body != "" {
+	if body := escapeBody(normBody(e.Body)); body != "" {
 		b.WriteByte('\n')
 		b.WriteString(body)
 		b.WriteByte('\n')

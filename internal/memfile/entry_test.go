@@ -100,19 +100,33 @@ func TestRenderParseRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSanitizeBody(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":                           "plain",
-		"## Section\ntext\n  ## indented": "### Section\ntext\n  ### indented",
-		"##\n### deeper\n#### deepest":    "###\n### deeper\n#### deepest",
-		"```\n## in code\n```\n## out":    "```\n## in code\n```\n### out",
-		"```go\ncode":                     "```go\ncode\n```",
-		"~~~~\ncode\n~~~":                 "~~~~\ncode\n~~~\n~~~~",
-		"\n\nx\r\n\n":                     "x",
-		"":                                "",
+func TestEscapeBody(t *testing.T) {
+	for _, c := range []struct{ in, file string }{
+		{"plain", "plain"},
+		{"## Section\ntext\n  ## indented", "\\## Section\ntext\n  \\## indented"},
+		{"### deeper stays", "### deeper stays"},
+		{"```\n## in code\n```\n## out", "```\n## in code\n```\n\\## out"},
+		{"```\n## Forged\n> id: victim\n```", "```\n\\## Forged\n> id: victim\n```"},
+		{"```go\ncode", "\\```go\ncode"},
+		{"~~~~\ncode\n~~~", "\\~~~~\ncode\n\\~~~"},
+		{"~~~\ncode\n~~~~", "~~~\ncode\n~~~~"},
+		{"```\n    ```\n## x", "\\```\n    ```\n\\## x"},
+		{"> id: abc\ntext\n> id: abc", "\\> id: abc\ntext\n> id: abc"},
+		{"> just a quote", "> just a quote"},
+		{"Title\n---\n\n---", "Title\n\\---\n\n---"},
+		{"Title\n===", "Title\n\\==="},
+		{"<!-- note\n\n## x -->", "\\<!-- note\n\n\\## x -->"},
+		{"<div>ok</div>", "<div>ok</div>"},
+		{"\\## already escaped\n\\\\> twice", "\\\\## already escaped\n\\\\\\> twice"},
+		{"\\not markup", "\\not markup"},
 	} {
-		if got := sanitizeBody(in); got != want {
-			t.Errorf("sanitizeBody(%q) = %q, want %q", in, got, want)
+		got := escapeBody(c.in)
+		if got != c.file {
+			t.Errorf("escapeBody(%q) = %q, want %q", c.in, got, c.file)
+		}
+		back := Parse([]byte(Entry{Title: "T", Meta: Meta{ID: "x"}, Body: c.in}.Render()))
+		if len(back) != 1 || back[0].Body != c.in {
+			t.Errorf("%q did not read back: %+v", c.in, back)
 		}
 	}
 }

@@ -101,7 +101,8 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 	want := canonical(e)
 	var got Entry
 	var added bool
-	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+	var text string
+	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
 		entries, lines := parse(old)
 		for _, x := range entries {
 			if x.ID == e.ID {
@@ -121,7 +122,8 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 				break
 			}
 		}
-		b.WriteString(withNL(e.Render(), nl))
+		text = withNL(e.Render(), nl)
+		b.WriteString(text)
 		updated := b.Bytes()
 		after := Parse(updated)
 		if len(after) != len(entries)+1 || !sameEntries(entries, after) || !sameContent(after[len(entries)], want) {
@@ -129,6 +131,8 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 		}
 		got, added = after[len(entries)], true
 		return updated, nil
+	}, func() journalDelta {
+		return journalDelta{added: []journalEntry{{ID: got.ID, Text: text}}}
 	})
 	if err != nil {
 		return Entry{}, false, err
@@ -142,7 +146,8 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 // reads from the file. If fn changes nothing, nothing is written.
 func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*Entry) error) (Entry, error) {
 	var got Entry
-	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+	var was, text string
+	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
 		entries, lines := parse(old)
 		i, err := sel.find(entries)
 		if err != nil {
@@ -183,8 +188,13 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 			!sameEntries(entries[i+1:], after[i+1:]) || !sameContent(after[i], canonical(upd)) {
 			return nil, fmt.Errorf("edit %s: %w", path, ErrFormat)
 		}
-		got = after[i]
+		got, was, text = after[i], cur.ID, rendered
 		return updated, nil
+	}, func() journalDelta {
+		if got.ID != was {
+			return journalDelta{removed: []string{was}}
+		}
+		return journalDelta{changed: []journalEntry{{ID: got.ID, Text: text}}}
 	})
 	if err != nil {
 		return Entry{}, err
@@ -197,7 +207,7 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 // other byte stays as it was. It returns the entry as it was.
 func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, error) {
 	var got Entry
-	err := w.Mutate(ctx, path, func(old []byte) ([]byte, error) {
+	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
 		entries, lines := parse(old)
 		i, err := sel.find(entries)
 		if err != nil {
@@ -220,6 +230,8 @@ func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, 
 			return nil, fmt.Errorf("delete from %s: %w", path, ErrFormat)
 		}
 		return updated, nil
+	}, func() journalDelta {
+		return journalDelta{removed: []string{got.ID}}
 	})
 	if err != nil {
 		return Entry{}, err

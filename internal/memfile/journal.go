@@ -218,3 +218,42 @@ func (j journal) next(old, updated []byte, st fileState, now time.Time) journal 
 	}
 	return out
 }
+
+// journalDelta is what one write of ours did to the entries of a file, as
+// the writer knows it (Append, Edit, Delete), so that the journal of a file
+// nobody else touched is brought up to date without parsing it again.
+type journalDelta struct {
+	added   []journalEntry // text as written
+	changed []journalEntry // by id: the entry's new text
+	removed []string
+}
+
+// apply records d for a write at now that left the file in state st.
+func (j journal) apply(d journalDelta, st fileState, now time.Time) journal {
+	gone := map[string]bool{}
+	for _, id := range d.removed {
+		gone[id] = true
+	}
+	changed := map[string]string{}
+	for _, e := range d.changed {
+		changed[e.ID] = e.Text
+	}
+	out := journal{State: toJournalState(st)}
+	for _, e := range j.Entries {
+		if gone[e.ID] || now.Sub(time.Unix(0, e.At)) > journalWindow {
+			continue
+		}
+		if text, ok := changed[e.ID]; ok {
+			e.Text = text
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	for _, e := range d.added {
+		e.At = now.UnixNano()
+		out.Entries = append(out.Entries, e)
+	}
+	if n := len(out.Entries); n > journalMaxEntries {
+		out.Entries = out.Entries[n-journalMaxEntries:]
+	}
+	return out
+}

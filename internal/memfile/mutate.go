@@ -88,6 +88,13 @@ func (s fileState) same(o fileState) bool {
 // seen them are put back, and a save that lands in the instant between our
 // last check and our rename is noticed on the replaced file and merged in.
 func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error)) error {
+	return w.mutate(ctx, path, fn, nil)
+}
+
+// mutate is Mutate for writers that know what their fn did to the entries:
+// delta, called after fn's last run, says so (nil: no entry changed), which
+// spares parsing the file again to update the journal.
+func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error), delta func() journalDelta) error {
 	if w == nil || w.Locks == nil {
 		return errors.New("memfile: Writer has no Locks")
 	}
@@ -140,7 +147,17 @@ func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([
 			}
 			continue
 		}
-		j, known = j.next(r.data, updated, now, time.Now()), true
+		if known && r.state.exists && j.State.matches(r.state) || !r.state.exists && len(j.Entries) == 0 {
+			// Ours was the last write: the journal needs only what fn did.
+			var d journalDelta
+			if delta != nil {
+				d = delta()
+			}
+			j = j.apply(d, now, time.Now())
+		} else {
+			j = j.next(r.data, updated, now, time.Now())
+		}
+		known = true
 		// An outside program's save that landed between our last check and
 		// the rename is either in the inode we read (written in place) or in
 		// the file our rename displaced (renamed into place): it would be

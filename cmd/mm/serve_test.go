@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -112,120 +109,6 @@ func TestTwoServersShareOneStore(t *testing.T) {
 	if !strings.Contains(text, "instances: 2 live") {
 		t.Errorf("status should list both servers:\n%s", text)
 	}
-}
-
-// Eight servers, 125 adds each with several in flight per server: every
-// entry lands on disk exactly once, every file parses, each entry is found
-// at once by the server that wrote it and by every other server, and the
-// database passes its integrity check.
-func TestServersUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("load test")
-	}
-	const servers, perServer, inFlight = 8, 125, 4
-	home := t.TempDir()
-	srv := make([]*server, servers)
-	for i := range srv {
-		srv[i] = startServer(t, home)
-	}
-	var mu sync.Mutex
-	var latencies []time.Duration
-	var retried atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, servers*perServer)
-	addPhase := time.Now()
-	for i, s := range srv {
-		work := make(chan int)
-		for range inFlight {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range work {
-					token := fmt.Sprintf("tok%dx%d", i, j)
-					start := time.Now()
-					// Like an agent, retry an answer that says to retry (a
-					// loaded machine can hold a lock past its bound).
-					var err error
-					for try := 0; try < 5; try++ {
-						if _, _, err = s.call("mem_add", map[string]any{"content": "load entry " + token, "idempotency_key": token}); err == nil || !strings.Contains(err.Error(), "retry") {
-							break
-						}
-						retried.Add(1)
-					}
-					if err != nil {
-						errs <- fmt.Errorf("server %d add %d: %w", i, j, err)
-						continue
-					}
-					mu.Lock()
-					latencies = append(latencies, time.Since(start))
-					mu.Unlock()
-					// Read-your-writes on the same server.
-					if ok, err := s.found(token, "load entry "+token, 1); !ok || err != nil {
-						errs <- fmt.Errorf("server %d does not find its own %s at once (%v)", i, token, err)
-					}
-				}
-			}()
-		}
-		go func() {
-			for j := range perServer {
-				work <- j
-			}
-			close(work)
-		}()
-	}
-	wg.Wait()
-	addPhaseTook := time.Since(addPhase)
-	close(errs)
-	failures := 0
-	for err := range errs {
-		if failures++; failures <= 10 {
-			t.Error(err)
-		}
-	}
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	if n := len(latencies); n > 0 {
-		t.Logf("mem_add latency with %d servers x %d in flight: p50 %v, p99 %v (%d calls, %.0f adds/s with a search after each, %d busy answers retried)",
-			servers, inFlight, latencies[n/2], latencies[n*99/100], n, float64(n)/addPhaseTook.Seconds(), retried.Load())
-	}
-
-	entries := diskEntries(t, home)
-	for i := range servers {
-		for j := range perServer {
-			body := fmt.Sprintf("load entry tok%dx%d", i, j)
-			if entries[body] != 1 {
-				t.Errorf("%q is on disk %d times", body, entries[body])
-			}
-		}
-	}
-	// Every server finds every entry.
-	var wg2 sync.WaitGroup
-	missing := make(chan string, servers*perServer)
-	for i, s := range srv {
-		wg2.Add(1)
-		go func() {
-			defer wg2.Done()
-			for w := range servers {
-				for j := range perServer {
-					token := fmt.Sprintf("tok%dx%d", w, j)
-					if ok, err := s.found(token, "load entry "+token, 1); !ok || err != nil {
-						missing <- fmt.Sprintf("server %d misses %s (%v)", i, token, err)
-					}
-				}
-			}
-		}()
-	}
-	wg2.Wait()
-	close(missing)
-	n := 0
-	for m := range missing {
-		if n++; n <= 10 {
-			t.Error(m)
-		}
-	}
-	for _, s := range srv {
-		s.session.Close()
-	}
-	integrity(t, home)
 }
 
 // mm reset refuses while servers have the store open and names them; once

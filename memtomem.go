@@ -203,7 +203,7 @@ func wrapStore(err error) error {
 		return nil
 	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
-	case errors.Is(err, sqlite.ErrReadOnly):
+	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced):
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}

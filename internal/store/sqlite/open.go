@@ -34,6 +34,7 @@ type DB struct {
 	readOnly    bool       // set when the schema is newer than this binary can write
 	readOnlyWhy string
 	schema      int
+	id          fileID // the file opened, for CheckFile
 }
 
 // Options tune Open.
@@ -79,6 +80,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.writer.Close()
 		return nil, err
 	}
+	// The connection is open now, so the file exists: remember which one,
+	// so that a file swapped in later is noticed (see CheckFile).
+	if db.id, err = statID(path); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if !opts.ReadOnly {
 		if err := db.enableWAL(ctx); err != nil {
 			db.writer.Close()
@@ -100,7 +107,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	// Short, because a write's whole wait is bounded by WriteWait and
+	// retryBusy retries anyway: one attempt must not overshoot it by much.
+	q.Add("_pragma", "busy_timeout(2000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
@@ -188,9 +197,6 @@ func (db *DB) Close() error {
 	}
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
-	}
-	if db.wlock != nil {
-		errs = append(errs, db.wlock.f.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -57,6 +57,9 @@ type AddResult struct {
 // Add appends a memory entry to its markdown file and indexes the file before
 // returning, so the memory is searchable as soon as Add returns.
 func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return AddResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return AddResult{}, err
 	}

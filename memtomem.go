@@ -46,8 +46,11 @@ type Memory struct {
 
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+
+	stopRefresh context.CancelFunc
+	refreshDone chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Option tunes Open.
@@ -137,6 +140,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		NamespaceFor: m.namespaceRule,
 		Embed:        m.embedMissing,
 	}
+	m.startRefresh()
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)
 	}
@@ -162,6 +166,10 @@ func (m *Memory) Close() error {
 		if m.stopWatch != nil {
 			m.stopWatch()
 			<-m.watchDone
+		}
+		if m.stopRefresh != nil {
+			m.stopRefresh()
+			<-m.refreshDone
 		}
 		m.closeErr = errors.Join(m.db.Close(), m.session.Leave())
 	})

@@ -33,3 +33,18 @@ func fdID(f *os.File) (fileID, error) {
 	}
 	return idOf(fi), nil
 }
+
+// stillAt reports whether the lock's path still names the file it holds.
+func (l *Lock) stillAt() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return false
+	}
+	held, err := fdID(l.f)
+	if err != nil {
+		return true // cannot tell: keep leading rather than flap
+	}
+	cur, err := pathID(l.path)
+	return err == nil && cur == held
+}

@@ -103,6 +103,7 @@ func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 // registry entry (locked exclusively, so readers can tell it is alive).
 type Session struct {
 	mu        sync.Mutex
+	runDir    string
 	info      Instance
 	life      *Lock
 	entry     *os.File
@@ -147,7 +148,7 @@ func Join(ctx context.Context, runDir string, info Instance, wait time.Duration)
 	// never leaves entries behind for long and nobody has to clean by hand.
 	// A failed sweep costs nothing but a stale file, so its error is dropped.
 	_, _ = Live(runDir)
-	return &Session{info: info, life: life, entry: f, entryPath: path}, nil
+	return &Session{runDir: runDir, info: info, life: life, entry: f, entryPath: path}, nil
 }
 
 // Instance is the description this session registered.

@@ -209,21 +209,6 @@ func (l *Lock) beat(n uint64) {
 	_, _ = l.f.WriteAt([]byte(fmt.Sprintf("%d %020d\n", os.Getpid(), n)), 0)
 }
 
-// stillAt reports whether the lock's path still names the file it holds.
-func (l *Lock) stillAt() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil {
-		return false
-	}
-	held, err := fdID(l.f)
-	if err != nil {
-		return true // cannot tell: keep leading rather than flap
-	}
-	cur, err := pathID(l.path)
-	return err == nil && cur == held
-}
-
 // jitter spreads d by ±10%.
 func jitter(d time.Duration) time.Duration {
 	spread := d / 5

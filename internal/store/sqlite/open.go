@@ -35,6 +35,7 @@ type DB struct {
 	readOnlyWhy string
 	schema      int
 	id          fileID // the file opened, for CheckFile
+	replacedState
 }
 
 // Options tune Open.
@@ -102,6 +103,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.reader.SetMaxOpenConns(4)
+	if !opts.ReadOnly {
+		// Puts our header on disk early (a passive checkpoint never
+		// waits), so CheckFile can tell an overwrite in place.
+		_, _ = db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		_ = db.CheckFile()
+	}
 	return db, nil
 }
 
@@ -191,6 +198,14 @@ func (db *DB) ReadOnly() bool { return db.readOnly }
 // Close closes both pools; the WAL is checkpointed by SQLite when the last
 // connection of the last process closes.
 func (db *DB) Close() error {
+	_ = db.CheckFile()
+	if db.replaced.Load() == replacedInPlace {
+		// Closing the last connection checkpoints the WAL into the
+		// file at our path, which now holds someone else's data: leave
+		// the connections to the process exit instead, which writes
+		// nothing.
+		return nil
+	}
 	var errs []error
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())

@@ -72,6 +72,7 @@ func TestStoppedWriterGivesBusyNotHang(t *testing.T) {
 	if err == nil {
 		t.Fatalf("mem_add succeeded while another process held the write lock: %s", text)
 	}
+	t.Logf("the busy tool error: %s", text)
 	if !strings.Contains(text, "busy") || !strings.Contains(text, fmt.Sprintf("pid %d", pid)) {
 		t.Errorf("the busy error should say so and name the holder (pid %d):\n%s", pid, text)
 	}

@@ -129,10 +129,13 @@ func Join(ctx context.Context, runDir string, info Instance, wait time.Duration)
 	if info.Started.IsZero() {
 		info.Started = time.Now()
 	}
-	life, err := LockWait(ctx, filepath.Join(runDir, lifecycleLockName), false, wait)
+	lifePath := filepath.Join(runDir, lifecycleLockName)
+	life, err := LockWait(ctx, lifePath, false, wait)
 	if err != nil {
 		if errors.Is(err, ErrBusy) {
-			return nil, fmt.Errorf("%w (waited %v)", ErrMaintenance, wait)
+			// Only an exclusive holder writes its pid into the file, and
+			// only an exclusive holder makes this wait time out.
+			return nil, fmt.Errorf("%w (waited %v; held by %s)", ErrMaintenance, wait, HolderOf(lifePath))
 		}
 		return nil, fmt.Errorf("join store: %w", err)
 	}

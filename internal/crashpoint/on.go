@@ -13,8 +13,8 @@ var (
 	target = os.Getenv(EnvVar)
 	// skip lets a test let the first N hits pass (MEMTOMEM_CRASH_SKIP), to
 	// crash in the middle of a run rather than at its first write.
-	skip = func() int64 { n, _ := strconv.ParseInt(os.Getenv("MEMTOMEM_CRASH_SKIP"), 10, 64); return n }()
-	hits atomic.Int64
+	skip    = func() int64 { n, _ := strconv.ParseInt(os.Getenv("MEMTOMEM_CRASH_SKIP"), 10, 64); return n }()
+	hits    atomic.Int64
 	stop    = os.Getenv(HowVar) == "stop"
 	stopped atomic.Bool
 )

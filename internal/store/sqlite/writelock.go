@@ -59,13 +59,13 @@ func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), erro
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-t.C:
-		return nil, fmt.Errorf("%w (this process's other writes held its turn for over %v; the database write lock is held by %s)", ErrBusy, WriteWait, coord.HolderOf(wl.path))
+		return nil, busyHeld(wl.path, "this process's earlier writes are still waiting for it")
 	}
 	l, err := coord.LockWait(ctx, wl.path, true, time.Until(deadline))
 	if err != nil {
 		<-wl.turn
 		if errors.Is(err, coord.ErrBusy) {
-			return nil, fmt.Errorf("%w (the database write lock was held by %s for over %v)", ErrBusy, coord.HolderOf(wl.path), WriteWait)
+			return nil, busyHeld(wl.path, "")
 		}
 		return nil, fmt.Errorf("write lock: %w", err)
 	}
@@ -74,3 +74,18 @@ func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), erro
 		<-wl.turn
 	}, nil
 }
+
+// busyHeld is ErrBusy saying who holds the write lock.
+func busyHeld(lockPath, note string) error {
+	msg := fmt.Sprintf("store busy: the database write lock has been held by %s for over %v", coord.HolderOf(lockPath), WriteWait)
+	if note != "" {
+		msg += " (" + note + ")"
+	}
+	return &busyError{msg: msg + "; try again"}
+}
+
+// busyError is an ErrBusy with a more specific message.
+type busyError struct{ msg string }
+
+func (e *busyError) Error() string        { return e.msg }
+func (e *busyError) Is(target error) bool { return target == ErrBusy }

@@ -103,9 +103,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		if err != nil {
 			return err
 		}
-		// A file overwritten in place keeps its inode, so the stat above
-		// cannot see it; SQLite re-reads the header when the file changed
-		// under it, and a header that is no longer ours is never written.
+		// Belt and braces, through SQLite's own view of the file: a
+		// database that no longer carries our application id is never
+		// written. (CheckFile's raw header read is what catches a file
+		// copied over ours in place: SQLite may serve page 1 from the WAL.)
 		if err := ownedInTx(ctx, tx, db.path); err != nil {
 			tx.Rollback()
 			return err

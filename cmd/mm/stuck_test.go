@@ -219,9 +219,11 @@ func TestRemovedRunDirReRegisters(t *testing.T) {
 	home := t.TempDir()
 	srv := startServer(t, home)
 	srv.mustCall("mem_add", map[string]any{"content": "kept across the removal"})
-	if err := os.RemoveAll(filepath.Join(home, "memtomem.run")); err != nil {
-		t.Fatal(err)
-	}
+	// The server may re-create the folder while it is being removed
+	// (RemoveAll then fails with "directory not empty"): remove again.
+	eventually(t, "memtomem.run to be removed", func() bool {
+		return os.RemoveAll(filepath.Join(home, "memtomem.run")) == nil
+	})
 	// No call is made: the idle server notices on its own.
 	eventually(t, "the server to re-register", func() bool { return liveEntries(t, home) == 1 })
 	out, err := mmCommand(t, home, "reset", "--yes").CombinedOutput()

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/crashpoint"
@@ -46,54 +49,99 @@ func isStopped(pid int) bool {
 // A process stopped (SIGSTOP, a debugger) inside its write transaction holds
 // the database write lock. Every other writer gets a retryable busy error
 // naming that process, instead of hanging; once it is resumed both writes
-// complete and nothing is lost or duplicated.
+// complete and nothing is lost or duplicated. The stopped process is an
+// `mm serve` (stopped inside a mem_add) or an `mm add`.
 func TestStoppedWriterGivesBusyNotHang(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
 	stopper := buildMM(t, "mm-stop", "crashtest", 0, 0, 0)
-	home := t.TempDir()
-	srv := startServer(t, home)
-	srv.mustCall("mem_add", map[string]any{"content": "written before anyone stopped"})
+	stopEnv := []string{crashpoint.EnvVar + "=" + crashpoint.BeforeCommit, crashpoint.HowVar + "=stop"}
+	for _, kind := range []string{"serve", "add"} {
+		t.Run(kind, func(t *testing.T) {
+			home := t.TempDir()
+			srv := startServer(t, home)
+			srv.mustCall("mem_add", map[string]any{"content": "written before anyone stopped"})
 
-	add := exec.Command(stopper, "add", "written by the process that was stopped")
-	add.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+crashpoint.BeforeCommit, crashpoint.HowVar+"=stop")
-	var addOut bytes.Buffer
-	add.Stdout, add.Stderr = &addOut, &addOut
-	if err := add.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { add.Process.Signal(syscall.SIGCONT); add.Process.Kill() })
-	pid := add.Process.Pid
-	eventually(t, "mm add to stop inside its write transaction", func() bool { return isStopped(pid) })
+			const stoppedBody = "written by the process that was stopped"
+			var pid int
+			var finish func() error // waits for the stopped write once resumed
+			switch kind {
+			case "serve":
+				cmd := exec.Command(stopper, "serve")
+				cmd.Env = append(append(os.Environ(), "MEMTOMEM_HOME="+home), stopEnv...)
+				stopped := connectServer(t, cmd)
+				done := make(chan error, 1)
+				go func() {
+					_, _, err := stopped.call("mem_add", map[string]any{"content": stoppedBody})
+					done <- err
+				}()
+				pid, finish = cmd.Process.Pid, func() error { return <-done }
+			case "add":
+				add := exec.Command(stopper, "add", stoppedBody)
+				add.Env = append(append(os.Environ(), "MEMTOMEM_HOME="+home), stopEnv...)
+				var out bytes.Buffer
+				add.Stdout, add.Stderr = &out, &out
+				if err := add.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { add.Process.Kill() })
+				pid = add.Process.Pid
+				finish = func() error {
+					if err := add.Wait(); err != nil {
+						return fmt.Errorf("%v\n%s", err, out.String())
+					}
+					return nil
+				}
+			}
+			proc, _ := os.FindProcess(pid)
+			t.Cleanup(func() { proc.Signal(syscall.SIGCONT) })
+			eventually(t, "the "+kind+" process to stop inside its write transaction", func() bool { return isStopped(pid) })
 
-	args := map[string]any{"content": "written while another process was stopped", "idempotency_key": "while-stopped"}
-	text, _, err := srv.call("mem_add", args)
-	if err == nil {
-		t.Fatalf("mem_add succeeded while another process held the write lock: %s", text)
-	}
-	t.Logf("the busy tool error: %s", text)
-	if !strings.Contains(text, "busy") || !strings.Contains(text, fmt.Sprintf("pid %d", pid)) {
-		t.Errorf("the busy error should say so and name the holder (pid %d):\n%s", pid, text)
-	}
+			args := map[string]any{"content": "written while another process was stopped", "idempotency_key": "while-stopped"}
+			text, _, err := srv.call("mem_add", args)
+			if err == nil {
+				t.Fatalf("mem_add succeeded while another process held the write lock: %s", text)
+			}
+			t.Logf("the busy tool error: %s", text)
+			if !strings.Contains(text, "busy") || !strings.Contains(text, fmt.Sprintf("pid %d", pid)) {
+				t.Errorf("the busy error should say so and name the holder (pid %d):\n%s", pid, text)
+			}
 
-	if err := add.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
+			if err := proc.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			if err := finish(); err != nil {
+				t.Fatalf("the resumed process's write failed: %v", err)
+			}
+			srv.mustCall("mem_add", args) // the retry the busy error asked for
+			entries := diskEntries(t, home)
+			for _, body := range []string{"written before anyone stopped", stoppedBody, "written while another process was stopped"} {
+				if entries[body] != 1 {
+					t.Errorf("%q is on disk %d times, want 1", body, entries[body])
+				}
+				word := strings.Fields(body)[len(strings.Fields(body))-1]
+				if ok, err := srv.found(word, body, 10); !ok || err != nil {
+					t.Errorf("%q is not found (%v)", body, err)
+				}
+			}
+		})
 	}
-	if err := add.Wait(); err != nil {
-		t.Fatalf("the resumed mm add failed: %v\n%s", err, addOut.String())
+}
+
+// connectServer starts cmd (an mm serve) with an MCP client session on it.
+func connectServer(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
+	client := mcp.NewClient(&mcp.Implementation{Name: "mm-test", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("connect to mm serve: %v", err)
 	}
-	srv.mustCall("mem_add", args) // the retry the busy error asked for
-	entries := diskEntries(t, home)
-	for _, body := range []string{"written before anyone stopped", "written by the process that was stopped", "written while another process was stopped"} {
-		if entries[body] != 1 {
-			t.Errorf("%q is on disk %d times, want 1", body, entries[body])
-		}
-		word := strings.Fields(body)[len(strings.Fields(body))-1]
-		if ok, err := srv.found(word, body, 10); !ok || err != nil {
-			t.Errorf("%q is not found (%v)", body, err)
-		}
-	}
+	s := &server{t: t, cmd: cmd, session: session}
+	t.Cleanup(func() { s.session.Close() })
+	return s
 }
 
 // The indexer role moves away from a leader that is stopped: another server

@@ -63,6 +63,9 @@ type AddResult struct {
 // Add appends a memory entry to its markdown file and indexes the file before
 // returning, so the memory is searchable as soon as Add returns.
 func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return AddResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return AddResult{}, err
 	}
@@ -119,7 +122,9 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
 	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns, Written: true})
 	if err != nil {
-		return res, wrapStore(fmt.Errorf("the memory was saved to %s but indexing it failed (run mm index %s): %w", path, filepath.Dir(path), err))
+		// Retrying is safe: an add with the same id (or idempotency key)
+		// finds the saved entry and indexes it instead of writing it twice.
+		return res, wrapStore(fmt.Errorf("the memory was saved to %s as entry %s but indexing it failed (retry the add with the same idempotency_key, or run mm index %s): %w", path, entry.ID, filepath.Dir(path), err))
 	}
 	if fr.EmbedErr != nil {
 		res.Warnings = append(res.Warnings, "saved and keyword-searchable, but not embedded: "+fr.EmbedErr.Error())

@@ -24,6 +24,9 @@ type BatchItem struct {
 // when it has a key). It always reports every item: if ctx ends midway, the
 // items not reached say so and were not stored.
 func (m *Memory) BatchAdd(ctx context.Context, reqs []AddRequest) ([]BatchItem, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	if len(reqs) == 0 {
 		return nil, invalidf("items is empty: give at least one memory to add")
 	}
@@ -48,6 +51,9 @@ func (m *Memory) BatchAdd(ctx context.Context, reqs []AddRequest) ([]BatchItem, 
 // Expand returns a chunk with up to window neighbours on each side from
 // the same file, in file order: the context around a search hit.
 func (m *Memory) Expand(ctx context.Context, chunkID string, window int) ([]store.Chunk, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	if window < 0 || window > 20 {
 		return nil, invalidf("window must be between 0 and 20 (got %d)", window)
 	}

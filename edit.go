@@ -30,6 +30,9 @@ type EditResult struct {
 // Edit rewrites the entry that holds a chunk: only that entry's lines in its
 // markdown file change, then the file is re-indexed.
 func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return EditResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return EditResult{}, err
 	}
@@ -101,6 +104,9 @@ type DeleteResult struct {
 // Delete removes the entry that holds a chunk from its markdown file and
 // re-indexes the file.
 func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return DeleteResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return DeleteResult{}, err
 	}

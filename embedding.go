@@ -104,6 +104,9 @@ type EmbeddingStatus struct {
 // Embedding reports the configured and stored generations and how many
 // chunks lack vectors.
 func (m *Memory) Embedding(ctx context.Context) (EmbeddingStatus, error) {
+	if err := m.guard(ctx); err != nil {
+		return EmbeddingStatus{}, err
+	}
 	st := EmbeddingStatus{Provider: m.cfg.Embedding.Provider}
 	if m.embedder != nil {
 		st.Configured = m.embedder.Generation().String()
@@ -136,6 +139,9 @@ func (m *Memory) Embedding(ctx context.Context) (EmbeddingStatus, error) {
 // vectors of every other generation are dropped and every chunk is
 // embedded again (progress, when set, follows that).
 func (m *Memory) ApplyCurrentEmbedding(ctx context.Context, progress func(done, total int)) (EmbeddingStatus, error) {
+	if err := m.guard(ctx); err != nil {
+		return EmbeddingStatus{}, err
+	}
 	if err := m.writable(); err != nil {
 		return EmbeddingStatus{}, err
 	}

@@ -49,6 +49,9 @@ type ImportResult struct {
 
 // Export returns the memory entries of the indexed memory files.
 func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) {
+	if err := m.guard(ctx); err != nil {
+		return Export{}, err
+	}
 	out := Export{Version: ExportVersion, Exported: time.Now().UTC(), Memories: []ExportedMemory{}}
 	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
 	if err != nil {
@@ -98,6 +101,9 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 // namespaces and creation times. Entries whose id is already present are
 // skipped, so importing the same export twice adds nothing.
 func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return ImportResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return ImportResult{}, err
 	}

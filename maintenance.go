@@ -26,12 +26,18 @@ type MaintenanceResult struct {
 
 // Tags counts chunks per tag.
 func (m *Memory) Tags(ctx context.Context) (map[string]int, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	st, err := m.store.Stats(ctx)
 	return st.Tags, wrapStore(err)
 }
 
 // Namespaces counts chunks per namespace.
 func (m *Memory) Namespaces(ctx context.Context) (map[string]int, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	st, err := m.store.Stats(ctx)
 	return st.Namespaces, wrapStore(err)
 }
@@ -39,6 +45,9 @@ func (m *Memory) Namespaces(ctx context.Context) (map[string]int, error) {
 // RenameTag renames a tag on every memory entry that carries it. The
 // markdown is changed (entry "> tags:" lines), then the files re-indexed.
 func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
@@ -60,6 +69,9 @@ func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceRes
 // DeleteTag removes a tag from every memory entry that carries it; the
 // entries themselves stay.
 func (m *Memory) DeleteTag(ctx context.Context, tag string) (MaintenanceResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
@@ -156,6 +168,9 @@ func contains(list []string, s string) bool {
 // namespace in frontmatter, which is rewritten so the change survives a
 // rebuild; every other file keeps it in the index.
 func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (MaintenanceResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
@@ -198,6 +213,9 @@ func (m *Memory) RenameNamespace(ctx context.Context, from, to string) (Maintena
 // any other file in it is only dropped from the index, since it is the
 // user's file, and a later mm index brings it back.
 func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
@@ -324,6 +342,9 @@ func (m *Memory) rewriteNamespaceFrontmatter(ctx context.Context, path, from, to
 // CleanupOrphans drops index entries of files that no longer exist, and
 // copies stored under a path that is not the file's canonical one.
 func (m *Memory) CleanupOrphans(ctx context.Context) (MaintenanceResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return MaintenanceResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}

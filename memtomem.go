@@ -46,8 +46,11 @@ type Memory struct {
 
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+
+	stopRefresh context.CancelFunc
+	refreshDone chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Option tunes Open.
@@ -141,6 +144,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		Embed:            m.embedMissing,
 		Heal:             m.writer.Heal,
 	}
+	m.startRefresh()
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)
 	}
@@ -166,6 +170,10 @@ func (m *Memory) Close() error {
 		if m.stopWatch != nil {
 			m.stopWatch()
 			<-m.watchDone
+		}
+		if m.stopRefresh != nil {
+			m.stopRefresh()
+			<-m.refreshDone
 		}
 		m.closeErr = errors.Join(m.db.Close(), m.session.Leave())
 	})
@@ -207,7 +215,7 @@ func wrapStore(err error) error {
 		return nil
 	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
-	case errors.Is(err, sqlite.ErrReadOnly):
+	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced):
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}

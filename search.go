@@ -32,6 +32,9 @@ type SearchRequest struct {
 
 // Search runs a ranked search.
 func (m *Memory) Search(ctx context.Context, req SearchRequest) (search.Response, error) {
+	if err := m.guard(ctx); err != nil {
+		return search.Response{}, err
+	}
 	if strings.TrimSpace(req.Query) == "" {
 		return search.Response{}, invalidf("query is empty: give at least one word to search for")
 	}
@@ -91,6 +94,9 @@ type RecallRequest struct {
 
 // Recall lists chunks newest first within a date range.
 func (m *Memory) Recall(ctx context.Context, req RecallRequest) ([]store.Chunk, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
 	if err != nil {
 		return nil, err
@@ -124,6 +130,9 @@ type ListRequest struct {
 
 // List returns chunks newest first, filtered.
 func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, error) {
+	if err := m.guard(ctx); err != nil {
+		return nil, err
+	}
 	filter, err := buildFilter(req.Namespace, req.Tags, req.Source, time.Time{}, time.Time{})
 	if err != nil {
 		return nil, err
@@ -134,6 +143,9 @@ func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, erro
 // Read returns one chunk by its chunk id or by the entry id written in the
 // markdown ("> id:"); see resolveID.
 func (m *Memory) Read(ctx context.Context, id string) (store.Chunk, error) {
+	if err := m.guard(ctx); err != nil {
+		return store.Chunk{}, err
+	}
 	return m.resolveID(ctx, id)
 }
 

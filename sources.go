@@ -141,6 +141,9 @@ type ForgetResult struct {
 // back. Files that a memory directory or another remembered source covers
 // stay indexed.
 func (m *Memory) Forget(ctx context.Context, path string) (ForgetResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return ForgetResult{}, err
+	}
 	if err := m.writable(); err != nil {
 		return ForgetResult{}, err
 	}

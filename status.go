@@ -36,6 +36,9 @@ type Status struct {
 
 // Status reports what the store holds.
 func (m *Memory) Status(ctx context.Context) (Status, error) {
+	if err := m.guard(ctx); err != nil {
+		return Status{}, err
+	}
 	st, err := m.store.Stats(ctx)
 	if err != nil {
 		return Status{}, wrapStore(err)
@@ -100,6 +103,9 @@ type IndexRequest struct {
 // Index brings the store up to date with the given paths; with none, with
 // the memory directories and every remembered source.
 func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, error) {
+	if err := m.guard(ctx); err != nil {
+		return index.Stats{}, err
+	}
 	if err := m.writable(); err != nil {
 		return index.Stats{}, err
 	}
@@ -135,7 +141,12 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 }
 
 // Check runs the store's integrity check.
-func (m *Memory) Check(ctx context.Context) error { return wrapStore(m.store.Check(ctx)) }
+func (m *Memory) Check(ctx context.Context) error {
+	if err := m.guard(ctx); err != nil {
+		return err
+	}
+	return wrapStore(m.store.Check(ctx))
+}
 
 // Summary is the one-line human form of the embedding status.
 func (e EmbeddingStatus) Summary() string {

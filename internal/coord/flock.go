@@ -59,7 +59,11 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 		}
 		return nil, false, fmt.Errorf("flock %s: %w", path, err)
 	}
-	return &Lock{path: path, f: f}, true, nil
+	l = &Lock{path: path, f: f}
+	if exclusive {
+		recordHolder(f)
+	}
+	return l, true, nil
 }
 
 // LockWait polls TryLock rather than blocking in flock(2), because a blocked
@@ -89,7 +93,7 @@ func LockWait(ctx context.Context, path string, exclusive bool, wait time.Durati
 		if !deadline.IsZero() {
 			left := time.Until(deadline)
 			if left <= 0 {
-				return nil, fmt.Errorf("%w: %s still held by another process after %v", ErrBusy, path, wait)
+				return nil, fmt.Errorf("%w: %s still held by %s after %v", ErrBusy, path, HolderOf(path), wait)
 			}
 			sleep = min(sleep, left)
 		}

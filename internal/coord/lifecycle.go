@@ -103,6 +103,7 @@ func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 // registry entry (locked exclusively, so readers can tell it is alive).
 type Session struct {
 	mu        sync.Mutex
+	runDir    string
 	info      Instance
 	life      *Lock
 	entry     *os.File
@@ -128,10 +129,13 @@ func Join(ctx context.Context, runDir string, info Instance, wait time.Duration)
 	if info.Started.IsZero() {
 		info.Started = time.Now()
 	}
-	life, err := LockWait(ctx, filepath.Join(runDir, lifecycleLockName), false, wait)
+	lifePath := filepath.Join(runDir, lifecycleLockName)
+	life, err := LockWait(ctx, lifePath, false, wait)
 	if err != nil {
 		if errors.Is(err, ErrBusy) {
-			return nil, fmt.Errorf("%w (waited %v)", ErrMaintenance, wait)
+			// Only an exclusive holder writes its pid into the file, and
+			// only an exclusive holder makes this wait time out.
+			return nil, fmt.Errorf("%w (waited %v; held by %s)", ErrMaintenance, wait, HolderOf(lifePath))
 		}
 		return nil, fmt.Errorf("join store: %w", err)
 	}
@@ -147,7 +151,7 @@ func Join(ctx context.Context, runDir string, info Instance, wait time.Duration)
 	// never leaves entries behind for long and nobody has to clean by hand.
 	// A failed sweep costs nothing but a stale file, so its error is dropped.
 	_, _ = Live(runDir)
-	return &Session{info: info, life: life, entry: f, entryPath: path}, nil
+	return &Session{runDir: runDir, info: info, life: life, entry: f, entryPath: path}, nil
 }
 
 // Instance is the description this session registered.

@@ -91,6 +91,8 @@ func runChild(mode string) int {
 		return joinChild()
 	case "campaign":
 		return campaignChild()
+	case "fence":
+		return fenceChild()
 	}
 	fmt.Println("unknown child mode", mode)
 	return 2

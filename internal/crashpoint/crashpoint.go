@@ -18,3 +18,9 @@ const (
 
 // EnvVar names the point a crashtest binary dies at.
 const EnvVar = "MEMTOMEM_CRASH_AT"
+
+// HowVar, set to "stop", makes a crashtest binary stop itself with SIGSTOP
+// at the point (once) instead of dying, as a debugger or `kill -STOP` would
+// stop it; after SIGCONT it carries on. Tests use it to show that a process
+// stopped while holding a lock gives everyone else a bounded busy error.
+const HowVar = "MEMTOMEM_CRASH_HOW"

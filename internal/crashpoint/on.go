@@ -13,16 +13,25 @@ var (
 	target = os.Getenv(EnvVar)
 	// skip lets a test let the first N hits pass (MEMTOMEM_CRASH_SKIP), to
 	// crash in the middle of a run rather than at its first write.
-	skip = func() int64 { n, _ := strconv.ParseInt(os.Getenv("MEMTOMEM_CRASH_SKIP"), 10, 64); return n }()
-	hits atomic.Int64
+	skip    = func() int64 { n, _ := strconv.ParseInt(os.Getenv("MEMTOMEM_CRASH_SKIP"), 10, 64); return n }()
+	hits    atomic.Int64
+	stop    = os.Getenv(HowVar) == "stop"
+	stopped atomic.Bool
 )
 
-// Hit kills the process with SIGKILL if name is the configured crash point.
+// Hit kills the process with SIGKILL if name is the configured crash point
+// (or stops it once with SIGSTOP, see HowVar).
 func Hit(name string) {
 	if target == "" || name != target {
 		return
 	}
 	if hits.Add(1) <= skip {
+		return
+	}
+	if stop {
+		if stopped.CompareAndSwap(false, true) {
+			syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		}
 		return
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)

@@ -14,8 +14,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// DefaultGrace bounds how long shutdown waits for in-flight writes.
-const DefaultGrace = 10 * time.Second
+// DefaultGrace bounds shutdown: answering every request received before the
+// end of input or a signal, and waiting for in-flight writes. It is longer
+// than a write's worst wait for a stuck writer elsewhere (sqlite.WriteWait,
+// about 12 s) plus the work itself, so a request that arrived just before
+// the end is answered, not dropped; and short enough that a wedged call
+// cannot keep a process alive long after its editor left.
+const DefaultGrace = 30 * time.Second
 
 // ServeOptions configure Serve.
 type ServeOptions struct {
@@ -24,7 +29,7 @@ type ServeOptions struct {
 	// stdin and stdout).
 	In  io.Reader
 	Out io.Writer
-	// Grace bounds the wait for in-flight calls at shutdown (default 10 s).
+	// Grace bounds the wait for in-flight calls at shutdown (default 30 s).
 	Grace time.Duration
 	// Log receives shutdown warnings (default: discarded).
 	Log io.Writer
@@ -33,8 +38,10 @@ type ServeOptions struct {
 // Serve runs one MCP session until the client goes away and returns nil on
 // an orderly end. It shuts down on: end of input (the client closed stdin),
 // SIGTERM, SIGINT or SIGHUP, the parent process dying, or ctx ending. In
-// every case it stops taking calls, lets in-flight calls finish (bounded by
-// Grace), and closes the store.
+// every case every request received before that is answered (on a signal,
+// reading goes on until the input is quiet for stopQuiet, so a call written
+// just before the signal counts as received), all bounded by Grace; then the
+// store is closed.
 func Serve(ctx context.Context, opts ServeOptions) error { return serveWith(ctx, opts, nil) }
 
 // serveWith is Serve with a hook to add tools, for tests.
@@ -70,7 +77,12 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	// end of a session only once in-flight calls have returned, and a long
 	// write must not keep the process alive unbounded after the client left.
 	in := &inputWatch{r: opts.In, ended: make(chan struct{})}
-	transport := &mcp.IOTransport{Reader: in, Writer: nopCloser{opts.Out}}
+	stopReading := make(chan struct{})
+	transport := &drainTransport{
+		inner: &mcp.IOTransport{Reader: in, Writer: nopCloser{opts.Out}},
+		stop:  stopReading,
+		bound: opts.Grace,
+	}
 	// The session runs on a context the signals do not cancel: shutdown is
 	// driven below, so that in-flight calls are drained rather than cut off.
 	ss, err := s.MCP().Connect(context.WithoutCancel(ctx), transport, nil)
@@ -93,11 +105,12 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 		// and a late one after Serve returns would otherwise kill the
 		// process with status 143 instead of exit 0.
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-		// Close refuses new requests, waits for in-flight ones to answer,
-		// then closes the stream.
-		go ss.Close()
+		// Read what is already on its way, then end the input as if the
+		// client had closed it: the session ends once every request read
+		// has been answered (see drainTransport).
+		close(stopReading)
 	}
-	// In-flight calls finish and answer (the session ends once they have),
+	// Received calls finish and answer (the session ends once they have),
 	// all within the grace period; whatever is left then is cancelled.
 	deadline := time.Now().Add(opts.Grace)
 	if !done {

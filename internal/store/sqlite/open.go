@@ -34,6 +34,8 @@ type DB struct {
 	readOnly    bool       // set when the schema is newer than this binary can write
 	readOnlyWhy string
 	schema      int
+	id          fileID // the file opened, for CheckFile
+	replacedState
 }
 
 // Options tune Open.
@@ -79,6 +81,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.writer.Close()
 		return nil, err
 	}
+	// The connection is open now, so the file exists: remember which one,
+	// so that a file swapped in later is noticed (see CheckFile).
+	if db.id, err = statID(path); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if !opts.ReadOnly {
 		if err := db.enableWAL(ctx); err != nil {
 			db.writer.Close()
@@ -95,12 +103,20 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.reader.SetMaxOpenConns(4)
+	if !opts.ReadOnly {
+		// Puts our header on disk early (a passive checkpoint never
+		// waits), so CheckFile can tell an overwrite in place.
+		_, _ = db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		_ = db.CheckFile()
+	}
 	return db, nil
 }
 
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	// Short, because a write's whole wait is bounded by WriteWait and
+	// retryBusy retries anyway: one attempt must not overshoot it by much.
+	q.Add("_pragma", "busy_timeout(2000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
@@ -182,15 +198,20 @@ func (db *DB) ReadOnly() bool { return db.readOnly }
 // Close closes both pools; the WAL is checkpointed by SQLite when the last
 // connection of the last process closes.
 func (db *DB) Close() error {
+	_ = db.CheckFile()
+	if db.replaced.Load() == replacedInPlace {
+		// Closing the last connection checkpoints the WAL into the
+		// file at our path, which now holds someone else's data: leave
+		// the connections to the process exit instead, which writes
+		// nothing.
+		return nil
+	}
 	var errs []error
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
-	}
-	if db.wlock != nil {
-		errs = append(errs, db.wlock.f.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -12,9 +12,10 @@ import (
 	"modernc.org/sqlite"
 )
 
-// busyBudget bounds how long a write waits for other processes before the
-// caller gets a retryable "store busy" error instead of hanging.
-const busyBudget = 60 * time.Second
+// busyBudget bounds how long an operation retries SQLite's "database is
+// locked" before the caller gets a retryable ErrBusy instead of hanging; a
+// write shares one WriteWait budget between its lock wait and these retries.
+const busyBudget = WriteWait
 
 // ErrBusy is returned when the store stayed locked by other processes for the
 // whole retry budget.
@@ -56,7 +57,11 @@ func friendly(err error) error {
 // budget is spent. Backoff is exponential with full jitter so that many
 // processes contending at once spread out instead of retrying in lockstep.
 func retryBusy(ctx context.Context, fn func() error) error {
-	deadline := time.Now().Add(busyBudget)
+	return retryBusyUntil(ctx, time.Now().Add(busyBudget), fn)
+}
+
+// retryBusyUntil is retryBusy with an explicit deadline.
+func retryBusyUntil(ctx context.Context, deadline time.Time, fn func() error) error {
 	backoff := 2 * time.Millisecond
 	for {
 		err := fn()
@@ -82,14 +87,28 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.readOnly {
 		return fmt.Errorf("%w: %s", ErrReadOnly, db.readOnlyWhy)
 	}
-	unlock, err := db.lockWriters(ctx)
+	deadline := time.Now().Add(WriteWait)
+	unlock, err := db.lockWriters(ctx, deadline)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	err = retryBusy(ctx, func() error {
+	// Checked under the write lock, right before writing: a database file
+	// replaced under this process is never written through the old handle.
+	if err := db.CheckFile(); err != nil {
+		return err
+	}
+	err = retryBusyUntil(ctx, deadline, func() error {
 		tx, err := db.writer.BeginTx(ctx, nil) // _txlock=immediate in the DSN
 		if err != nil {
+			return err
+		}
+		// Belt and braces, through SQLite's own view of the file: a
+		// database that no longer carries our application id is never
+		// written. (CheckFile's raw header read is what catches a file
+		// copied over ours in place: SQLite may serve page 1 from the WAL.)
+		if err := ownedInTx(ctx, tx, db.path); err != nil {
+			tx.Rollback()
 			return err
 		}
 		if err := fn(tx); err != nil {

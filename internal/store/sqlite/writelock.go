@@ -2,58 +2,90 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
+	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/memtomem/memtomem/internal/coord"
 )
+
+// WriteWait bounds how long one write waits for other writers, from asking
+// for this process's turn to the end of SQLite's own busy retries. A write
+// that cannot start within it fails with ErrBusy (retryable) instead of
+// hanging: a writer stopped inside its transaction (SIGSTOP, a debugger, a
+// closed laptop lid on a shared machine) must not wedge every other writer
+// of every server. Transactions hold the lock for milliseconds (no network
+// or embedding work happens inside one), so hitting the bound means a stuck
+// holder, not ordinary contention; editors give up on a tool call after tens
+// of seconds, so a shorter, clear "busy, retry" beats an opaque timeout.
+// Wall-clock worst case is WriteWait plus one SQLite busy_timeout (2 s):
+// about 12 s.
+const WriteWait = 10 * time.Second
 
 // Writers queue on a lock file before BEGIN IMMEDIATE. SQLite's own busy
 // handler makes a waiting writer sleep (up to 100 ms at a time) and retry,
 // so under contention a writer can lose the race again and again while
-// newcomers win: tens of mm serve processes saw multi-second tails. Blocked
-// in flock, a waiter is woken by the kernel the moment the holder commits.
-// SQLite's locking still guards against writers that do not take this lock.
+// newcomers win: tens of mm serve processes saw multi-second tails. The lock
+// is taken with coord.LockWait: polling flock with LOCK_NB, jittered backoff
+// from about 1 ms capped at about 5 ms. That keeps hand-over within a few
+// milliseconds of the holder's commit and lets a waiter give up at a
+// deadline, which a blocking flock(2) cannot (it is not interruptible, and a
+// flock left blocked in a helper thread after a timeout would take the lock
+// later with nobody to use or release it). Each attempt opens the lock file
+// by path, so a lock file removed with memtomem.run is simply re-created.
+// The holder's pid is written into the file (see coord.HolderOf), so a
+// waiter that gives up names it. SQLite's locking still guards against
+// writers that do not take this lock.
 type writeLock struct {
-	mu chan struct{} // in-process turn: flock is per open file, not per goroutine
-	f  *os.File
+	path string
+	turn chan struct{} // in-process turn: one goroutine per process polls
 }
 
 func openWriteLock(path string) (*writeLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open write lock: %w", err)
-	}
-	return &writeLock{mu: make(chan struct{}, 1), f: f}, nil
+	return &writeLock{path: path, turn: make(chan struct{}, 1)}, nil
 }
 
-// lockWriters takes this process's turn, then the cross-process lock. The
-// flock wait is not interruptible, but it is bounded by other writers'
-// transactions, which are short (no network or embedding work happens
-// inside one).
-func (db *DB) lockWriters(ctx context.Context) (func(), error) {
+// lockWriters takes this process's turn, then the cross-process lock, both
+// before deadline.
+func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), error) {
 	wl := db.wlock
 	if wl == nil {
 		return func() {}, nil
 	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
 	select {
-	case wl.mu <- struct{}{}:
+	case wl.turn <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-t.C:
+		return nil, busyHeld(wl.path, "this process's earlier writes are still waiting for it")
 	}
-	for {
-		err := unix.Flock(int(wl.f.Fd()), unix.LOCK_EX)
-		if err == unix.EINTR {
-			continue
+	l, err := coord.LockWait(ctx, wl.path, true, time.Until(deadline))
+	if err != nil {
+		<-wl.turn
+		if errors.Is(err, coord.ErrBusy) {
+			return nil, busyHeld(wl.path, "")
 		}
-		if err != nil {
-			<-wl.mu
-			return nil, fmt.Errorf("write lock: %w", err)
-		}
-		break
+		return nil, fmt.Errorf("write lock: %w", err)
 	}
 	return func() {
-		unix.Flock(int(wl.f.Fd()), unix.LOCK_UN)
-		<-wl.mu
+		_ = l.Unlock()
+		<-wl.turn
 	}, nil
 }
+
+// busyHeld is ErrBusy saying who holds the write lock.
+func busyHeld(lockPath, note string) error {
+	msg := fmt.Sprintf("store busy: the database write lock has been held by %s for over %v", coord.HolderOf(lockPath), WriteWait)
+	if note != "" {
+		msg += " (" + note + ")"
+	}
+	return &busyError{msg: msg + "; try again"}
+}
+
+// busyError is an ErrBusy with a more specific message.
+type busyError struct{ msg string }
+
+func (e *busyError) Error() string        { return e.msg }
+func (e *busyError) Is(target error) bool { return target == ErrBusy }

@@ -235,11 +235,13 @@ func resolve(path string) (string, error) {
 
 // Settling: an outside write younger than settleQuiet may be an editor
 // between truncating the file and writing it, so the writer waits until the
-// file has been left alone that long, for at most settleMax.
+// file has been left alone that long, for at most settleMax. (settleQuiet is
+// a variable only so that sequential tests of the journal can skip waits.)
+var settleQuiet = 100 * time.Millisecond
+
 const (
-	settleQuiet = 100 * time.Millisecond
-	settleMax   = 2 * time.Second
-	settlePoll  = 10 * time.Millisecond
+	settleMax  = 2 * time.Second
+	settlePoll = 10 * time.Millisecond
 )
 
 // readResult is the file as read, with the descriptor kept open so that a

@@ -97,15 +97,7 @@ func TestEditorSavesWhileServersAdd(t *testing.T) {
 				defer wg.Done()
 				for j := range work {
 					token := fmt.Sprintf("edtok%dx%d", i, j)
-					// Like an agent, retry an answer that says to retry.
-					var err error
-					for try := 0; try < 5; try++ {
-						if _, _, err = s.call("mem_add", map[string]any{"content": "editor race " + token, "idempotency_key": token}); err == nil || !strings.Contains(err.Error(), "retry") {
-							break
-						}
-						retries.Add(1)
-					}
-					if err != nil {
+					if err := s.addRetrying(map[string]any{"content": "editor race " + token, "idempotency_key": token}, &retries); err != nil {
 						t.Errorf("server %d add %d: %v", i, j, err)
 						continue
 					}

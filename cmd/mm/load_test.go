@@ -41,16 +41,7 @@ func TestServersUnderLoad(t *testing.T) {
 				for j := range work {
 					token := fmt.Sprintf("tok%dx%d", i, j)
 					start := time.Now()
-					// Like an agent, retry an answer that says to retry (a
-					// loaded machine can hold a lock past its bound).
-					var err error
-					for try := 0; try < 5; try++ {
-						if _, _, err = s.call("mem_add", map[string]any{"content": "load entry " + token, "idempotency_key": token}); err == nil || !strings.Contains(err.Error(), "retry") {
-							break
-						}
-						retried.Add(1)
-					}
-					if err != nil {
+					if err := s.addRetrying(map[string]any{"content": "load entry " + token, "idempotency_key": token}, &retried); err != nil {
 						errs <- fmt.Errorf("server %d add %d: %w", i, j, err)
 						continue
 					}
@@ -124,4 +115,18 @@ func TestServersUnderLoad(t *testing.T) {
 		s.session.Close()
 	}
 	integrity(t, home)
+}
+
+// addRetrying runs mem_add and, like an agent, retries an answer that says
+// to retry (a loaded machine can hold a lock past its bound), up to five
+// times, counting the retries.
+func (s *server) addRetrying(args map[string]any, retried *atomic.Int64) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if _, _, err = s.call("mem_add", args); err == nil || !strings.Contains(err.Error(), "retry") {
+			return err
+		}
+		retried.Add(1)
+	}
+	return err
 }

@@ -25,16 +25,7 @@ func startServer(t *testing.T, home string, env ...string) *server {
 	t.Helper()
 	cmd := mmCommand(t, home, "serve")
 	cmd.Env = append(cmd.Env, env...)
-	client := mcp.NewClient(&mcp.Implementation{Name: "mm-test", Version: "1"}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 10 * time.Second}, nil)
-	if err != nil {
-		t.Fatalf("connect to mm serve: %v", err)
-	}
-	s := &server{t: t, cmd: cmd, session: session}
-	t.Cleanup(func() { s.session.Close() })
-	return s
+	return connectServer(t, cmd)
 }
 
 // call runs a tool and returns its text and structured content; tool errors

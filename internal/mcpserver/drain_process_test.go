@@ -127,17 +127,7 @@ func TestProcessAnswersCallReceivedBeforeSIGTERM(t *testing.T) {
 	for lines.Scan() {
 		rest.WriteString(lines.Text() + "\n")
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("server still running 60 s after SIGTERM")
-	}
+	waitExit(t, cmd, 60*time.Second, "SIGTERM")
 	replies := readReplies(t, strings.NewReader(rest.String()))
 	if r, ok := replies[2]; !ok || r.Error != nil || r.Result.IsError {
 		t.Fatalf("no successful reply to the call written before SIGTERM; stdout after the handshake:\n%s", rest.String())

@@ -134,16 +134,23 @@ func TestProcessExitsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	waitExit(t, cmd, 5*time.Second, "SIGTERM")
+}
+
+// waitExit waits up to bound for the server to exit cleanly after what
+// (a signal, EOF), killing it and failing the test if it does not.
+func waitExit(t *testing.T, cmd *exec.Cmd, bound time.Duration, what string) {
+	t.Helper()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case err := <-exited:
 		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
+			t.Errorf("exit after %s: %v", what, err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(bound):
 		cmd.Process.Kill()
-		t.Fatal("server still running 5 s after SIGTERM")
+		t.Fatalf("server still running %v after %s", bound, what)
 	}
 }
 

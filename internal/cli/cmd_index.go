@@ -32,9 +32,10 @@ source and drops its files from the index (the files stay on disk).
 
 Indexing is incremental: unchanged files are skipped by hash and unchanged
 chunks keep their ids; chunks of deleted or emptied files are removed. Skipped:
-.git, node_modules and similar folders, binaries, files over
-indexing.max_file_bytes, files that may hold secrets (.env, private keys,
-*.pem, ...) and indexing.exclude_globs.`,
+.git, node_modules and similar folders, binaries and files over
+indexing.max_file_bytes (files in the memory directories are always indexed),
+files that may hold secrets (.env, private keys, *.pem, ...) and
+indexing.exclude_globs.`,
 		Example: `  mm index ~/notes
   mm index ~/work/wiki --namespace work
   mm index

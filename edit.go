@@ -70,6 +70,9 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 	if err != nil {
 		return EditResult{}, err
 	}
+	if err := m.memoryWrite(req.ChunkID, c.Source); err != nil {
+		return EditResult{}, err
+	}
 	entry, err := m.writer.Edit(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine, Text: c.Content}, func(e *memfile.Entry) error {
 		if req.Content != nil {
 			e.Body = *req.Content
@@ -114,6 +117,9 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 	if err != nil {
 		return DeleteResult{}, err
 	}
+	if err := m.memoryWrite(chunkID, c.Source); err != nil {
+		return DeleteResult{}, err
+	}
 	entry, err := m.writer.Delete(ctx, c.Source, memfile.Selector{ID: c.EntryID, Line: c.StartLine, Text: c.Content})
 	if errors.Is(err, memfile.ErrMismatch) {
 		return DeleteResult{}, mismatch(chunkID, c.Source, err)
@@ -133,6 +139,18 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 // mismatch refuses an edit or delete whose chunk is not text of the entry
 // it names in the file as it is now: the index is behind the file (or the
 // chunk was made to claim another entry's id). Nothing was changed.
+// memoryWrite refuses to change a file outside the memory directories:
+// memtomem writes only its own memory files. A chunk of an indexed note,
+// README or source file is read-only, whoever asks (an agent's edit must
+// never rewrite a user's project file).
+func (m *Memory) memoryWrite(chunkID, source string) error {
+	if m.inMemoryDir(source) {
+		return nil
+	}
+	return newError(KindRefused, "chunk %s is from %s, which is not in a memory directory (%s): memtomem changes only its memory files; edit that file directly, then run mm index on it",
+		chunkID, source, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
+}
+
 func mismatch(chunkID, source string, err error) error {
 	return newError(KindRefused, "chunk %s is not part of the entry it names in %s (%v); nothing was changed: run mm index %s, search again and use the new chunk id", chunkID, source, err, source)
 }

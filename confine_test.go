@@ -1,0 +1,47 @@
+package memtomem_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/memtomem/memtomem"
+)
+
+// Chunks of files outside the memory directories (a project README, a
+// source file) are read-only: edit and delete refuse, and the file is left
+// byte for byte as it was.
+func TestEditAndDeleteTouchOnlyMemoryFiles(t *testing.T) {
+	m, _ := openTest(t)
+	ctx := context.Background()
+	notes := t.TempDir()
+	readme := filepath.Join(notes, "README.md")
+	original := "# Project\n\n## Setup\n\n> created: 2026-11-01T10:00:00Z\n> id: readme01\n\nRun make to build the walrus.\n"
+	if err := os.WriteFile(readme, []byte(original), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{notes}, Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := m.Search(ctx, memtomem.SearchRequest{Query: "walrus"})
+	if err != nil || len(resp.Results) == 0 {
+		t.Fatalf("search walrus: %v %v", resp.Results, err)
+	}
+	id := resp.Results[0].ID
+	text := "rewritten by an agent"
+	for name, try := range map[string]func() error{
+		"edit":             func() error { _, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: id, Content: &text}); return err },
+		"delete":           func() error { _, err := m.Delete(ctx, id); return err },
+		"edit by entry id": func() error { _, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: "readme01", Content: &text}); return err },
+	} {
+		err := try()
+		if memtomem.KindOf(err) != memtomem.KindRefused || !strings.Contains(err.Error(), "edit that file directly") {
+			t.Errorf("%s of a README chunk: %v, want a refusal saying to edit the file directly", name, err)
+		}
+	}
+	if b, _ := os.ReadFile(readme); string(b) != original {
+		t.Fatalf("the README changed:\n%s", b)
+	}
+}

@@ -32,9 +32,12 @@ func TestEditAndDeleteTouchOnlyMemoryFiles(t *testing.T) {
 	id := resp.Results[0].ID
 	text := "rewritten by an agent"
 	for name, try := range map[string]func() error{
-		"edit":             func() error { _, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: id, Content: &text}); return err },
-		"delete":           func() error { _, err := m.Delete(ctx, id); return err },
-		"edit by entry id": func() error { _, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: "readme01", Content: &text}); return err },
+		"edit":   func() error { _, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: id, Content: &text}); return err },
+		"delete": func() error { _, err := m.Delete(ctx, id); return err },
+		"edit by entry id": func() error {
+			_, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: "readme01", Content: &text})
+			return err
+		},
 	} {
 		err := try()
 		if memtomem.KindOf(err) != memtomem.KindRefused || !strings.Contains(err.Error(), "edit that file directly") {

@@ -92,10 +92,12 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 			return nil, &Error{Kind: KindRefused, Err: err}
 		}
 	}
-	if err := os.MkdirAll(cfg.Home, 0o755); err != nil {
+	// Private by default: memories and the index are nobody else's
+	// business (a directory that already exists keeps its mode).
+	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
 		return nil, fmt.Errorf("create home %s: %w", cfg.Home, err)
 	}
-	if err := os.MkdirAll(cfg.MemoryDir(), 0o755); err != nil {
+	if err := os.MkdirAll(cfg.MemoryDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("create memory directory %s: %w", cfg.MemoryDir(), err)
 	}
 	runDir, err := coord.RunDir(cfg.Home)

@@ -102,7 +102,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return fmt.Errorf("memory dir for %s: %w", path, err)
 	}
 	unlock, err := w.Locks.Lock(ctx, target)
@@ -411,7 +411,9 @@ func replace(path string, was fileState, data []byte) (now fileState, displaced 
 	if !cur.same(was) {
 		return fileState{}, nil, true, nil
 	}
-	mode := fs.FileMode(0o644)
+	// A new memory file is private (0600, which no umask that leaves its
+	// owner able to read it makes looser); an existing one keeps its mode.
+	mode := fs.FileMode(0o600)
 	if was.exists {
 		mode = was.mode.Perm()
 	}

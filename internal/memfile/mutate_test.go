@@ -57,8 +57,12 @@ func TestMutateCreatesFile(t *testing.T) {
 		t.Errorf("content %q", got)
 	}
 	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != 0o644 {
-		t.Errorf("new file mode %v", fi.Mode().Perm())
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file mode %v, want private (0600)", fi.Mode().Perm())
+	}
+	di, _ := os.Stat(dir)
+	if di.Mode().Perm() != 0o700 {
+		t.Errorf("new directory mode %v, want private (0700)", di.Mode().Perm())
 	}
 	noTemps(t, dir)
 }

@@ -58,8 +58,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := checkForeign(path); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
 	}
 	db := &DB{path: path}
 	var err error
@@ -130,6 +133,29 @@ func dsn(path string, readOnly bool) string {
 // checkForeign reads the raw file header, without SQLite, so that a file
 // that is not a database at all, or one another program created, is refused
 // before anything could touch it.
+// makePrivate creates the database file 0600 before SQLite does (SQLite
+// would make it 0644, and gives its -wal and -shm files the database's
+// mode), and takes group and other access off an existing one of ours: the
+// index holds every memory in clear. checkForeign has already vouched that
+// the file is ours or empty.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create database %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make database %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 func checkForeign(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {

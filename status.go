@@ -98,6 +98,10 @@ type IndexRequest struct {
 	// sets it, for paths the user typed: an agent's mem_index must not
 	// widen the list, which is to become the set of roots an agent may read.
 	Remember bool
+	// Confined marks a request made for an agent (mem_index): every path
+	// must lie inside a memory directory or a remembered source, the roots
+	// the user allowed; any other is refused with how the user allows it.
+	Confined bool
 }
 
 // Index brings the store up to date with the given paths; with none, with
@@ -126,6 +130,11 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 	}
 	if len(req.Paths) == 0 {
 		return m.indexEverything(ctx, req)
+	}
+	if req.Confined {
+		if err := m.allowedRoots(req.Paths); err != nil {
+			return index.Stats{}, err
+		}
 	}
 	st, err := m.indexer.IndexPaths(ctx, req.Paths, index.Options{
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,

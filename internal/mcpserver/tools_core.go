@@ -242,7 +242,8 @@ func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
 	// adds it to the remembered sources (sources.json). That list is the
 	// user's (mm index PATH) and is to become the set of roots an agent may
 	// read; letting an agent widen it would defeat that.
-	req := memtomem.IndexRequest{Recursive: boolArg(in.Recursive, true), Force: boolArg(in.Force, false), Namespace: in.Namespace}
+	req := memtomem.IndexRequest{Recursive: boolArg(in.Recursive, true), Force: boolArg(in.Force, false), Namespace: in.Namespace,
+		Confined: true}
 	if p := strings.TrimSpace(in.Path); p != "" {
 		req.Paths = []string{expandHome(p)}
 	}

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem/internal/fspath"
+	"github.com/memtomem/memtomem/internal/sources"
 )
 
 var allTools = []string{"mem_add", "mem_search", "mem_recall", "mem_index", "mem_status", "mem_stats", "mem_list", "mem_read", "mem_do"}
@@ -158,9 +162,13 @@ func TestAddIdempotencyKey(t *testing.T) {
 }
 
 func TestIndexFolder(t *testing.T) {
-	cs, _ := newSession(t)
+	cs, home := newSession(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "notes.md"), []byte("# Runbook\n\nRestart the quokka service with care.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The user allows the folder (what mm index PATH records).
+	if _, err := sources.Open(home, filepath.Join(home, "memtomem.run")).Remember(context.Background(), sources.Source{Path: fspath.MustCanonical(dir), Dir: true, Recursive: true}); err != nil {
 		t.Fatal(err)
 	}
 	res := mustCall(t, cs, "mem_index", map[string]any{"path": dir, "namespace": "notes"})

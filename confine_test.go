@@ -2,6 +2,7 @@ package memtomem_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,5 +47,42 @@ func TestEditAndDeleteTouchOnlyMemoryFiles(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(readme); string(b) != original {
 		t.Fatalf("the README changed:\n%s", b)
+	}
+}
+
+// Oversized searches get a clear error that says what to do, never a raw
+// SQLite error or seconds of CPU: a long query, too many distinct words,
+// and namespace or tag lists longer than the limits.
+func TestSearchBounds(t *testing.T) {
+	m, _ := openTest(t)
+	ctx := context.Background()
+	add(t, m, memtomem.AddRequest{Content: "bounded search finds the narwhal"})
+	words := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "word%d ", i)
+		}
+		return b.String()
+	}
+	many := func(n int, f string) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf(f, i))
+		}
+		return out
+	}
+	for name, req := range map[string]memtomem.SearchRequest{
+		"1 MB query":      {Query: strings.Repeat("narwhal ", 1<<17)},
+		"100 words":       {Query: words(100)},
+		"1000 namespaces": {Query: "narwhal", Namespace: strings.Join(many(1000, "ns%d"), ",")},
+		"1000 tags":       {Query: "narwhal", Tags: many(1000, "t%d")},
+	} {
+		_, err := m.Search(ctx, req)
+		if memtomem.KindOf(err) != memtomem.KindInvalid || !strings.Contains(err.Error(), "limit") || strings.Contains(strings.ToLower(err.Error()), "sql") {
+			t.Errorf("%s: %v, want an invalid-input error naming the limit", name, err)
+		}
+	}
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: words(60) + " narwhal"}); len(got) != 1 {
+		t.Errorf("a 61-word query within the limit: %q", got)
 	}
 }

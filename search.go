@@ -54,7 +54,7 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) (search.Response
 	}
 	resp, err := engine.Search(ctx, search.Request{Query: req.Query, TopK: req.TopK, Filter: filter,
 		BM25Weight: req.BM25Weight, DenseWeight: req.DenseWeight, DecayHalfLifeDays: req.DecayHalfLifeDays, MMRLambda: req.MMRLambda})
-	if errors.Is(err, search.ErrEmptyQuery) || errors.Is(err, search.ErrInvalid) {
+	if errors.Is(err, search.ErrEmptyQuery) || errors.Is(err, search.ErrInvalid) || errors.Is(err, search.ErrQueryTooLong) {
 		return resp, &Error{Kind: KindInvalid, Err: err}
 	}
 	return resp, wrapStore(err)
@@ -67,6 +67,9 @@ func buildFilter(namespace string, tags []string, source string, since, until ti
 		return f, &Error{Kind: KindInvalid, Err: err}
 	}
 	f.Namespaces = ns
+	if len(tags) > search.MaxFilterItems {
+		return f, invalidf("%d tags in one filter, over the %d limit: filter by the few that matter most", len(tags), search.MaxFilterItems)
+	}
 	f.Tags = tags
 	if source != "" {
 		if !strings.ContainsAny(source, "*?[") {

@@ -7,11 +7,19 @@ import (
 	"time"
 )
 
+// MaxFilterItems bounds a namespace selector's names and a tag filter's
+// tags: each becomes a term of the SQL query, and a long list is better
+// said with a glob.
+const MaxFilterItems = 32
+
 // ParseNamespaces reads a namespace selector: a comma-separated list of names
 // or globs ("work,personal", "proj:*"). Empty input selects the default view
 // (everything but archive:*).
 func ParseNamespaces(spec string) ([]string, error) {
 	var out []string
+	if n := strings.Count(spec, ",") + 1; n > MaxFilterItems {
+		return nil, fmt.Errorf("%d namespaces in one selector, over the %d limit: use a glob (proj:*) to name many", n, MaxFilterItems)
+	}
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {

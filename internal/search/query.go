@@ -4,12 +4,25 @@ package search
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 )
 
 // ErrEmptyQuery is returned for a query with no searchable words.
 var ErrEmptyQuery = errors.New("query is empty: give at least one word to search for")
+
+// Limits of one query. A search ranks by a handful of words; thousands of
+// distinct words cost seconds of CPU (an OR of every term over the index)
+// and say nothing a shorter query would not.
+const (
+	MaxQueryBytes = 4096
+	MaxQueryTerms = 64 // distinct words and phrases, after stopwords
+)
+
+// ErrQueryTooLong is returned (wrapped, with the figures) for a query past
+// MaxQueryBytes or MaxQueryTerms.
+var ErrQueryTooLong = errors.New("query too long")
 
 // Query is a parsed keyword query.
 type Query struct {
@@ -27,6 +40,9 @@ type Query struct {
 // it reports ErrEmptyQuery when nothing searchable is left.
 func ParseQuery(text string) (Query, error) {
 	var q Query
+	if len(text) > MaxQueryBytes {
+		return q, fmt.Errorf("%w: %d bytes, over the %d limit: search for the few words that matter most", ErrQueryTooLong, len(text), MaxQueryBytes)
+	}
 	var words [][]string // each item: a term (len 1) or a phrase
 	rest := text
 	for rest != "" {
@@ -79,6 +95,9 @@ func ParseQuery(text string) (Query, error) {
 		} else {
 			q.Phrases = append(q.Phrases, w)
 		}
+	}
+	if n := len(q.Terms) + len(q.Phrases); n > MaxQueryTerms {
+		return Query{}, fmt.Errorf("%w: %d distinct words and phrases, over the %d limit: search for the few that matter most", ErrQueryTooLong, n, MaxQueryTerms)
 	}
 	last := kept[len(kept)-1]
 	q.Prefix = lastIsWord && len(last) == 1 && words[len(words)-1][0] == last[0] && len([]rune(last[0])) >= 3

@@ -86,3 +86,43 @@ func TestSearchBounds(t *testing.T) {
 		t.Errorf("a 61-word query within the limit: %q", got)
 	}
 }
+
+// Symlinks planted in the memory directory never lead out of it: a day file
+// replaced by a link to a file elsewhere is not appended to, and a linked
+// file is not indexed from outside.
+func TestPlantedSymlinksLeadNowhere(t *testing.T) {
+	m, cfg := openTest(t)
+	ctx := context.Background()
+	outside := t.TempDir()
+	bashrc := filepath.Join(outside, "bashrc")
+	secret := filepath.Join(outside, "secret.md")
+	os.WriteFile(bashrc, []byte("export PATH=/usr/bin\n"), 0o644)
+	os.WriteFile(secret, []byte("# Secret\n\nthe aardvark passphrase\n"), 0o644)
+
+	first := add(t, m, memtomem.AddRequest{Content: "a memory before the link"})
+	os.Remove(first.File)
+	if err := os.Symlink(bashrc, first.File); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Add(ctx, memtomem.AddRequest{Content: "appended through a planted link"})
+	if memtomem.KindOf(err) != memtomem.KindRefused || !strings.Contains(err.Error(), "outside the memory directories") {
+		t.Errorf("add through a day file linked out of the memory directory: %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(bashrc); string(b) != "export PATH=/usr/bin\n" {
+		t.Errorf("the link's target was written:\n%s", b)
+	}
+
+	if err := os.Symlink(secret, filepath.Join(cfg.MemoryDir(), "notes.md")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Index(ctx, memtomem.IndexRequest{Recursive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "aardvark"}); len(got) != 0 {
+		t.Errorf("a file linked from outside was indexed: %q", got)
+	}
+	if st.FilesSkipped["symlink out of the folder"] == 0 {
+		t.Errorf("index stats do not say the link was skipped: %+v", st.FilesSkipped)
+	}
+}

@@ -125,7 +125,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		session: session,
 		db:      db,
 		store:   db,
-		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir)},
+		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir), Roots: cfg.Indexing.MemoryDirs},
 	}
 	if m.embedder, err = embed.New(cfg.Embedding, embed.Options{}); err != nil {
 		m.Close()
@@ -217,7 +217,7 @@ func wrapStore(err error) error {
 		return nil
 	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
-	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced):
+	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced), errors.Is(err, memfile.ErrOutsideRoots):
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}

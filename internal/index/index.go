@@ -65,6 +65,9 @@ const (
 	SkipSecret   = "may hold secrets"
 	SkipExcluded = "excluded"
 	SkipType     = "not a text type"
+	// SkipSymlinkOut: a symlinked file whose target lies outside the folder
+	// being indexed.
+	SkipSymlinkOut = "symlink out of the folder"
 )
 
 // SkipError says why one file was left out of the index.

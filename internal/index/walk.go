@@ -120,6 +120,13 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
 					return nil
 				}
+				if !fspath.Within(r.path, target) {
+					// A link never leads out of the folder being indexed: a
+					// link planted in a notes or memory folder must not make
+					// /etc/passwd or ~/.ssh searchable.
+					st.skip(SkipSymlinkOut)
+					return nil
+				}
 				key = target
 			} else if !d.Type().IsRegular() {
 				return nil

@@ -24,7 +24,15 @@ import (
 // sync tools) only ever see the old or the new file, never half of one.
 type Writer struct {
 	Locks *coord.FileLocks
+	// Roots, when set, are the only directories the Writer writes under
+	// (the memory directories): a path that resolves outside them, such as a
+	// day file someone replaced with a symlink to ~/.bashrc, is refused
+	// with ErrOutsideRoots and nothing is written.
+	Roots []string
 }
+
+// ErrOutsideRoots refuses a write whose file resolves outside Writer.Roots.
+var ErrOutsideRoots = errors.New("resolves outside the memory directories")
 
 // maxAttempts bounds how often Mutate re-runs fn when a program that ignores
 // our lock keeps rewriting the file under us.
@@ -101,6 +109,9 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	target, err := resolve(path)
 	if err != nil {
 		return err
+	}
+	if !w.inRoots(target) {
+		return fmt.Errorf("memory file %s %w (to %s): memtomem writes only inside them; remove the link or move the file", path, ErrOutsideRoots, target)
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return fmt.Errorf("memory dir for %s: %w", path, err)
@@ -192,6 +203,18 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 		// The file changed yet again: the next round reads and merges it.
 	}
 	return fmt.Errorf("%w: memory file %s kept changing while we wrote it (another program is writing it without memtomem's lock); retry the operation", coord.ErrBusy, path)
+}
+
+func (w *Writer) inRoots(target string) bool {
+	if len(w.Roots) == 0 {
+		return true
+	}
+	for _, r := range w.Roots {
+		if fspath.Within(r, target) {
+			return true
+		}
+	}
+	return false
 }
 
 // Heal brings a memory file in line with the journal without changing it

@@ -126,3 +126,25 @@ func TestPlantedSymlinksLeadNowhere(t *testing.T) {
 		t.Errorf("index stats do not say the link was skipped: %+v", st.FilesSkipped)
 	}
 }
+
+// An import past its limit is refused before anything is written; a
+// cancelled one stops, keeps what it did, and says how to finish.
+func TestImportBounds(t *testing.T) {
+	m, _ := openTest(t)
+	big := memtomem.Export{Version: memtomem.ExportVersion, Memories: make([]memtomem.ExportedMemory, memtomem.MaxImport+1)}
+	for i := range big.Memories {
+		big.Memories[i] = memtomem.ExportedMemory{Content: fmt.Sprintf("imported %d", i)}
+	}
+	if _, err := m.Import(context.Background(), big); memtomem.KindOf(err) != memtomem.KindInvalid || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("oversized import: %v", err)
+	}
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "imported"}); len(got) != 0 {
+		t.Fatalf("a refused import wrote %d memories", len(got))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := m.Import(ctx, memtomem.Export{Version: memtomem.ExportVersion, Memories: big.Memories[:3]})
+	if err != nil || res.Added != 0 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "import again") {
+		t.Fatalf("cancelled import: %+v, %v", res, err)
+	}
+}

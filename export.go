@@ -97,9 +97,14 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 	return out, nil
 }
 
+// MaxImport bounds one import: every memory is appended and indexed in
+// turn, so a larger export is better imported in parts.
+const MaxImport = 5000
+
 // Import adds exported memories, keeping their ids, titles, tags,
 // namespaces and creation times. Entries whose id is already present are
-// skipped, so importing the same export twice adds nothing.
+// skipped, so importing the same export twice adds nothing. It stops,
+// keeping what it imported, when ctx ends (a cancelled call, a shutdown).
 func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) {
 	if err := m.guard(ctx); err != nil {
 		return ImportResult{}, err
@@ -111,7 +116,16 @@ func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) 
 	if data.Version != ExportVersion {
 		return res, invalidf("export version %d is not supported (this mm reads version %d)", data.Version, ExportVersion)
 	}
+	if n := len(data.Memories); n > MaxImport {
+		return res, invalidf("%d memories in one import, over the %d limit: split the export into parts (each part is safe to import again)", n, MaxImport)
+	}
 	for i, mem := range data.Memories {
+		if err := ctx.Err(); err != nil {
+			// Cancelled or shutting down: what was imported stays, and the
+			// rest can be imported again (ids make it a no-op for the done part).
+			res.Errors = append(res.Errors, fmt.Sprintf("stopped after %d of %d memories: %v; import again to finish (memories already imported are skipped)", i, len(data.Memories), err))
+			break
+		}
 		r, err := m.Add(ctx, AddRequest{
 			Content: mem.Content, Title: mem.Title, Tags: mem.Tags, Namespace: mem.Namespace,
 			EntryID: mem.ID, Created: mem.Created,

@@ -29,10 +29,7 @@ func TestEditorSavesWhileServersAdd(t *testing.T) {
 	}
 	const servers, perServer, inFlight = 4, 120, 2
 	home := t.TempDir()
-	srv := make([]*server, servers)
-	for i := range srv {
-		srv[i] = startServer(t, home)
-	}
+	srv := startServers(t, home, servers)
 	_, st := srv[0].mustCall("mem_add", map[string]any{"content": "person note v0", "title": "Scratch"})
 	day := st["file"].(string)
 

@@ -22,10 +22,7 @@ func TestServersUnderLoad(t *testing.T) {
 	}
 	const servers, perServer, inFlight = 8, 125, 4
 	home := t.TempDir()
-	srv := make([]*server, servers)
-	for i := range srv {
-		srv[i] = startServer(t, home)
-	}
+	srv := startServers(t, home, servers)
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var retried atomic.Int64

@@ -28,6 +28,16 @@ func startServer(t *testing.T, home string, env ...string) *server {
 	return connectServer(t, cmd)
 }
 
+// startServers starts n servers on one home.
+func startServers(t *testing.T, home string, n int) []*server {
+	t.Helper()
+	srv := make([]*server, n)
+	for i := range srv {
+		srv[i] = startServer(t, home)
+	}
+	return srv
+}
+
 // call runs a tool and returns its text and structured content; tool errors
 // are returned as errors.
 func (s *server) call(name string, args map[string]any) (string, map[string]any, error) {

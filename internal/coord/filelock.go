@@ -34,14 +34,8 @@ const DefaultFileLockWait = 10 * time.Second
 // FileLocks hands out one exclusive lock per memory file. Locking a separate
 // file keyed by the memory file's path (rather than the memory file itself)
 // matters because memory files are replaced by rename: a lock on the old inode
-// would not exclude a writer that opened the new one.
-//
-// Within one process, writers of one file first queue for that file's turn
-// (a channel: blocked goroutines are served in order), so only one goroutine
-// per process polls the flock. With many adds in flight per process into one
-// day file, everyone polling at once made the wait a lottery with a long
-// tail (some waiters lost round after round and hit the bound); queueing
-// locally keeps the wait close to the length of the queue.
+// would not exclude a writer that opened the new one. Each file's lock is a
+// QueuedLock, so the writers of one file in one process are served in order.
 type FileLocks struct {
 	Dir  string
 	Wait time.Duration
@@ -50,10 +44,10 @@ type FileLocks struct {
 	turns map[string]*fileTurn
 }
 
-// fileTurn is one file's in-process queue; users counts the goroutines
-// holding or waiting for it, so idle entries are dropped.
+// fileTurn is one file's queued lock; users counts the goroutines holding
+// or waiting for it, so idle entries are dropped.
 type fileTurn struct {
-	ch    chan struct{}
+	lock  *QueuedLock
 	users int
 }
 
@@ -71,45 +65,32 @@ func (f *FileLocks) Lock(ctx context.Context, path string) (unlock func(), err e
 	if err != nil {
 		return nil, err
 	}
-	lockPath := f.LockFile(canon)
 	wait := f.Wait
 	if wait <= 0 {
 		wait = DefaultFileLockWait
 	}
-	deadline := time.Now().Add(wait)
-	busy := func(err error) error {
-		return fmt.Errorf("memory file %s is busy: another memtomem process has been writing it for over %v; retry the operation: %w", path, wait, err)
-	}
-	turn := f.turn(canon)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case turn.ch <- struct{}{}:
-	case <-ctx.Done():
-		f.leave(canon, turn, false)
-		return nil, fmt.Errorf("lock memory file %s: %w", path, ctx.Err())
-	case <-t.C:
-		f.leave(canon, turn, false)
-		return nil, busy(fmt.Errorf("%w: this process's earlier writes of the file are still waiting; the lock is held by %s", ErrBusy, HolderOf(lockPath)))
-	}
-	l, err := LockWait(ctx, lockPath, true, time.Until(deadline))
+	t := f.turn(canon)
+	release, err := t.lock.Lock(ctx, time.Now().Add(wait))
 	if err != nil {
-		f.leave(canon, turn, true)
-		if errors.Is(err, ErrBusy) {
-			return nil, busy(err)
+		f.leave(canon)
+		switch {
+		case IsOwnQueue(err):
+			return nil, fmt.Errorf("memory file %s is busy: another memtomem process has been writing it for over %v; retry the operation: %w (the lock is held by %s)", path, wait, err, HolderOf(t.lock.Path()))
+		case errors.Is(err, ErrBusy):
+			return nil, fmt.Errorf("memory file %s is busy: another memtomem process has been writing it for over %v; retry the operation: %w", path, wait, err)
 		}
 		return nil, fmt.Errorf("lock memory file %s: %w", path, err)
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			_ = l.Unlock()
-			f.leave(canon, turn, true)
+			release()
+			f.leave(canon)
 		})
 	}, nil
 }
 
-// turn registers a user of the file's in-process queue.
+// turn registers a user of the file's queued lock.
 func (f *FileLocks) turn(canon string) *fileTurn {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -118,22 +99,21 @@ func (f *FileLocks) turn(canon string) *fileTurn {
 	}
 	t := f.turns[canon]
 	if t == nil {
-		t = &fileTurn{ch: make(chan struct{}, 1)}
+		t = &fileTurn{lock: NewQueuedLock(f.LockFile(canon))}
 		f.turns[canon] = t
 	}
 	t.users++
 	return t
 }
 
-// leave gives the turn back (if held) and drops the queue when unused.
-func (f *FileLocks) leave(canon string, t *fileTurn, held bool) {
-	if held {
-		<-t.ch
-	}
+// leave drops a user of the file's queued lock, and the entry once unused.
+func (f *FileLocks) leave(canon string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if t.users--; t.users == 0 {
-		delete(f.turns, canon)
+	if t := f.turns[canon]; t != nil {
+		if t.users--; t.users == 0 {
+			delete(f.turns, canon)
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/memtomem/memtomem/internal/coord"
 )
 
 // ApplicationID marks databases created by memtomem ("mmtm"). A database
@@ -28,10 +30,10 @@ const ApplicationID = 0x6d6d746d
 // DB is the SQLite store.
 type DB struct {
 	path        string
-	writer      *sql.DB    // exactly one connection: SQLite allows one writer anyway
-	reader      *sql.DB    // read-only pool for searches
-	wlock       *writeLock // nil when Options.WriteLock is empty
-	readOnly    bool       // set when the schema is newer than this binary can write
+	writer      *sql.DB           // exactly one connection: SQLite allows one writer anyway
+	reader      *sql.DB           // read-only pool for searches
+	wlock       *coord.QueuedLock // nil when Options.WriteLock is empty
+	readOnly    bool              // set when the schema is newer than this binary can write
 	readOnlyWhy string
 	schema      int
 	id          fileID // the file opened, for CheckFile
@@ -67,9 +69,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db := &DB{path: path}
 	var err error
 	if opts.WriteLock != "" {
-		if db.wlock, err = openWriteLock(opts.WriteLock); err != nil {
-			return nil, err
-		}
+		db.wlock = coord.NewQueuedLock(opts.WriteLock)
 	}
 	// The owner check must happen before any pragma that writes (journal_mode
 	// switches rewrite the header), which is why the DSN carries only pragmas

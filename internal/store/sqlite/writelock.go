@@ -31,20 +31,12 @@ const WriteWait = 10 * time.Second
 // milliseconds of the holder's commit and lets a waiter give up at a
 // deadline, which a blocking flock(2) cannot (it is not interruptible, and a
 // flock left blocked in a helper thread after a timeout would take the lock
-// later with nobody to use or release it). Each attempt opens the lock file
-// by path, so a lock file removed with memtomem.run is simply re-created.
+// later with nobody to use or release it). It is a coord.QueuedLock: the
+// writers of one process queue in order and one of them polls; each attempt
+// opens the lock file by path, so one removed with memtomem.run is re-created.
 // The holder's pid is written into the file (see coord.HolderOf), so a
 // waiter that gives up names it. SQLite's locking still guards against
 // writers that do not take this lock.
-type writeLock struct {
-	path string
-	turn chan struct{} // in-process turn: one goroutine per process polls
-}
-
-func openWriteLock(path string) (*writeLock, error) {
-	return &writeLock{path: path, turn: make(chan struct{}, 1)}, nil
-}
-
 // lockWriters takes this process's turn, then the cross-process lock, both
 // before deadline.
 func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), error) {
@@ -52,27 +44,18 @@ func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), erro
 	if wl == nil {
 		return func() {}, nil
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case wl.turn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
-		return nil, busyHeld(wl.path, "this process's earlier writes are still waiting for it")
-	}
-	l, err := coord.LockWait(ctx, wl.path, true, time.Until(deadline))
-	if err != nil {
-		<-wl.turn
-		if errors.Is(err, coord.ErrBusy) {
-			return nil, busyHeld(wl.path, "")
-		}
+	unlock, err := wl.Lock(ctx, deadline)
+	switch {
+	case coord.IsOwnQueue(err):
+		return nil, busyHeld(wl.Path(), "this process's earlier writes are still waiting for it")
+	case errors.Is(err, coord.ErrBusy):
+		return nil, busyHeld(wl.Path(), "")
+	case err != nil && ctx.Err() != nil:
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("write lock: %w", err)
 	}
-	return func() {
-		_ = l.Unlock()
-		<-wl.turn
-	}, nil
+	return unlock, nil
 }
 
 // busyHeld is ErrBusy saying who holds the write lock.

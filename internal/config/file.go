@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/memtomem/memtomem/internal/atomicfile"
 )
 
 // readFile reads and strictly decodes a config file. A missing file yields no
@@ -258,33 +260,11 @@ func encodeMinimal(raw, resolved, def *Config) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// writeAtomic replaces path with data via a temp file and rename, so a crash
-// never leaves a half-written config. The file is private (0600) because it
-// may hold an API key.
+// writeAtomic replaces path with data (atomicfile: a crash never leaves a
+// half-written config, and the file is 0600 because it may hold an API key).
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".config-*.json.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data)
 }

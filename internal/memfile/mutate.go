@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/atomicfile"
 	"github.com/memtomem/memtomem/internal/crashpoint"
 	"io"
 	"io/fs"
@@ -452,7 +453,7 @@ func replace(path string, was fileState, data []byte) (now fileState, displaced 
 		return fileState{}, nil, false, fmt.Errorf("replace memory file %s: %w", path, err)
 	}
 	renamed = true
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		if displaced != nil {
 			displaced.Close()
 		}
@@ -501,18 +502,4 @@ func putInPlace(tmp, path string, was fileState) (displaced *os.File, err error)
 		}
 	}
 	return f, nil
-}
-
-// syncDir makes the rename itself durable. Some filesystems cannot fsync a
-// directory; there the rename is as durable as it gets.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync memory dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("sync memory dir %s: %w", dir, err)
-	}
-	return nil
 }

@@ -264,6 +264,11 @@ func (m *Memory) recordNamespace(ctx context.Context, path, ns string) error {
 	if ns == dayfile.Default && m.indexer.FileNamespace(path, nil) == ns {
 		return nil
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() >= 64 {
+		// The common case, on every add: the file holds entries and memoryFile
+		// checked its namespace; no second locked read-modify-write.
+		return nil
+	}
 	err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
 		if len(bytes.TrimSpace(old)) > 0 {
 			return old, nil

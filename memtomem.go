@@ -23,6 +23,7 @@ import (
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
+	srclist "github.com/memtomem/memtomem/internal/sources"
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
@@ -141,6 +142,8 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		MaxFileBytes:     cfg.Indexing.MaxFileBytes,
 		Exclude:          cfg.Indexing.ExcludeGlobs,
 		MemoryDirs:       cfg.Indexing.MemoryDirs,
+		StoreHome:        cfg.Home,
+		StoreFiles:       storeFiles(cfg, runDir),
 		DefaultNamespace: cfg.Search.DefaultNamespace,
 		NamespaceFor:     m.namespaceRule,
 		Embed:            m.embedMissing,
@@ -151,6 +154,14 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		m.startWatch(o.watchOpts)
 	}
 	return m, nil
+}
+
+// storeFiles are the store's own files, never indexed even when a memory
+// directory or an indexed folder holds them: config.json has the API key.
+func storeFiles(cfg config.Config, runDir string) []string {
+	db := cfg.DBPath()
+	return []string{config.Path(cfg.Home), filepath.Join(cfg.Home, srclist.FileName), runDir,
+		db, db + "-wal", db + "-shm", db + "-journal"}
 }
 
 // startWatch campaigns for the indexer role in the background.

@@ -40,6 +40,13 @@ type Indexer struct {
 	// byte there must not hide the other memories of its file (the byte is
 	// replaced in the index instead).
 	MemoryDirs []string
+	// StoreHome is the store's own home: nothing in it is indexed but the
+	// memory directories inside it. StoreFiles are the store's own files
+	// and folders wherever they are (config.json, the database, the
+	// coordination folder, sources.json): never indexed, not even from a
+	// memory directory. See ignore.go.
+	StoreHome  string
+	StoreFiles []string
 	// DefaultNamespace is the namespace of files that name none and match
 	// no rule ("" = DefaultNamespace).
 	DefaultNamespace string
@@ -106,6 +113,8 @@ type FileOptions struct {
 	// path is still one to index; false forgets it (a walk uses it for files
 	// it did not find, which may since have been created).
 	keep func(path string) bool
+	// checked says the caller (a walk) has applied the ignore rules already.
+	checked bool
 }
 
 // IndexFile brings the index in line with one path as it is on disk. The
@@ -131,7 +140,17 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 	}
 	path = canon
 	res := FileResult{Path: path}
-	if ix.Heal != nil && !opts.Written && opts.keep == nil && ix.InMemoryDir(path) {
+	// A file the ignore rules leave out never enters the index, whoever
+	// names it (mm index, mem_index, the watcher), and leaves it if it was
+	// indexed before the rule. A walk's forget check (keep) applies them
+	// itself.
+	var ignored error
+	if !opts.checked && opts.keep == nil {
+		if reason, detail := ix.ignoreReason(path); reason != "" {
+			ignored = &SkipError{path, reason, reason + ": " + detail}
+		}
+	}
+	if ix.Heal != nil && !opts.Written && opts.keep == nil && ignored == nil && ix.InMemoryDir(path) {
 		if err := ix.Heal(ctx, path); err != nil {
 			return res, fmt.Errorf("index %s: %w", path, err)
 		}
@@ -140,7 +159,10 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 	if err != nil {
 		return res, err
 	}
-	if opts.keep == nil {
+	if ignored != nil && !known {
+		return res, ignored
+	}
+	if opts.keep == nil && ignored == nil {
 		// The common cases need no write transaction: an unchanged file, and
 		// a missing or skipped one the store never had.
 		content, _, err := ix.readFile(path)
@@ -163,6 +185,10 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 	var gone error // why the path left the index, decided inside the transaction
 	diff, chunks, err := ix.Store.ReplaceFile(ctx, mode, func() (store.File, []store.Chunk, error) {
 		gone = nil
+		if ignored != nil {
+			gone = ignored
+			return store.File{Path: path, Gone: true}, nil, nil
+		}
 		if opts.keep != nil && !opts.keep(path) {
 			gone = errNotWalked
 			return store.File{Path: path, Gone: true}, nil, nil

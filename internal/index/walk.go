@@ -82,6 +82,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 
 	var files []string
 	seen := map[string]bool{}
+	named := map[string]bool{} // files given by name: IndexFile applies the ignore rules
 	for _, r := range roots {
 		if !r.isDir {
 			if isSecretName(filepath.Base(r.path)) {
@@ -90,8 +91,17 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			}
 			if !seen[r.path] {
 				seen[r.path] = true
+				named[r.path] = true
 				files = append(files, r.path)
 			}
+			continue
+		}
+		ignores := ix.newIgnoreWalk()
+		if s, pruned := ignores.prunes(r.path); pruned {
+			// The folder itself is ignored (mm index ~/.ssh, or a folder a
+			// .gitignore above it leaves out); what was indexed there
+			// before is forgotten below.
+			st.skip(s.left)
 			continue
 		}
 		err := filepath.WalkDir(r.path, func(p string, d fs.DirEntry, err error) error {
@@ -103,7 +113,16 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				return err
 			}
 			if d.IsDir() {
-				if p != r.path && (!opts.Recursive || ix.skipsDir(p)) {
+				if p == r.path {
+					return nil
+				}
+				if !opts.Recursive || ix.skipsDir(p) {
+					return filepath.SkipDir
+				}
+				// An ignored folder is not descended into at all: a
+				// gitignored node_modules costs one check, not a walk.
+				if s, pruned := ignores.prunes(p); pruned {
+					st.skip(s.left)
 					return filepath.SkipDir
 				}
 				return nil
@@ -131,7 +150,14 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			} else if !d.Type().IsRegular() {
 				return nil
 			}
-			if reason := ix.fileSkipReason(p); reason != "" {
+			reason := ix.fileSkipReason(p)
+			if reason == "" {
+				reason, _ = ignores.file(p)
+			}
+			if reason == "" && key != p {
+				reason, _ = ignores.file(key)
+			}
+			if reason != "" {
 				st.skip(reason)
 			} else if !seen[key] {
 				seen[key] = true
@@ -152,7 +178,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			return st, err
 		}
 		st.FilesScanned++
-		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true})
+		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true, checked: !named[f]})
 		var skipped *SkipError
 		// A file that became binary or too large, or was deleted since the
 		// listing, was forgotten by IndexFile.
@@ -253,6 +279,9 @@ func (ix *Indexer) walkFinds(root, p string, recursive bool) bool {
 		if !recursive || ix.skipsDir(d) {
 			return false
 		}
+	}
+	if reason, _ := ix.ignoreReason(p); reason != "" {
+		return false
 	}
 	return ix.fileSkipReason(p) == ""
 }

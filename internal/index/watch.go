@@ -49,7 +49,7 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 	}
 	defer w.Close()
 	for _, d := range dirs {
-		report(addTree(w, d))
+		report(ix.addTree(w, d))
 	}
 	reconcile := func() {
 		var existing []string
@@ -84,7 +84,7 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 			}
 			if ev.Has(fsnotify.Create) {
 				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-					report(addTree(w, ev.Name))
+					report(ix.addTree(w, ev.Name))
 					// Files may have landed before the watch was added.
 					pending[ev.Name] = true
 					debounce.Reset(opts.Debounce)
@@ -178,7 +178,11 @@ func watchable(path string) bool {
 	return indexedExts[strings.ToLower(filepath.Ext(name))]
 }
 
-func addTree(w *fsnotify.Watcher, root string) error {
+// addTree watches root and the folders below it that a walk would enter
+// (an ignored folder is not watched; a file event that slips through is
+// still judged by IndexFile).
+func (ix *Indexer) addTree(w *fsnotify.Watcher, root string) error {
+	ignores := ix.newIgnoreWalk()
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
@@ -190,6 +194,9 @@ func addTree(w *fsnotify.Watcher, root string) error {
 			return nil
 		}
 		if p != root && (skippedDirs[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if _, pruned := ignores.prunes(p); pruned {
 			return filepath.SkipDir
 		}
 		return w.Add(p)

@@ -34,8 +34,10 @@ Indexing is incremental: unchanged files are skipped by hash and unchanged
 chunks keep their ids; chunks of deleted or emptied files are removed. Skipped:
 .git, node_modules and similar folders, binaries and files over
 indexing.max_file_bytes (files in the memory directories are always indexed),
-files that may hold secrets (.env, private keys, *.pem, ...) and
-indexing.exclude_globs.`,
+files that may hold secrets (.env, private keys, *.pem, ...), credential
+locations (~/.ssh, ~/.aws, ~/.config/gh, ~/.docker/config.json, ...), the
+store's own files, what .gitignore and .mmignore files leave out (.mmignore:
+same syntax, read after .gitignore, can re-include) and indexing.exclude_globs.`,
 		Example: `  mm index ~/notes
   mm index ~/work/wiki --namespace work
   mm index

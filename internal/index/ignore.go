@@ -150,6 +150,18 @@ func (w *ignoreWalk) file(path string) (reason, detail string) {
 // ignoreReason says why the canonical path is left out by the ignore rules,
 // on its own (no walk around it).
 func (ix *Indexer) ignoreReason(path string) (reason, detail string) {
+	if ix.InMemoryDir(path) {
+		// Only the fixed lists apply in a memory directory, and they are
+		// matched on the whole path: no descent reading ignore files on
+		// every mm add (the walk's descent decides the same).
+		if p := matchCredential(strings.Split(strings.TrimPrefix(filepath.ToSlash(path), "/"), "/"), false); p != "" {
+			return SkipCredentials, p
+		}
+		if d := ix.storeFile(path); d != "" {
+			return SkipStoreFiles, d
+		}
+		return "", ""
+	}
 	return ix.newIgnoreWalk().file(path)
 }
 

@@ -6,7 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
+
+	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
 // indexed lists the stored files relative to dir.
@@ -214,5 +218,108 @@ func TestOversizedIgnoreFileLeavesFolderOut(t *testing.T) {
 	}
 	if st.FilesSkipped[SkipIgnoreFile] != 1 {
 		t.Errorf("skipped %v, want one %q", st.FilesSkipped, SkipIgnoreFile)
+	}
+}
+
+// BenchmarkWalkIgnoreRules measures an unchanged re-index of 400 files in
+// 40 folders, each with a .gitignore and a .mmignore, next to a gitignored
+// folder of 4,000 files that must cost nothing; "none" is the same tree
+// without ignore files or the ignored folder.
+//
+//	go test -run=^$ -bench=WalkIgnoreRules ./internal/index/
+func BenchmarkWalkIgnoreRules(b *testing.B) {
+	for _, withRules := range []bool{false, true} {
+		name := "none"
+		if withRules {
+			name = "ignore-files"
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			put := func(p, s string) {
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for d := range 40 {
+				sub := filepath.Join(dir, "d"+strconv.Itoa(d))
+				for f := range 10 {
+					put(filepath.Join(sub, "n"+strconv.Itoa(f)+".md"), "# note\n\nsome text "+strconv.Itoa(d*10+f))
+				}
+				if withRules {
+					put(filepath.Join(sub, ".gitignore"), "*.tmp.md\n/build/\n!keep.tmp.md\n")
+					put(filepath.Join(sub, ".mmignore"), "scratch/\n")
+				}
+			}
+			if withRules {
+				put(filepath.Join(dir, ".gitignore"), "generated/\n")
+				for f := range 4000 {
+					put(filepath.Join(dir, "generated", "g"+strconv.Itoa(f/100), strconv.Itoa(f)+".md"), "# gen\n\ngenerated")
+				}
+			}
+			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "m.db"), sqlite.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			ix := &Indexer{Store: db, Chunking: chunk.DefaultOptions()}
+			if _, err := ix.IndexPaths(context.Background(), []string{dir}, Options{Recursive: true}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				st, err := ix.IndexPaths(context.Background(), []string{dir}, Options{Recursive: true})
+				if err != nil || st.FilesUnchanged != 400 {
+					b.Fatalf("%+v %v", st, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIgnoreReason measures the rules for one file named on its own,
+// six folders deep: in a memory directory (what every mm add's re-index of
+// its day file pays) and elsewhere (a watcher event, mm index FILE).
+func BenchmarkIgnoreReason(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "a", "b", "c", "d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(dir, "2026-01-01.md")
+	for _, mem := range []bool{true, false} {
+		name, ix := "other", &Indexer{}
+		if mem {
+			name, ix = "memory-dir", &Indexer{MemoryDirs: []string{dir}}
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				if r, _ := ix.ignoreReason(p); r != "" {
+					b.Fatal(r)
+				}
+			}
+		})
+	}
+}
+
+// A memory directory's files are judged without reading ignore files, by
+// the same fixed lists the walk applies to them.
+func TestMemoryDirFastPathAgreesWithWalk(t *testing.T) {
+	ix := newIndexer(t)
+	top := canonTemp(t)
+	ix.MemoryDirs = []string{filepath.Join(top, "mem"), filepath.Join(top, ".config", "gh", "mem")}
+	write(t, filepath.Join(top, ".gitignore"), "mem/\n*.md\n")
+	for _, p := range []string{"mem/a.md", ".config/gh/mem/b.md"} {
+		write(t, filepath.Join(top, p), "# x\n\ny")
+		full := filepath.Join(top, p)
+		fast, _ := ix.ignoreReason(full)
+		walk, _ := ix.newIgnoreWalk().file(full)
+		if fast != walk {
+			t.Errorf("%s: %q on its own, %q in a walk", p, fast, walk)
+		}
+	}
+	if r, _ := ix.ignoreReason(filepath.Join(top, "mem", "a.md")); r != "" {
+		t.Errorf("a memory file in a gitignored folder: %q, want indexed", r)
 	}
 }

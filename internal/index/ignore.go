@@ -168,12 +168,12 @@ func (ix *Indexer) ignoreReason(path string) (reason, detail string) {
 // enter works out the scope of dir from its parent's.
 func (ix *Indexer) enter(parent *ignoreScope, dir string) *ignoreScope {
 	s := &ignoreScope{dir: dir, parts: append(parent.parts[:len(parent.parts):len(parent.parts)], filepath.Base(dir)), rules: parent.rules}
-	switch {
-	case parent.hard:
+	if parent.hard {
 		s.left, s.detail, s.hard = parent.left, parent.detail, true
 		return s
-	case matchCredential(s.parts, true) != "":
-		s.left, s.detail, s.hard = SkipCredentials, matchCredential(s.parts, true), true
+	}
+	if p := matchCredential(s.parts, true); p != "" {
+		s.left, s.detail, s.hard = SkipCredentials, p, true
 		return s
 	}
 	if ix.InMemoryDir(dir) {

@@ -131,14 +131,16 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 	if len(req.Paths) == 0 {
 		return m.indexEverything(ctx, req)
 	}
+	var roots []string
 	if req.Confined {
-		if err := m.allowedRoots(req.Paths); err != nil {
+		var err error
+		if roots, err = m.allowedRoots(req.Paths); err != nil {
 			return index.Stats{}, err
 		}
 	}
 	st, err := m.indexer.IndexPaths(ctx, req.Paths, index.Options{
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,
-		EmbedProgress: req.EmbedProgress,
+		EmbedProgress: req.EmbedProgress, Roots: roots,
 	})
 	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}

@@ -84,6 +84,9 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 		if err := ix.dropSpelling(ctx, p, c, info.IsDir()); err != nil {
 			return st, err
 		}
+		if beforeOpen != nil {
+			beforeOpen(c)
+		}
 		b, err := openRoot(c, info.IsDir(), opts.Roots)
 		if err != nil {
 			return st, err

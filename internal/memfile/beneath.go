@@ -125,3 +125,24 @@ func (d *memDir) removeStaleTemps(base string) {
 		}
 	}
 }
+
+// Remove deletes the memory file at the canonical path through a
+// descriptor of the memory directory holding it: a folder on the way
+// swapped for a link out makes it fail with ErrOutsideRoots, never delete
+// a file elsewhere. A link at the name itself is removed, not followed.
+func (w *Writer) Remove(path string) error {
+	root, ok := w.rootOf(path)
+	if !ok {
+		return fmt.Errorf("memory file %s %w: memtomem deletes only inside them", path, ErrOutsideRoots)
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return err
+	}
+	return outside(r.Remove(rel), path)
+}

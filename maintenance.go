@@ -245,7 +245,7 @@ func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceRes
 		}
 		content, _ := m.readFile(f.Path)
 		if err := m.writer.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return res, err
+			return res, wrapStore(err)
 		}
 		res.Entries += len(memfile.Parse(content))
 		// A process adding to the namespace right now may have recreated

@@ -67,7 +67,8 @@ const (
 	SkipExcluded = "excluded"
 	SkipType     = "not a text type"
 	// SkipSymlinkOut: a symlinked file whose target lies outside the folder
-	// being indexed.
+	// being indexed, or a file whose path led out of the folder it was
+	// allowed under when it was opened (a link swapped in after the checks).
 	SkipSymlinkOut = "symlink out of the folder"
 )
 

@@ -28,7 +28,9 @@ type Writer struct {
 	// Roots, when set, are the only directories the Writer writes under
 	// (the memory directories): a path that resolves outside them, such as a
 	// day file someone replaced with a symlink to ~/.bashrc, is refused
-	// with ErrOutsideRoots and nothing is written.
+	// with ErrOutsideRoots and nothing is written. Every use of the file
+	// goes through a descriptor of the root holding it (beneath.go), so the
+	// same holds for a link swapped in after that check.
 	Roots []string
 }
 

@@ -190,7 +190,7 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 		}
 	}
 	for _, p := range candidates {
-		content, err := os.ReadFile(p)
+		content, err := m.readFile(p)
 		if err != nil {
 			continue
 		}
@@ -221,7 +221,7 @@ func (m *Memory) memoryFile(ctx context.Context, file, ns string, size int) (str
 	}
 	// A file holds the memories of one namespace, recorded in the file, so
 	// that a re-index or a rebuild puts every entry back where it was added.
-	content, err := os.ReadFile(path)
+	content, err := m.readFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}

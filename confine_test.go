@@ -88,8 +88,11 @@ func TestSearchBounds(t *testing.T) {
 }
 
 // Symlinks planted in the memory directory never lead out of it: a day file
-// replaced by a link to a file elsewhere is not appended to, and a linked
-// file is not indexed from outside.
+// replaced by a link to a file elsewhere is not appended to, a linked file
+// is not indexed from outside, and a linked folder is neither written into
+// nor indexed. (The same links swapped in between the check and the open
+// are tested in internal/memfile and internal/index, which can hook that
+// instant.)
 func TestPlantedSymlinksLeadNowhere(t *testing.T) {
 	m, cfg := openTest(t)
 	ctx := context.Background()
@@ -124,6 +127,32 @@ func TestPlantedSymlinksLeadNowhere(t *testing.T) {
 	}
 	if st.FilesSkipped["symlink out of the folder"] == 0 {
 		t.Errorf("index stats do not say the link was skipped: %+v", st.FilesSkipped)
+	}
+
+	// A folder linked out of the memory directory: not written into, not
+	// indexed from, and an agent may not name it to index.
+	linked := filepath.Join(cfg.MemoryDir(), "linked")
+	if err := os.Symlink(outside, linked); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Add(ctx, memtomem.AddRequest{Content: "through a linked folder", File: "linked/new.md"}); err == nil {
+		t.Errorf("add into a folder linked out of the memory directory succeeded")
+	}
+	if _, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{linked}, Recursive: true, Confined: true}); memtomem.KindOf(err) != memtomem.KindRefused {
+		t.Errorf("agent index of a folder linked out: %v, want a refusal", err)
+	}
+	if _, err := m.Index(ctx, memtomem.IndexRequest{Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "aardvark"}); len(got) != 0 {
+		t.Errorf("a file in a folder linked from outside was indexed: %q", got)
+	}
+	entries, _ := os.ReadDir(outside)
+	if len(entries) != 2 {
+		t.Errorf("files were created outside the memory directory: %v", entries)
+	}
+	if b, _ := os.ReadFile(bashrc); string(b) != "export PATH=/usr/bin\n" {
+		t.Errorf("the link's target was written:\n%s", b)
 	}
 }
 

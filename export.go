@@ -3,7 +3,6 @@ package memtomem
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -76,7 +75,7 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 		if !m.indexer.InMemoryDir(f.Path) || !wantNS(f.Namespace) {
 			continue
 		}
-		content, err := os.ReadFile(f.Path)
+		content, err := m.readFile(f.Path)
 		if err != nil {
 			continue
 		}

@@ -100,7 +100,7 @@ func (m *Memory) retag(ctx context.Context, tag string, change func([]string) []
 	}
 	frontmatter := 0
 	for _, src := range sources(chunks) {
-		content, err := os.ReadFile(src.path)
+		content, err := m.readFile(src.path)
 		if err != nil {
 			res.Notes = append(res.Notes, fmt.Sprintf("%s: %v", src.path, err))
 			continue
@@ -243,9 +243,9 @@ func (m *Memory) DeleteNamespace(ctx context.Context, ns string) (MaintenanceRes
 			res.Chunks += n
 			continue
 		}
-		content, _ := os.ReadFile(f.Path)
-		if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return res, err
+		content, _ := m.readFile(f.Path)
+		if err := m.writer.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return res, wrapStore(err)
 		}
 		res.Entries += len(memfile.Parse(content))
 		// A process adding to the namespace right now may have recreated
@@ -280,7 +280,7 @@ func (m *Memory) namespaceFiles(ctx context.Context, ns string) ([]store.File, e
 // statedNamespace is the namespace a file's content and name give it ("" if
 // it cannot be read).
 func (m *Memory) statedNamespace(path string) string {
-	content, err := os.ReadFile(path)
+	content, err := m.readFile(path)
 	if err != nil {
 		return ""
 	}

@@ -1,6 +1,8 @@
 package memtomem
 
 import (
+	"path/filepath"
+
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/fspath"
 )
@@ -39,3 +41,17 @@ func canonicalConfig(cfg config.Config) config.Config {
 // inMemoryDir reports whether a canonical path is inside one of the
 // (canonical) memory directories.
 func (m *Memory) inMemoryDir(path string) bool { return m.indexer.InMemoryDir(path) }
+
+// readFile reads an indexed file through a descriptor of the memory
+// directory holding it (for any other file, of its own directory): a
+// folder swapped for a symlink since the store recorded the path does not
+// lead the read, and what it returns to an agent, out of that directory.
+func (m *Memory) readFile(path string) ([]byte, error) {
+	dir := filepath.Dir(path)
+	for _, d := range m.cfg.Indexing.MemoryDirs {
+		if fspath.Within(d, path) && len(d) < len(dir) {
+			dir = d
+		}
+	}
+	return fspath.ReadFileBeneath(dir, path)
+}

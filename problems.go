@@ -3,7 +3,6 @@ package memtomem
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/memtomem/memtomem/internal/memfile"
@@ -56,7 +55,7 @@ func (m *Memory) fileProblems(ctx context.Context) ([]FileProblem, int, error) {
 		if !m.inMemoryDir(f.Path) {
 			continue
 		}
-		content, err := os.ReadFile(f.Path)
+		content, err := m.readFile(f.Path)
 		if err != nil {
 			continue
 		}

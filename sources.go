@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/memtomem/memtomem/internal/fspath"
@@ -220,21 +221,27 @@ func covered(list []Source, path string) bool {
 // allowedRoots refuses any path an agent may not index: one outside the
 // memory directories and the remembered sources (what the user indexed with
 // mm index PATH). The check is on the canonical path, so a symlink inside an
-// allowed folder that leads out of it does not pass.
-func (m *Memory) allowedRoots(paths []string) error {
+// allowed folder that leads out of it does not pass. It returns those
+// allowed roots: the index reads every file through the one holding it, so
+// a link swapped in after this check cannot lead out either.
+func (m *Memory) allowedRoots(paths []string) ([]string, error) {
 	srcs, err := m.sourceList().All()
 	if err != nil {
-		return &Error{Kind: KindRefused, Err: fmt.Errorf("the list of folders you indexed cannot be read, so agents may index only the memory directories: %w", err)}
+		return nil, &Error{Kind: KindRefused, Err: fmt.Errorf("the list of folders you indexed cannot be read, so agents may index only the memory directories: %w", err)}
 	}
 	for _, p := range paths {
 		canon, err := fspath.Canonical(p)
 		if err != nil {
-			return invalidf("path %s: %v", p, err)
+			return nil, invalidf("path %s: %v", p, err)
 		}
 		if m.inMemoryDir(canon) || covered(srcs, canon) {
 			continue
 		}
-		return newError(KindRefused, "%s is outside what agents may index (the memory directories and the folders indexed with mm index PATH): to allow it, run `mm index %s` yourself; nothing was indexed", p, p)
+		return nil, newError(KindRefused, "%s is outside what agents may index (the memory directories and the folders indexed with mm index PATH): to allow it, run `mm index %s` yourself; nothing was indexed", p, p)
 	}
-	return nil
+	roots := slices.Clone(m.cfg.Indexing.MemoryDirs)
+	for _, s := range srcs {
+		roots = append(roots, s.Path)
+	}
+	return roots, nil
 }

@@ -2,10 +2,12 @@ package memtomem
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
 )
 
@@ -131,15 +133,21 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 	if len(req.Paths) == 0 {
 		return m.indexEverything(ctx, req)
 	}
+	var roots []string
 	if req.Confined {
-		if err := m.allowedRoots(req.Paths); err != nil {
+		var err error
+		if roots, err = m.allowedRoots(req.Paths); err != nil {
 			return index.Stats{}, err
 		}
 	}
 	st, err := m.indexer.IndexPaths(ctx, req.Paths, index.Options{
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,
-		EmbedProgress: req.EmbedProgress,
+		EmbedProgress: req.EmbedProgress, Roots: roots,
 	})
+	if errors.Is(err, fspath.ErrEscapes) {
+		// An allowed path became a link out between the check and the open.
+		return st, &Error{Kind: KindRefused, Err: err}
+	}
 	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}
 	}

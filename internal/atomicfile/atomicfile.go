@@ -47,8 +47,14 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	defer d.Close()
+	return SyncOpenDir(d)
+}
+
+// SyncOpenDir is SyncDir for a directory already open (one opened beneath
+// a root, which must not be looked up by name again).
+func SyncOpenDir(d *os.File) error {
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+		return fmt.Errorf("sync directory %s: %w", d.Name(), err)
 	}
 	return nil
 }

@@ -38,7 +38,12 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("lock dir for %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// O_NOFOLLOW: the holder's pid is written into the lock file, so a lock
+	// name planted as a symlink would be a write to wherever it points.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, false, fmt.Errorf("open lock %s: it is a symbolic link, which memtomem's lock files never are; remove it", path)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("open lock %s: %w", path, err)
 	}

@@ -126,7 +126,7 @@ func TestStaleRemovalKeepsRecreatedFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}}
-	if err := ix.syncPath(ctx, path); err != nil {
+	if err := ix.syncPath(ctx, path, []string{filepath.Dir(path)}); err != nil {
 		t.Fatal(err)
 	}
 	if !found(t, ix, "recreated") {
@@ -134,7 +134,7 @@ func TestStaleRemovalKeepsRecreatedFile(t *testing.T) {
 	}
 	// A removal that is not stale still forgets the file.
 	os.Remove(path)
-	if err := ix.syncPath(ctx, path); err != nil {
+	if err := ix.syncPath(ctx, path, []string{filepath.Dir(path)}); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(sources(t, ix), "day.md") {

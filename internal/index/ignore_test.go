@@ -192,7 +192,7 @@ func TestIgnoredLaterIsForgotten(t *testing.T) {
 	// once it is ignored.
 	write(t, filepath.Join(dir, ".mmignore"), "sub/\na.md\nc.md\n")
 	write(t, filepath.Join(dir, "c.md"), "# c\n\ncharlie changed")
-	if err := ix.syncPath(context.Background(), filepath.Join(dir, "c.md")); err != nil {
+	if err := ix.syncPath(context.Background(), filepath.Join(dir, "c.md"), []string{dir}); err != nil {
 		t.Fatal(err)
 	}
 	if found(t, ix, "charlie") {

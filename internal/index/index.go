@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -73,7 +74,8 @@ const (
 	SkipExcluded = "excluded"
 	SkipType     = "not a text type"
 	// SkipSymlinkOut: a symlinked file whose target lies outside the folder
-	// being indexed.
+	// being indexed, or a file whose path led out of the folder it was
+	// allowed under when it was opened (a link swapped in after the checks).
 	SkipSymlinkOut = "symlink out of the folder"
 )
 
@@ -115,6 +117,9 @@ type FileOptions struct {
 	keep func(path string) bool
 	// checked says the caller (a walk) has applied the ignore rules already.
 	checked bool
+	// root, when set, is the folder the file was allowed under (a walk's
+	// root, an agent's allowed root): the read goes through it.
+	root *fspath.Beneath
 }
 
 // IndexFile brings the index in line with one path as it is on disk. The
@@ -165,7 +170,7 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 	if opts.keep == nil && ignored == nil {
 		// The common cases need no write transaction: an unchanged file, and
 		// a missing or skipped one the store never had.
-		content, _, err := ix.readFile(path)
+		content, _, err := ix.readFile(opts.root, path)
 		var skipped *SkipError
 		switch {
 		case err == nil && known && !opts.Force:
@@ -193,7 +198,7 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 			gone = errNotWalked
 			return store.File{Path: path, Gone: true}, nil, nil
 		}
-		content, info, err := ix.readFile(path)
+		content, info, err := ix.readFile(opts.root, path)
 		var skipped *SkipError
 		switch {
 		case errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped):
@@ -324,16 +329,56 @@ func (ix *Indexer) configuredNamespace(path string) string {
 // InMemoryDir reports whether a canonical path lies inside one of the
 // (canonical) memory directories.
 func (ix *Indexer) InMemoryDir(path string) bool {
-	for _, d := range ix.MemoryDirs {
-		if fspath.Within(d, path) {
-			return true
-		}
-	}
-	return false
+	_, ok := ix.memoryDirOf(path)
+	return ok
 }
 
-func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
-	info, err := os.Stat(path)
+// memoryDirOf returns the memory directory holding a canonical path.
+func (ix *Indexer) memoryDirOf(path string) (string, bool) {
+	for _, d := range ix.MemoryDirs {
+		if fspath.Within(d, path) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// beforeOpen, when set (tests only), runs between the checks on a path
+// and its open: the instant a swapped-in symlink would slip through a
+// check-then-open-by-name.
+var beforeOpen func(path string)
+
+// readFile reads the file at the canonical path through a descriptor of the
+// folder it was allowed under (beneath; nil = the memory directory holding
+// it, else its own directory), so a component swapped for a symlink after
+// every check still cannot lead the read out of that folder: such a file
+// is skipped as SkipSymlinkOut. The type and size checks are on the opened
+// file, not on a second lookup of the name.
+func (ix *Indexer) readFile(beneath *fspath.Beneath, path string) ([]byte, os.FileInfo, error) {
+	if beforeOpen != nil {
+		beforeOpen(path)
+	}
+	if beneath == nil {
+		dir := filepath.Dir(path)
+		if d, ok := ix.memoryDirOf(path); ok {
+			dir = d
+		}
+		b, err := fspath.OpenBeneath(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer b.Close()
+		beneath = b
+	}
+	f, err := beneath.Open(path)
+	if errors.Is(err, fspath.ErrEscapes) {
+		return nil, nil, &SkipError{path, SkipSymlinkOut, "a symlink leads out of " + beneath.Dir}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -343,7 +388,7 @@ func (ix *Indexer) readFile(path string) ([]byte, os.FileInfo, error) {
 	if ix.MaxFileBytes > 0 && info.Size() > ix.MaxFileBytes && !ix.InMemoryDir(path) {
 		return nil, nil, &SkipError{path, SkipTooLarge, fmt.Sprintf("%s is over the %s limit (indexing.max_file_bytes)", humanBytes(info.Size()), humanBytes(ix.MaxFileBytes))}
 	}
-	content, err := os.ReadFile(path)
+	content, err := io.ReadAll(f)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -25,6 +25,12 @@ type Options struct {
 	// EmbedProgress, when set, follows the embedding of new chunks after
 	// the walk.
 	EmbedProgress func(done, total int)
+	// Roots, when set, are the folders an agent may read (the memory
+	// directories and the remembered sources): each path is read through
+	// the one holding it, so a link swapped in after the caller's check
+	// still cannot lead out. Empty (the user's own mm index): each directory
+	// is its own root and a single file's root is its directory.
+	Roots []string
 }
 
 // Stats summarise a walk.
@@ -58,8 +64,9 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	start := time.Now()
 	var st Stats
 	type root struct {
-		path  string
-		isDir bool
+		path    string
+		isDir   bool
+		beneath *fspath.Beneath // every read of the path's files goes through it
 	}
 	var roots []root
 	for _, p := range paths {
@@ -77,10 +84,19 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 		if err := ix.dropSpelling(ctx, p, c, info.IsDir()); err != nil {
 			return st, err
 		}
-		roots = append(roots, root{c, info.IsDir()})
+		if beforeOpen != nil {
+			beforeOpen(c)
+		}
+		b, err := openRoot(c, info.IsDir(), opts.Roots)
+		if err != nil {
+			return st, err
+		}
+		defer b.Close()
+		roots = append(roots, root{c, info.IsDir(), b})
 	}
 
 	var files []string
+	var under []*fspath.Beneath // the root each of files is read through
 	seen := map[string]bool{}
 	named := map[string]bool{} // files given by name: IndexFile applies the ignore rules
 	for _, r := range roots {
@@ -93,6 +109,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				seen[r.path] = true
 				named[r.path] = true
 				files = append(files, r.path)
+				under = append(under, r.beneath)
 			}
 			continue
 		}
@@ -136,14 +153,16 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 				if err != nil {
 					return nil
 				}
-				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
-					return nil
-				}
 				if !fspath.Within(r.path, target) {
 					// A link never leads out of the folder being indexed: a
 					// link planted in a notes or memory folder must not make
-					// /etc/passwd or ~/.ssh searchable.
+					// /etc/passwd or ~/.ssh searchable. This check only keeps
+					// the listing tidy; what enforces it is the read through
+					// r.beneath, which no link swapped in since can escape.
 					st.skip(SkipSymlinkOut)
+					return nil
+				}
+				if info, err := os.Stat(target); err != nil || !info.Mode().IsRegular() {
 					return nil
 				}
 				key = target
@@ -162,6 +181,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			} else if !seen[key] {
 				seen[key] = true
 				files = append(files, key)
+				under = append(under, r.beneath)
 			}
 			return nil
 		})
@@ -178,7 +198,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			return st, err
 		}
 		st.FilesScanned++
-		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true, checked: !named[f]})
+		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true, checked: !named[f], root: under[i]})
 		var skipped *SkipError
 		// A file that became binary or too large, or was deleted since the
 		// listing, was forgotten by IndexFile.
@@ -224,7 +244,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			if !opts.Recursive && filepath.Dir(f.Path) != r.path {
 				continue
 			}
-			res, err := ix.IndexFile(ctx, f.Path, FileOptions{deferEmbed: true, keep: keep})
+			res, err := ix.IndexFile(ctx, f.Path, FileOptions{deferEmbed: true, keep: keep, root: r.beneath})
 			var skipped *SkipError
 			if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.As(err, &skipped) {
 				return st, err
@@ -245,6 +265,39 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	}
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// openRoot opens the folder the files of the canonical path c are read
+// through. Unconfined, that is c itself for a directory and its directory
+// for a file. Confined to allowed roots, it is opened through the allowed
+// root holding c, so that c, checked by name, cannot have become a link out
+// of it since: a directory is its own root opened beneath the allowed one,
+// and a single file is read beneath the allowed root.
+func openRoot(c string, isDir bool, allowed []string) (*fspath.Beneath, error) {
+	if len(allowed) == 0 {
+		if !isDir {
+			c = filepath.Dir(c)
+		}
+		return fspath.OpenBeneath(c)
+	}
+	holder := ""
+	for _, a := range allowed {
+		if fspath.Within(a, c) && len(a) > len(holder) {
+			holder = a
+		}
+	}
+	if !isDir && holder == c {
+		holder = filepath.Dir(c) // a remembered single file
+	}
+	if holder == "" {
+		return nil, fmt.Errorf("%s %w it was allowed under (it changed while being indexed); nothing was read", c, fspath.ErrEscapes)
+	}
+	top, err := fspath.OpenBeneath(holder)
+	if err != nil || !isDir || holder == c {
+		return top, err
+	}
+	defer top.Close()
+	return top.Sub(c)
 }
 
 // skipsDir reports whether a walk leaves out the directory at p (and all

@@ -83,7 +83,10 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 				return nil
 			}
 			if ev.Has(fsnotify.Create) {
-				if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
+				// Lstat: a link to a directory is not watched (nor walked),
+				// or a link planted in a memory folder would feed the index
+				// from wherever it points.
+				if info, err := os.Lstat(ev.Name); err == nil && info.IsDir() {
 					report(ix.addTree(w, ev.Name))
 					// Files may have landed before the watch was added.
 					pending[ev.Name] = true
@@ -110,7 +113,7 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 			}
 			pending = map[string]bool{}
 			for _, p := range paths {
-				report(ix.syncPath(ctx, p))
+				report(ix.syncPath(ctx, p, dirs))
 			}
 			if opts.OnIndexed != nil {
 				opts.OnIndexed(paths)
@@ -125,8 +128,11 @@ func (ix *Indexer) Watch(ctx context.Context, dirs []string, opts WatchOptions) 
 // Removal goes through IndexFile too, which checks inside the write
 // transaction that the file is still gone: the event may be stale by the
 // time it is handled, with the file already recreated by another process.
-func (ix *Indexer) syncPath(ctx context.Context, path string) error {
-	info, err := os.Stat(path)
+// Reads go through the watched directory holding path (one of dirs), so a
+// link there leads nowhere outside it: it is skipped, and forgotten if it
+// was indexed.
+func (ix *Indexer) syncPath(ctx context.Context, path string, dirs []string) error {
+	info, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := ignoreGone(ix.IndexFile(ctx, path, FileOptions{})); err != nil {
 			return err
@@ -147,10 +153,15 @@ func (ix *Indexer) syncPath(ctx context.Context, path string) error {
 		return err
 	}
 	if info.IsDir() {
-		_, err := ix.IndexPaths(ctx, []string{path}, Options{Recursive: true})
+		_, err := ix.IndexPaths(ctx, []string{path}, Options{Recursive: true, Roots: dirs})
 		return err
 	}
-	return ignoreGone(ix.IndexFile(ctx, path, FileOptions{}))
+	b, err := openRoot(path, false, dirs)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return ignoreGone(ix.IndexFile(ctx, path, FileOptions{root: b}))
 }
 
 // ignoreGone drops the errors that only say a file left the index (it was

@@ -65,8 +65,11 @@ func (j journalState) matches(s fileState) bool {
 
 // loadJournal reads the journal at path; a missing or unreadable one is
 // reported as absent (ok=false), which makes the writer trust the file.
+// Like its write, the read goes through the journal directory's descriptor:
+// a journal planted as a link to elsewhere is not read.
 func loadJournal(path string) (journal, bool) {
-	b, err := os.ReadFile(path)
+	dir, base := filepath.Split(path)
+	b, err := readBeneath(dir, base)
 	if err != nil {
 		return journal{}, false
 	}
@@ -77,26 +80,43 @@ func loadJournal(path string) (journal, bool) {
 	return j, true
 }
 
+func readBeneath(dir, base string) ([]byte, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.ReadFile(base)
+}
+
 // saveJournal replaces the journal atomically. It is not fsynced: after a
 // crash an older journal only makes the next writer wait for the file to
-// settle once.
+// settle once. It writes through a descriptor of the journal directory,
+// so a temp or journal name planted there as a link to a file elsewhere is
+// never written through.
 func saveJournal(path string, j journal) error {
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err == nil {
-				err = os.WriteFile(tmp, b, 0o600)
-			}
-		}
-		if err != nil {
+	dir, base := filepath.Split(path)
+	r, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
+		r, err = os.OpenRoot(dir)
 	}
-	return os.Rename(tmp, path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tmp := base + ".tmp"
+	r.Remove(tmp) // a link planted at the temp name goes; its target is untouched
+	if err := r.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return r.Rename(tmp, base)
 }
 
 // entrySpans returns each entry's id and exact bytes, in file order.

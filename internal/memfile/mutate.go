@@ -28,7 +28,9 @@ type Writer struct {
 	// Roots, when set, are the only directories the Writer writes under
 	// (the memory directories): a path that resolves outside them, such as a
 	// day file someone replaced with a symlink to ~/.bashrc, is refused
-	// with ErrOutsideRoots and nothing is written.
+	// with ErrOutsideRoots and nothing is written. Every use of the file
+	// goes through a descriptor of the root holding it (beneath.go), so the
+	// same holds for a link swapped in after that check.
 	Roots []string
 }
 
@@ -111,33 +113,45 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	if err != nil {
 		return err
 	}
-	if !w.inRoots(target) {
+	root, ok := w.rootOf(target)
+	if !ok {
 		return fmt.Errorf("memory file %s %w (to %s): memtomem writes only inside them; remove the link or move the file", path, ErrOutsideRoots, target)
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return fmt.Errorf("memory dir for %s: %w", path, err)
+	if afterCheck != nil {
+		afterCheck(target)
 	}
 	unlock, err := w.Locks.Lock(ctx, target)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	removeStaleTemps(target)
+	// From here on, the file is reached through its directory's descriptor
+	// only (beneath.go).
+	d, err := openMemDir(root, filepath.Dir(target))
+	if err != nil {
+		if err = outside(err, path); errors.Is(err, ErrOutsideRoots) {
+			return err
+		}
+		return fmt.Errorf("memory dir for %s: %w", path, err)
+	}
+	defer d.close()
+	base := filepath.Base(target)
+	d.removeStaleTemps(base)
 	jpath := w.Locks.JournalFile(target)
 	j, known := loadJournal(jpath)
 	settleBy := time.Now().Add(settleMax)
 	for range maxAttempts {
-		r, err := readSettled(ctx, target, j, known, settleBy)
+		r, err := readSettled(ctx, d, base, j, known, settleBy)
 		if err != nil {
 			return err
 		}
-		base := r.data
+		old := r.data
 		if known && r.state.exists && !j.State.matches(r.state) {
 			if restored, ok := withEntries(r.data, j.missingFrom(r.data, time.Now())); ok {
-				base = restored
+				old = restored
 			}
 		}
-		updated, err := fn(base)
+		updated, err := fn(old)
 		if err != nil {
 			r.close()
 			return err
@@ -151,7 +165,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			}
 			return nil
 		}
-		now, displaced, raced, err := replace(target, r.state, updated)
+		now, displaced, raced, err := replace(d, base, r.state, updated)
 		if err != nil || raced {
 			r.close()
 			if err != nil {
@@ -188,7 +202,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return saveJournal(jpath, j)
 		}
 		merged, _ := withEntries(lost, j.missingFrom(lost, time.Now()))
-		now2, displaced2, raced, err := replace(target, now, merged)
+		now2, displaced2, raced, err := replace(d, base, now, merged)
 		if displaced2 != nil {
 			displaced2.Close() // a third save within microseconds: the next round sees it
 		}
@@ -206,18 +220,6 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	return fmt.Errorf("%w: memory file %s kept changing while we wrote it (another program is writing it without memtomem's lock); retry the operation", coord.ErrBusy, path)
 }
 
-func (w *Writer) inRoots(target string) bool {
-	if len(w.Roots) == 0 {
-		return true
-	}
-	for _, r := range w.Roots {
-		if fspath.Within(r, target) {
-			return true
-		}
-	}
-	return false
-}
-
 // Heal brings a memory file in line with the journal without changing it
 // otherwise: after an outside program saved it, entries of ours the save
 // dropped without having seen them are put back. The indexer calls it before
@@ -228,16 +230,6 @@ func (w *Writer) Heal(ctx context.Context, path string) error {
 		return nil
 	}
 	return err
-}
-
-// removeStaleTemps deletes temp files a crashed writer left for this file.
-// Only the holder of the file's lock writes them, and we hold it, so any
-// that exist belong to a process that died mid-write.
-func removeStaleTemps(target string) {
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*"))
-	for _, p := range stale {
-		os.Remove(p)
-	}
 }
 
 // resolve gives the file's canonical path (fspath), so the lock, the write
@@ -286,9 +278,10 @@ func (r readResult) close() {
 // written by someone else (it does not match the journal) very recently. A
 // file still being rewritten at deadline is not used: replacing it could
 // keep half of an editor's save, so the caller gets a retryable busy error.
-func readSettled(ctx context.Context, path string, j journal, known bool, deadline time.Time) (readResult, error) {
+func readSettled(ctx context.Context, d *memDir, base string, j journal, known bool, deadline time.Time) (readResult, error) {
+	path := d.name(base)
 	for {
-		r, err := readState(path)
+		r, err := readState(d, base)
 		if err != nil || !r.state.exists || (known && j.State.matches(r.state)) {
 			return r, err
 		}
@@ -355,13 +348,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // readState stats the open file before reading it, so a write that lands
 // while we read also shows up as a change. The file stays open (see
 // readResult).
-func readState(path string) (readResult, error) {
-	f, err := os.Open(path)
+func readState(d *memDir, base string) (readResult, error) {
+	path := d.name(base)
+	f, err := d.root.Open(base)
 	if errors.Is(err, fs.ErrNotExist) {
 		return readResult{}, nil
 	}
 	if err != nil {
-		return readResult{}, fmt.Errorf("read memory file: %w", err)
+		return readResult{}, fmt.Errorf("read memory file: %w", outside(err, path))
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -380,13 +374,13 @@ func readState(path string) (readResult, error) {
 	return readResult{data: data, state: stateOf(fi), f: f}, nil
 }
 
-func statState(path string) (fileState, error) {
-	fi, err := os.Stat(path)
+func statState(d *memDir, base string) (fileState, error) {
+	fi, err := d.root.Stat(base)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileState{}, nil
 	}
 	if err != nil {
-		return fileState{}, err
+		return fileState{}, outside(err, d.name(base))
 	}
 	return stateOf(fi), nil
 }
@@ -397,9 +391,9 @@ func statState(path string) (fileState, error) {
 // check and the rename; only the lock could close it, and outside editors do
 // not take it. So Mutate looks afterwards at the inode it read (an in-place
 // save into it) and at displaced (a save renamed into place meanwhile).
-func replace(path string, was fileState, data []byte) (now fileState, displaced *os.File, raced bool, err error) {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func replace(d *memDir, base string, was fileState, data []byte) (now fileState, displaced *os.File, raced bool, err error) {
+	path := d.name(base)
+	tmp, tmpName, err := d.createTemp(base)
 	if err != nil {
 		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
@@ -407,9 +401,18 @@ func replace(path string, was fileState, data []byte) (now fileState, displaced 
 	defer func() {
 		if !renamed {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			d.root.Remove(tmpName)
 		}
 	}()
+	// A new memory file is private (0600, which no umask that leaves its
+	// owner able to read it makes looser); an existing one keeps its mode.
+	mode := fs.FileMode(0o600)
+	if was.exists {
+		mode = was.mode.Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
@@ -428,24 +431,15 @@ func replace(path string, was fileState, data []byte) (now fileState, displaced 
 		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
 	}
 	hook("after-temp-write")
-	cur, err := statState(path)
+	cur, err := statState(d, base)
 	if err != nil {
 		return fileState{}, nil, false, fmt.Errorf("stat memory file %s: %w", path, err)
 	}
 	if !cur.same(was) {
 		return fileState{}, nil, true, nil
 	}
-	// A new memory file is private (0600, which no umask that leaves its
-	// owner able to read it makes looser); an existing one keeps its mode.
-	mode := fs.FileMode(0o600)
-	if was.exists {
-		mode = was.mode.Perm()
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return fileState{}, nil, false, fmt.Errorf("write memory file %s: %w", path, err)
-	}
 	hook("before-rename")
-	displaced, err = putInPlace(tmp.Name(), path, was)
+	displaced, err = putInPlace(d, tmpName, base, was)
 	if err != nil {
 		if errors.Is(err, errRaced) {
 			return fileState{}, nil, true, nil
@@ -453,7 +447,7 @@ func replace(path string, was fileState, data []byte) (now fileState, displaced 
 		return fileState{}, nil, false, fmt.Errorf("replace memory file %s: %w", path, err)
 	}
 	renamed = true
-	if err := atomicfile.SyncDir(dir); err != nil {
+	if err := atomicfile.SyncOpenDir(d.f); err != nil {
 		if displaced != nil {
 			displaced.Close()
 		}
@@ -469,9 +463,9 @@ var errRaced = errors.New("the file appeared while we wrote it")
 // afterwards: if it is not the file we read (an editor renamed its save into
 // place after our last check), it is returned, open, for the caller to merge
 // rather than lose. A path that did not exist must still not exist.
-func putInPlace(tmp, path string, was fileState) (displaced *os.File, err error) {
+func putInPlace(d *memDir, tmp, base string, was fileState) (displaced *os.File, err error) {
 	if !was.exists {
-		ok, exists, err := renameNew(tmp, path)
+		ok, exists, err := renameNew(d.f, tmp, base)
 		switch {
 		case err != nil:
 			return nil, err
@@ -480,18 +474,19 @@ func putInPlace(tmp, path string, was fileState) (displaced *os.File, err error)
 		case ok:
 			return nil, nil
 		}
-		return nil, os.Rename(tmp, path)
+		return nil, d.root.Rename(tmp, base)
 	}
-	ok, err := swapNames(tmp, path)
+	ok, err := swapNames(d.f, tmp, base)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, os.Rename(tmp, path)
+		return nil, d.root.Rename(tmp, base)
 	}
-	// tmp now names what path held.
-	f, openErr := os.Open(tmp)
-	os.Remove(tmp)
+	// tmp now names what base held (opened beneath d: had someone put a
+	// link out there at that instant, it is not followed).
+	f, openErr := d.root.Open(tmp)
+	d.root.Remove(tmp)
 	if openErr != nil {
 		return nil, nil
 	}

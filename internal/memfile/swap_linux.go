@@ -2,24 +2,29 @@ package memfile
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// swapNames atomically exchanges the files named a and b. ok is false when
-// the kernel or filesystem cannot (the caller then renames instead).
-func swapNames(a, b string) (ok bool, err error) {
-	err = unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
+// swapNames atomically exchanges the files named a and b in the directory
+// open as dir (single names: nothing is looked up outside it). ok is false
+// when the kernel or filesystem cannot (the caller then renames instead).
+func swapNames(dir *os.File, a, b string) (ok bool, err error) {
+	fd := int(dir.Fd())
+	err = unix.Renameat2(fd, a, fd, b, unix.RENAME_EXCHANGE)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.ENOTSUP) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// renameNew renames a to b only if b does not exist; exists reports that it
-// does. ok is false when the filesystem cannot tell (the caller renames).
-func renameNew(a, b string) (ok, exists bool, err error) {
-	err = unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_NOREPLACE)
+// renameNew renames a to b in dir only if b does not exist; exists reports
+// that it does. ok is false when the filesystem cannot tell (the caller
+// renames).
+func renameNew(dir *os.File, a, b string) (ok, exists bool, err error) {
+	fd := int(dir.Fd())
+	err = unix.Renameat2(fd, a, fd, b, unix.RENAME_NOREPLACE)
 	switch {
 	case errors.Is(err, unix.EEXIST):
 		return true, true, nil

@@ -2,6 +2,8 @@
 
 package memfile
 
-func swapNames(a, b string) (bool, error) { return false, nil }
+import "os"
 
-func renameNew(a, b string) (ok, exists bool, err error) { return false, false, nil }
+func swapNames(dir *os.File, a, b string) (bool, error) { return false, nil }
+
+func renameNew(dir *os.File, a, b string) (ok, exists bool, err error) { return false, false, nil }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -186,6 +187,19 @@ func (m *Memory) Close() error {
 // schema is newer than this binary can write, so a read-only store never
 // ends up with markdown that is not indexed.
 func (m *Memory) writable() error {
+	if e := m.db.Fault(); e != 0 {
+		// This process opened the database for reading only; say what the
+		// disk is like now, which is what the user has to act on.
+		dir := filepath.Dir(m.db.Path())
+		if now := coord.ProbeDisk(dir); now != 0 || e == syscall.EDQUOT {
+			if now != 0 {
+				e = now
+			}
+			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true,
+				Err: errors.New("this mm started on that disk and opened the store for reading only: after fixing the disk, restart it (close and reopen the editor session)")}}
+		}
+		return &Error{Kind: KindUnavailable, Err: fmt.Errorf("this mm opened the store for reading only because the disk holding %s refused writes when it started; the disk takes writes again: restart mm (close and reopen the editor session) to write; nothing was written", dir)}
+	}
 	if m.db.ReadOnly() {
 		return &Error{Kind: KindRefused, Err: fmt.Errorf("%w: %s", sqlite.ErrReadOnly, m.db.ReadOnlyReason())}
 	}
@@ -215,6 +229,8 @@ func wrapStore(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case diskError(err) != nil:
+		return &Error{Kind: KindUnavailable, Err: diskError(err)}
 	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
 	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced), errors.Is(err, memfile.ErrOutsideRoots):

@@ -3,6 +3,7 @@ package memtomem
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
@@ -11,19 +12,22 @@ import (
 
 // Status describes the store.
 type Status struct {
-	Version       string           `json:"version"`
-	Home          string           `json:"home"`
-	Database      string           `json:"database"`
-	SchemaVersion int              `json:"schema_version"`
-	ReadOnly      string           `json:"read_only,omitempty"`
-	MemoryDirs    []string         `json:"memory_dirs"`
-	Files         int              `json:"files"`
-	Chunks        int              `json:"chunks"`
-	DBBytes       int64            `json:"db_bytes"`
-	Namespaces    map[string]int   `json:"namespaces"`
-	Tags          map[string]int   `json:"tags"`
-	Embedding     EmbeddingStatus  `json:"embedding"`
-	Instances     []coord.Instance `json:"instances"`
+	Version       string `json:"version"`
+	Home          string `json:"home"`
+	Database      string `json:"database"`
+	SchemaVersion int    `json:"schema_version"`
+	ReadOnly      string `json:"read_only,omitempty"`
+	// Disk says which disk of the store refuses writes now (full or
+	// read-only; see DiskState), "" when none does.
+	Disk       string           `json:"disk,omitempty"`
+	MemoryDirs []string         `json:"memory_dirs"`
+	Files      int              `json:"files"`
+	Chunks     int              `json:"chunks"`
+	DBBytes    int64            `json:"db_bytes"`
+	Namespaces map[string]int   `json:"namespaces"`
+	Tags       map[string]int   `json:"tags"`
+	Embedding  EmbeddingStatus  `json:"embedding"`
+	Instances  []coord.Instance `json:"instances"`
 	// Sources are the folders and files remembered by mm index PATH, which
 	// mm reset indexes again; SourcesError says why they could not be read.
 	Sources      []Source `json:"sources"`
@@ -72,6 +76,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Database:      m.cfg.DBPath(),
 		SchemaVersion: st.SchemaVersion,
 		ReadOnly:      m.db.ReadOnlyReason(),
+		Disk:          m.DiskState(),
 		MemoryDirs:    m.cfg.Indexing.MemoryDirs,
 		Files:         st.Files,
 		Chunks:        st.Chunks,
@@ -168,4 +173,19 @@ func (e EmbeddingStatus) Summary() string {
 		return fmt.Sprintf("%s: hybrid search; %d chunks with vectors, %d without (run mm index to embed them)", e.Configured, e.WithVector, e.Missing)
 	}
 	return fmt.Sprintf("%s: hybrid search; %d chunks with vectors", e.Configured, e.WithVector)
+}
+
+// DiskState says, for the first disk of the store (its home, its database's
+// folder, its memory folders) that refuses writes now, what is wrong and
+// what still works; "" when every one takes writes. It costs a statfs(2) per
+// folder, so status and start-up can afford it; a quota is seen only when a
+// write hits it.
+func (m *Memory) DiskState() string {
+	dirs := append([]string{m.cfg.Home, filepath.Dir(m.cfg.DBPath())}, m.cfg.Indexing.MemoryDirs...)
+	for _, dir := range dirs {
+		if e := coord.ProbeDisk(dir); e != 0 {
+			return coord.DiskAdvice(e, dir) + "; until then writes (add, edit, delete, index) fail and nothing is written, while searches and reads still work"
+		}
+	}
+	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -39,6 +40,15 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 		return nil, false, fmt.Errorf("lock dir for %s: %w", path, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, syscall.EROFS) {
+		// flock works on a descriptor opened for reading: on a store
+		// mounted read-only a process still holds the locks that tell the
+		// others it is there (only the holder's pid goes unrecorded).
+		// A missing one stays the read-only error: that is what is wrong.
+		if ro, rerr := os.Open(path); rerr == nil {
+			f, err = ro, nil
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("open lock %s: %w", path, err)
 	}

@@ -185,7 +185,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !changed {
-			return saveJournal(jpath, j)
+			return keepJournal(jpath, j)
 		}
 		merged, _ := withEntries(lost, j.missingFrom(lost, time.Now()))
 		now2, displaced2, raced, err := replace(target, now, merged)
@@ -196,7 +196,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !raced && displaced2 == nil {
-			return saveJournal(jpath, j.next(lost, merged, now2, time.Now()))
+			return keepJournal(jpath, j.next(lost, merged, now2, time.Now()))
 		}
 		if !raced {
 			j = j.next(lost, merged, now2, time.Now())

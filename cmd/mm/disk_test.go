@@ -133,3 +133,35 @@ func callText(s *server, name string, args map[string]any) (string, error) {
 	text, _, err := s.call(name, args)
 	return text, err
 }
+
+// A server started while the disk is full (no other process has the store
+// open, so SQLite cannot size a new -shm file) serves searches and refuses
+// adds saying so; once space is freed, an mm add from another process is
+// written, and the server, which opened the store for reading, finds it.
+func TestServerStartedOnFullDisk(t *testing.T) {
+	disk := disktest.Tmpfs(t)
+	home := filepath.Join(disk, "home")
+	if out, err := mmCommand(t, home, "add", "the glacier retreats each summer").CombinedOutput(); err != nil {
+		t.Fatalf("mm add: %v\n%s", err, out)
+	}
+	free := disktest.Fill(t, disk)
+	s := startServer(t, home)
+	if ok, err := s.found("glacier", "retreats each summer", 5); !ok || err != nil {
+		t.Fatalf("a server started on a full disk should find the earlier memory (found %v, %v)", ok, err)
+	}
+	_, _, err := s.call("mem_add", map[string]any{"content": "the moraine holds the lake"})
+	if err == nil || !strings.Contains(err.Error(), "is full: free space on it, then retry; nothing was written") || !strings.Contains(err.Error(), "restart it") {
+		t.Fatalf("an add on a server started on a full disk should say the disk is full and to restart, got %v", err)
+	}
+	free()
+	_, _, err = s.call("mem_add", map[string]any{"content": "the moraine holds the lake"})
+	if err == nil || !strings.Contains(err.Error(), "the disk takes writes again") {
+		t.Errorf("with space freed, the add should say the disk takes writes but this server must restart, got %v", err)
+	}
+	if out, err := mmCommand(t, home, "add", "the moraine holds the lake").CombinedOutput(); err != nil {
+		t.Fatalf("mm add after freeing space: %v\n%s", err, out)
+	}
+	if ok, err := s.found("moraine", "holds the lake", 5); !ok || err != nil {
+		t.Errorf("the server should see what another process wrote once space was freed (found %v, %v)", ok, err)
+	}
+}

@@ -145,7 +145,7 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 		Namespace: req.Namespace, Force: req.Force, Recursive: req.Recursive, Progress: req.Progress,
 		EmbedProgress: req.EmbedProgress,
 	})
-	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
+	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil && diskError(err) == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}
 	}
 	if err == nil && req.Remember {

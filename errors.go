@@ -75,7 +75,10 @@ type DiskError struct {
 	// NothingWritten says the refused operation left no trace, so a retry
 	// is all it takes.
 	NothingWritten bool
-	Err            error
+	// Restart says this process opened the store for reading only, having
+	// started on that disk: once the disk is fixed it must be restarted.
+	Restart bool
+	Err     error
 }
 
 func (e *DiskError) Error() string {
@@ -84,8 +87,16 @@ func (e *DiskError) Error() string {
 		dir = "the store"
 	}
 	msg := coord.DiskAdvice(e.Errno, dir)
+	if e.Restart {
+		msg += ", then restart mm (close and reopen the editor session): it opened the store for reading only, having started on that disk"
+	} else {
+		msg += ", then retry"
+	}
 	if e.NothingWritten {
 		msg += "; nothing was written"
+	}
+	if e.Err == nil {
+		return msg
 	}
 	return msg + " (" + e.Err.Error() + ")"
 }

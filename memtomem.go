@@ -96,10 +96,10 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	// Private by default: memories and the index are nobody else's
 	// business (a directory that already exists keeps its mode).
 	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
-		return nil, fmt.Errorf("create home %s: %w", cfg.Home, err)
+		return nil, wrapStore(fmt.Errorf("create home %s: %w", cfg.Home, err))
 	}
 	if err := os.MkdirAll(cfg.MemoryDir(), 0o700); err != nil {
-		return nil, fmt.Errorf("create memory directory %s: %w", cfg.MemoryDir(), err)
+		return nil, wrapStore(fmt.Errorf("create memory directory %s: %w", cfg.MemoryDir(), err))
 	}
 	runDir, err := coord.RunDir(cfg.Home)
 	if err != nil {
@@ -195,8 +195,7 @@ func (m *Memory) writable() error {
 			if now != 0 {
 				e = now
 			}
-			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true,
-				Err: errors.New("this mm started on that disk and opened the store for reading only: after fixing the disk, restart it (close and reopen the editor session)")}}
+			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true, Restart: true}}
 		}
 		return &Error{Kind: KindUnavailable, Err: fmt.Errorf("this mm opened the store for reading only because the disk holding %s refused writes when it started; the disk takes writes again: restart mm (close and reopen the editor session) to write; nothing was written", dir)}
 	}

@@ -184,7 +184,7 @@ func (m *Memory) DiskState() string {
 	dirs := append([]string{m.cfg.Home, filepath.Dir(m.cfg.DBPath())}, m.cfg.Indexing.MemoryDirs...)
 	for _, dir := range dirs {
 		if e := coord.ProbeDisk(dir); e != 0 {
-			return coord.DiskAdvice(e, dir) + "; until then writes (add, edit, delete, index) fail and nothing is written, while searches and reads still work"
+			return coord.DiskAdvice(e, dir) + ", then retry; until then writes (add, edit, delete, index) fail and nothing is written, while searches and reads still work"
 		}
 	}
 	return ""

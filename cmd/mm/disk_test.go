@@ -150,7 +150,7 @@ func TestServerStartedOnFullDisk(t *testing.T) {
 		t.Fatalf("a server started on a full disk should find the earlier memory (found %v, %v)", ok, err)
 	}
 	_, _, err := s.call("mem_add", map[string]any{"content": "the moraine holds the lake"})
-	if err == nil || !strings.Contains(err.Error(), "is full: free space on it, then retry; nothing was written") || !strings.Contains(err.Error(), "restart it") {
+	if err == nil || !strings.Contains(err.Error(), "is full: free space on it, then restart mm") || !strings.Contains(err.Error(), "nothing was written") {
 		t.Fatalf("an add on a server started on a full disk should say the disk is full and to restart, got %v", err)
 	}
 	free()

@@ -22,11 +22,11 @@ func DiskFault(err error) syscall.Errno {
 }
 
 // ProbeDisk says whether the filesystem holding path refuses writes right
-// now: EROFS when it is mounted read-only, ENOSPC when no block is free for
-// this user; 0 when it takes writes or when that cannot be told (a quota is
-// only seen when a write hits it). A path that does not exist yet is judged
-// by its nearest existing ancestor, where it would be created. It costs one
-// statfs(2).
+// now: EROFS when it is mounted read-only, ENOSPC when less than
+// FullBelow bytes are free for this user; 0 when it takes writes or when
+// that cannot be told (a quota is only seen when a write hits it). A path
+// that does not exist yet is judged by its nearest existing ancestor, where
+// it would be created. It costs one statfs(2).
 func ProbeDisk(path string) syscall.Errno {
 	p, err := filepath.Abs(path)
 	if err != nil {
@@ -45,16 +45,23 @@ func ProbeDisk(path string) syscall.Errno {
 	}
 }
 
-// DiskAdvice says what a user does about a disk fault e (see DiskFault) of
-// the disk holding dir.
+// FullBelow is the free space under which ProbeDisk calls a disk full. A
+// disk is rarely full to the last byte, and one with a few KiB left cannot
+// open the database (SQLite sizes a 32 KiB -shm file) nor hold a write
+// transaction, so the line is drawn at 1 MiB.
+const FullBelow = 1 << 20
+
+// DiskAdvice says what is wrong with the disk holding dir (a disk fault e,
+// see DiskFault) and what a user does about it; the caller adds what to do
+// then ("then retry").
 func DiskAdvice(e syscall.Errno, dir string) string {
 	switch e {
 	case syscall.ENOSPC:
-		return fmt.Sprintf("the disk holding %s is full: free space on it, then retry", dir)
+		return fmt.Sprintf("the disk holding %s is full: free space on it", dir)
 	case syscall.EDQUOT:
-		return fmt.Sprintf("the disk quota for %s is used up: free space or have the quota raised, then retry", dir)
+		return fmt.Sprintf("the disk quota for %s is used up: free space or have the quota raised", dir)
 	case syscall.EROFS:
-		return fmt.Sprintf("the disk holding %s is mounted read-only: remount it read-write (or move the store with MEMTOMEM_HOME), then retry", dir)
+		return fmt.Sprintf("the disk holding %s is mounted read-only: remount it read-write (or move the store with MEMTOMEM_HOME)", dir)
 	}
 	return fmt.Sprintf("the disk holding %s refused the write (%v)", dir, e)
 }

@@ -22,7 +22,7 @@ func statfsFault(path string) (syscall.Errno, error) {
 	switch {
 	case st.Flags&unix.ST_RDONLY != 0:
 		return syscall.EROFS, nil
-	case st.Blocks > 0 && st.Bavail == 0:
+	case st.Blocks > 0 && st.Bavail*uint64(st.Bsize) < FullBelow:
 		// Blocks == 0 is a pseudo filesystem that reports no sizes.
 		return syscall.ENOSPC, nil
 	}

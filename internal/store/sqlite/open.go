@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -81,6 +82,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		if db, derr := open(ctx, path, opts, fault); derr == nil {
 			return db, nil
 		}
+		// Not even readable so (a database never written yet): say it is
+		// the disk's doing, with its errno.
+		return nil, fmt.Errorf("%w (%v)", &fs.PathError{Op: "open", Path: path, Err: fault}, err)
 	}
 	return nil, err
 }
@@ -128,7 +132,7 @@ func open(ctx context.Context, path string, opts Options, fault syscall.Errno) (
 	}
 	if fault != 0 {
 		db.readOnly = true
-		db.readOnlyWhy = coord.DiskAdvice(fault, filepath.Dir(path)) + "; the database was opened for reading only, so searches and reads work: restart mm once the disk takes writes again"
+		db.readOnlyWhy = coord.DiskAdvice(fault, filepath.Dir(path)) + ", then restart mm: it opened the database for reading only, so searches and reads work but writes fail"
 	}
 	db.reader, err = sql.Open("sqlite", dsn(path, true, extra))
 	if err != nil {

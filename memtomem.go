@@ -184,8 +184,10 @@ func (m *Memory) Close() error {
 }
 
 // writable refuses a write before anything is touched when the database
-// schema is newer than this binary can write, so a read-only store never
-// ends up with markdown that is not indexed.
+// schema is newer than this binary can write, or when this process opened
+// the database for reading only because its disk refused writes (see
+// sqlite.DB.Fault), so a read-only store never ends up with markdown that
+// is not indexed.
 func (m *Memory) writable() error {
 	if e := m.db.Fault(); e != 0 {
 		// This process opened the database for reading only; say what the

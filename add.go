@@ -107,7 +107,7 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		return res, err
 	}
 	if err := m.recordNamespace(ctx, path, ns); err != nil {
-		return res, err
+		return res, nothingWritten(err)
 	}
 	entry, added, err := m.writer.Append(ctx, path, memfile.Entry{
 		Title: strings.TrimSpace(req.Title),
@@ -115,7 +115,7 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		Body:  content,
 	})
 	if err != nil {
-		return res, wrapStore(err)
+		return res, nothingWritten(wrapStore(err))
 	}
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.

@@ -92,7 +92,7 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 		return EditResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", req.ChunkID, c.Source)
 	}
 	if err != nil {
-		return EditResult{}, wrapStore(err)
+		return EditResult{}, nothingWritten(wrapStore(err))
 	}
 	return m.reindexAfterEdit(ctx, c.Source, c.Namespace, entry.ID)
 }
@@ -128,7 +128,7 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 		return DeleteResult{}, invalidf("chunk %s is not part of a memory entry (a \"## \" section) in %s: edit that file directly, then run mm index on it", chunkID, c.Source)
 	}
 	if err != nil {
-		return DeleteResult{}, wrapStore(err)
+		return DeleteResult{}, nothingWritten(wrapStore(err))
 	}
 	if _, err := m.reindexAfterEdit(ctx, c.Source, c.Namespace, ""); err != nil {
 		return DeleteResult{}, err

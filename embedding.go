@@ -43,6 +43,11 @@ func (m *Memory) generation(ctx context.Context) (active, off string, err error)
 			return "", "dense search off: the store is read-only for this mm", nil
 		}
 		if err := m.store.SetMeta(ctx, metaGeneration, want); err != nil {
+			if de := diskError(err); de != nil {
+				// Searches go on with keywords until the store can
+				// record which vectors it holds.
+				return "", "dense search off: " + de.Error(), nil
+			}
 			return "", "", wrapStore(err)
 		}
 		return want, "", nil

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -96,10 +97,10 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	// Private by default: memories and the index are nobody else's
 	// business (a directory that already exists keeps its mode).
 	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
-		return nil, fmt.Errorf("create home %s: %w", cfg.Home, err)
+		return nil, wrapStore(fmt.Errorf("create home %s: %w", cfg.Home, err))
 	}
 	if err := os.MkdirAll(cfg.MemoryDir(), 0o700); err != nil {
-		return nil, fmt.Errorf("create memory directory %s: %w", cfg.MemoryDir(), err)
+		return nil, wrapStore(fmt.Errorf("create memory directory %s: %w", cfg.MemoryDir(), err))
 	}
 	runDir, err := coord.RunDir(cfg.Home)
 	if err != nil {
@@ -194,9 +195,23 @@ func (m *Memory) Close() error {
 }
 
 // writable refuses a write before anything is touched when the database
-// schema is newer than this binary can write, so a read-only store never
-// ends up with markdown that is not indexed.
+// schema is newer than this binary can write, or when this process opened
+// the database for reading only because its disk refused writes (see
+// sqlite.DB.Fault), so a read-only store never ends up with markdown that
+// is not indexed.
 func (m *Memory) writable() error {
+	if e := m.db.Fault(); e != 0 {
+		// This process opened the database for reading only; say what the
+		// disk is like now, which is what the user has to act on.
+		dir := filepath.Dir(m.db.Path())
+		if now := coord.ProbeDisk(dir); now != 0 || e == syscall.EDQUOT {
+			if now != 0 {
+				e = now
+			}
+			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true, Restart: true}}
+		}
+		return &Error{Kind: KindUnavailable, Err: fmt.Errorf("this mm opened the store for reading only because the disk holding %s refused writes when it started; the disk takes writes again: restart mm (close and reopen the editor session) to write; nothing was written", dir)}
+	}
 	if m.db.ReadOnly() {
 		return &Error{Kind: KindRefused, Err: fmt.Errorf("%w: %s", sqlite.ErrReadOnly, m.db.ReadOnlyReason())}
 	}
@@ -226,6 +241,8 @@ func wrapStore(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case diskError(err) != nil:
+		return &Error{Kind: KindUnavailable, Err: diskError(err)}
 	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
 	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced), errors.Is(err, memfile.ErrOutsideRoots):

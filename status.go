@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
@@ -13,19 +14,22 @@ import (
 
 // Status describes the store.
 type Status struct {
-	Version       string           `json:"version"`
-	Home          string           `json:"home"`
-	Database      string           `json:"database"`
-	SchemaVersion int              `json:"schema_version"`
-	ReadOnly      string           `json:"read_only,omitempty"`
-	MemoryDirs    []string         `json:"memory_dirs"`
-	Files         int              `json:"files"`
-	Chunks        int              `json:"chunks"`
-	DBBytes       int64            `json:"db_bytes"`
-	Namespaces    map[string]int   `json:"namespaces"`
-	Tags          map[string]int   `json:"tags"`
-	Embedding     EmbeddingStatus  `json:"embedding"`
-	Instances     []coord.Instance `json:"instances"`
+	Version       string `json:"version"`
+	Home          string `json:"home"`
+	Database      string `json:"database"`
+	SchemaVersion int    `json:"schema_version"`
+	ReadOnly      string `json:"read_only,omitempty"`
+	// Disk says which disk of the store refuses writes now (full or
+	// read-only; see DiskState), "" when none does.
+	Disk       string           `json:"disk,omitempty"`
+	MemoryDirs []string         `json:"memory_dirs"`
+	Files      int              `json:"files"`
+	Chunks     int              `json:"chunks"`
+	DBBytes    int64            `json:"db_bytes"`
+	Namespaces map[string]int   `json:"namespaces"`
+	Tags       map[string]int   `json:"tags"`
+	Embedding  EmbeddingStatus  `json:"embedding"`
+	Instances  []coord.Instance `json:"instances"`
 	// Sources are the folders and files remembered by mm index PATH, which
 	// mm reset indexes again; SourcesError says why they could not be read.
 	Sources      []Source `json:"sources"`
@@ -74,6 +78,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Database:      m.cfg.DBPath(),
 		SchemaVersion: st.SchemaVersion,
 		ReadOnly:      m.db.ReadOnlyReason(),
+		Disk:          m.DiskState(),
 		MemoryDirs:    m.cfg.Indexing.MemoryDirs,
 		Files:         st.Files,
 		Chunks:        st.Chunks,
@@ -148,7 +153,7 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 		// An allowed path became a link out between the check and the open.
 		return st, &Error{Kind: KindRefused, Err: err}
 	}
-	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil {
+	if err != nil && st.FilesScanned == 0 && ctx.Err() == nil && diskError(err) == nil {
 		return st, &Error{Kind: KindInvalid, Err: err}
 	}
 	if err == nil && req.Remember {
@@ -176,4 +181,19 @@ func (e EmbeddingStatus) Summary() string {
 		return fmt.Sprintf("%s: hybrid search; %d chunks with vectors, %d without (run mm index to embed them)", e.Configured, e.WithVector, e.Missing)
 	}
 	return fmt.Sprintf("%s: hybrid search; %d chunks with vectors", e.Configured, e.WithVector)
+}
+
+// DiskState says, for the first disk of the store (its home, its database's
+// folder, its memory folders) that refuses writes now, what is wrong and
+// what still works; "" when every one takes writes. It costs a statfs(2) per
+// folder, so status and start-up can afford it; a quota is seen only when a
+// write hits it.
+func (m *Memory) DiskState() string {
+	dirs := append([]string{m.cfg.Home, filepath.Dir(m.cfg.DBPath())}, m.cfg.Indexing.MemoryDirs...)
+	for _, dir := range dirs {
+		if e := coord.ProbeDisk(dir); e != 0 {
+			return coord.DiskAdvice(e, dir) + ", then retry; until then writes (add, edit, delete, index) fail and nothing is written, while searches and reads still work"
+		}
+	}
+	return ""
 }

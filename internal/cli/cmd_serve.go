@@ -74,7 +74,15 @@ func (a *app) serveOpener() mcpserver.Opener {
 		// the one that holds it keeps memory directories edited by hand
 		// indexed, and another takes over if it exits.
 		watch := index.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
-		return memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"),
+		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"),
 			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
+		if err == nil {
+			// A store on a full or read-only disk still serves reads;
+			// the log says why writes will fail (mem_status says it too).
+			if why := m.DiskState(); why != "" {
+				fmt.Fprintf(a.stderr, "mm serve: %s\n", why)
+			}
+		}
+		return m, err
 	}
 }

@@ -32,6 +32,9 @@ func (a *app) statusCommand() *cobra.Command {
 				if st.ReadOnly != "" {
 					fmt.Fprintf(w, "read-only:  %s\n", st.ReadOnly)
 				}
+				if st.Disk != "" {
+					fmt.Fprintf(w, "disk:       %s\n", st.Disk)
+				}
 				fmt.Fprintf(w, "memories:   %v\n", st.MemoryDirs)
 				fmt.Fprintf(w, "sources:    %d remembered (mm index PATH; re-indexed by mm reset)\n", len(st.Sources))
 				for _, s := range st.Sources {

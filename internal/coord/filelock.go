@@ -20,7 +20,9 @@ import (
 // that memory directories stay clean markdown that users can sync or commit.
 func RunDir(home string) (string, error) {
 	dir := filepath.Join(home, "memtomem.run")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil && DiskFault(err) == 0 {
+		// (On a disk that takes no new directory, the store is still
+		// opened to be read: see Join.)
 		return "", fmt.Errorf("run dir: %w", err)
 	}
 	return dir, nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -43,6 +44,15 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
 	if errors.Is(err, unix.ELOOP) {
 		return nil, false, fmt.Errorf("open lock %s: it is a symbolic link, which memtomem's lock files never are; remove it", path)
+	}
+	if errors.Is(err, syscall.EROFS) {
+		// flock works on a descriptor opened for reading: on a store
+		// mounted read-only a process still holds the locks that tell the
+		// others it is there (only the holder's pid goes unrecorded).
+		// A missing one stays the read-only error: that is what is wrong.
+		if ro, rerr := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW, 0); rerr == nil {
+			f, err = ro, nil
+		}
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("open lock %s: %w", path, err)

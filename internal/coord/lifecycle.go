@@ -101,6 +101,12 @@ func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 
 // Session is what an open process holds: the lifecycle lock shared and its
 // registry entry (locked exclusively, so readers can tell it is alive).
+//
+// On a disk that refuses writes (full, over quota, read-only: see
+// DiskFault) a process still opens the store to serve reads, so either may
+// be missing: life is nil when the lock file could not be created, entry
+// when the entry could not be written. Refresh tries again at every call,
+// so a process becomes visible again as soon as the disk takes writes.
 type Session struct {
 	mu        sync.Mutex
 	runDir    string
@@ -108,6 +114,7 @@ type Session struct {
 	life      *Lock
 	entry     *os.File
 	entryPath string
+	left      bool
 }
 
 // Join opens the store for this process. It waits up to wait (DefaultJoinWait
@@ -131,21 +138,32 @@ func Join(ctx context.Context, runDir string, info Instance, wait time.Duration)
 	}
 	lifePath := filepath.Join(runDir, lifecycleLockName)
 	life, err := LockWait(ctx, lifePath, false, wait)
-	if err != nil {
-		if errors.Is(err, ErrBusy) {
-			// Only an exclusive holder writes its pid into the file, and
-			// only an exclusive holder makes this wait time out.
-			return nil, fmt.Errorf("%w (waited %v; held by %s)", ErrMaintenance, wait, HolderOf(lifePath))
-		}
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrBusy):
+		// Only an exclusive holder writes its pid into the file, and
+		// only an exclusive holder makes this wait time out.
+		return nil, fmt.Errorf("%w (waited %v; held by %s)", ErrMaintenance, wait, HolderOf(lifePath))
+	case DiskFault(err) != 0:
+		// The lock file is missing and the disk cannot take a new one.
+		// Maintenance cannot run on a read-only disk either; on a full
+		// one, a reset that removes the database under us is caught by
+		// the database's own replaced-file check.
+		life = nil
+	default:
 		return nil, fmt.Errorf("join store: %w", err)
 	}
 	// Register only after taking the lifecycle lock (and deregister before
 	// releasing it): then an exclusive holder can be sure every entry it
 	// sees is stale, and a live entry always means a live shared holder.
-	f, path, err := register(runDir, info)
-	if err != nil {
-		_ = life.Unlock()
-		return nil, err
+	var f *os.File
+	var path string
+	if life != nil {
+		f, path, err = register(runDir, info)
+		if err != nil && DiskFault(err) == 0 {
+			_ = life.Unlock()
+			return nil, err
+		}
 	}
 	// Every process that starts sweeps up after crashed ones, so a kill -9
 	// never leaves entries behind for long and nobody has to clean by hand.
@@ -168,6 +186,7 @@ func (s *Session) Leave() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.left = true
 	var errs []error
 	if s.entry != nil {
 		if err := os.Remove(s.entryPath); err != nil && !errors.Is(err, os.ErrNotExist) {

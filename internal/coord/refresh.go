@@ -34,20 +34,25 @@ func (s *Session) Refresh(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.life == nil {
-		return nil // left already
+	if s.left {
+		return nil
 	}
-	lifeOK := s.life.stillAt()
-	entryOK := sameFile(s.entry, s.entryPath)
+	lifeOK := s.life != nil && s.life.stillAt()
+	entryOK := s.entry != nil && sameFile(s.entry, s.entryPath)
 	if lifeOK && entryOK {
 		return nil
 	}
 	if !lifeOK {
-		life, err := LockWait(ctx, s.life.Path(), false, DefaultJoinWait)
-		if err != nil {
-			if errors.Is(err, ErrBusy) {
-				return fmt.Errorf("%w (waited %v to re-join after %s was removed or replaced)", ErrMaintenance, DefaultJoinWait, filepath.Dir(s.life.Path()))
-			}
+		life, err := LockWait(ctx, filepath.Join(s.runDir, lifecycleLockName), false, DefaultJoinWait)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrBusy):
+			return fmt.Errorf("%w (waited %v to re-join after %s was removed or replaced)", ErrMaintenance, DefaultJoinWait, s.runDir)
+		case DiskFault(err) != 0:
+			// A disk that takes no writes must not stop reads: carry on
+			// as we are, and try again at the next call (see Session).
+			return nil
+		default:
 			return fmt.Errorf("re-join store: %w", err)
 		}
 		_ = s.life.Unlock() // held on a file no one else can see
@@ -55,10 +60,15 @@ func (s *Session) Refresh(ctx context.Context) error {
 	}
 	f, path, err := register(s.runDir, s.info)
 	if err != nil {
+		if DiskFault(err) != 0 {
+			return nil
+		}
 		return fmt.Errorf("re-register: %w", err)
 	}
-	removeIfSame(s.entryPath, s.entry)
-	_ = s.entry.Close()
+	if s.entry != nil {
+		removeIfSame(s.entryPath, s.entry)
+		_ = s.entry.Close()
+	}
 	s.entry, s.entryPath = f, path
 	return nil
 }

@@ -265,6 +265,7 @@ type StatusOutput struct {
 	Database      string                   `json:"database"`
 	SchemaVersion int                      `json:"schema_version"`
 	ReadOnly      string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
+	Disk          string                   `json:"disk,omitempty" jsonschema:"which disk of the store refuses writes now (full or read-only) and what to do; searches and reads still work"`
 	MemoryDirs    []string                 `json:"memory_dirs"`
 	Files         int                      `json:"files"`
 	Chunks        int                      `json:"chunks"`
@@ -304,7 +305,7 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 		return "", StatusOutput{}, err
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
-		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
+		ReadOnly: st.ReadOnly, Disk: st.Disk, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
 		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
 		Sources: []SourceOutput{}, SourcesError: st.SourcesError,
 		Problems: st.Problems, ProblemCount: st.ProblemCount}
@@ -330,6 +331,9 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	if out.ReadOnly != "" {
 		text += "\nread-only: " + out.ReadOnly
+	}
+	if out.Disk != "" {
+		text += "\ndisk: " + out.Disk
 	}
 	if out.ProblemCount > 0 {
 		text += fmt.Sprintf("\nproblems: %d memory entries hold bad characters (indexed with them replaced; fix the files):", out.ProblemCount)

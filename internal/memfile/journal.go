@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -117,6 +118,25 @@ func saveJournal(path string, j journal) error {
 		return err
 	}
 	return r.Rename(tmp, base)
+}
+
+// keepJournal saves the journal after a write of ours replaced its file. The
+// file is written by then, so the write has succeeded whatever happens to
+// the journal: on a full disk, where the journal cannot be saved, it is
+// removed instead. A stale journal would be worse than none: it would take
+// our write for an outside save and could put back an entry just deleted,
+// while a missing one only makes the next writer trust the file. Only a
+// journal that can be neither saved nor removed fails the call, saying so.
+func keepJournal(path string, j journal) error {
+	err := saveJournal(path, j)
+	if err == nil {
+		return nil
+	}
+	os.Remove(path + ".tmp")
+	if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		return fmt.Errorf("the memory file was written, but its journal %s could be neither updated (%v) nor removed (%v): remove it by hand before the next write", path, err, rerr)
+	}
+	return nil
 }
 
 // entrySpans returns each entry's id and exact bytes, in file order.

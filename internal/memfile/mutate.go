@@ -199,7 +199,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !changed {
-			return saveJournal(jpath, j)
+			return keepJournal(jpath, j)
 		}
 		merged, _ := withEntries(lost, j.missingFrom(lost, time.Now()))
 		now2, displaced2, raced, err := replace(d, base, now, merged)
@@ -210,7 +210,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !raced && displaced2 == nil {
-			return saveJournal(jpath, j.next(lost, merged, now2, time.Now()))
+			return keepJournal(jpath, j.next(lost, merged, now2, time.Now()))
 		}
 		if !raced {
 			j = j.next(lost, merged, now2, time.Now())

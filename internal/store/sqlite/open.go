@@ -14,11 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 
 	"github.com/memtomem/memtomem/internal/coord"
 )
@@ -35,6 +37,7 @@ type DB struct {
 	wlock       *coord.QueuedLock // nil when Options.WriteLock is empty
 	readOnly    bool              // set when the schema is newer than this binary can write
 	readOnlyWhy string
+	fault       syscall.Errno // see Fault
 	schema      int
 	id          fileID // the file opened, for CheckFile
 	replacedState
@@ -56,6 +59,11 @@ type Options struct {
 var ErrForeign = errors.New("not a memtomem database")
 
 // Open opens or creates the database at path, migrating its schema.
+//
+// On a disk that refuses writes (full, or mounted read-only) the normal open
+// can fail even to read: SQLite must create and size the WAL's -shm file.
+// Open then opens the database for reading only (see openDegraded), so
+// searches still work; every write fails with the disk's errno (see Fault).
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := checkForeign(path); err != nil {
 		return nil, err
@@ -66,15 +74,37 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := makePrivate(path); err != nil {
 		return nil, err
 	}
-	db := &DB{path: path}
-	var err error
+	db, err := open(ctx, path, opts, 0)
+	if err == nil || opts.Exclusive {
+		return db, err
+	}
+	if fault := faultOf(err, path); fault != 0 {
+		if db, derr := open(ctx, path, opts, fault); derr == nil {
+			return db, nil
+		}
+		// Not even readable so (a database never written yet): say it is
+		// the disk's doing, with its errno.
+		return nil, fmt.Errorf("%w (%v)", &fs.PathError{Op: "open", Path: path, Err: fault}, err)
+	}
+	return nil, err
+}
+
+// open opens the pools; fault != 0 opens them for reading only because the
+// disk refuses writes with that errno.
+func open(ctx context.Context, path string, opts Options, fault syscall.Errno) (*DB, error) {
+	db := &DB{path: path, fault: fault}
+	extra, err := degradedParams(path, fault)
+	if err != nil {
+		return nil, err
+	}
 	if opts.WriteLock != "" {
 		db.wlock = coord.NewQueuedLock(opts.WriteLock)
 	}
+	readOnly := opts.ReadOnly || fault != 0
 	// The owner check must happen before any pragma that writes (journal_mode
 	// switches rewrite the header), which is why the DSN carries only pragmas
 	// that are connection-local.
-	db.writer, err = sql.Open("sqlite", dsn(path, false))
+	db.writer, err = sql.Open("sqlite", dsn(path, fault != 0, extra))
 	if err != nil {
 		return nil, err
 	}
@@ -90,23 +120,27 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if !opts.ReadOnly {
+	if !readOnly {
 		if err := db.enableWAL(ctx); err != nil {
 			db.writer.Close()
 			return nil, err
 		}
 	}
-	if err := db.migrate(ctx, opts.ReadOnly, opts.Exclusive); err != nil {
+	if err := db.migrate(ctx, readOnly, opts.Exclusive); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
-	db.reader, err = sql.Open("sqlite", dsn(path, true))
+	if fault != 0 {
+		db.readOnly = true
+		db.readOnlyWhy = coord.DiskAdvice(fault, filepath.Dir(path)) + ", then restart mm: it opened the database for reading only, so searches and reads work but writes fail"
+	}
+	db.reader, err = sql.Open("sqlite", dsn(path, true, extra))
 	if err != nil {
 		db.writer.Close()
 		return nil, err
 	}
 	db.reader.SetMaxOpenConns(4)
-	if !opts.ReadOnly {
+	if !readOnly {
 		// Puts our header on disk early (a passive checkpoint never
 		// waits), so CheckFile can tell an overwrite in place.
 		_, _ = db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
@@ -115,7 +149,56 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-func dsn(path string, readOnly bool) string {
+// faultOf tells whether a failed open is the disk's doing: an errno that
+// says so, or an I/O, open, read-only or full error from SQLite (which
+// keeps the errno to itself) on a filesystem that is read-only or full now.
+func faultOf(err error, path string) syscall.Errno {
+	if e := coord.DiskFault(err); e != 0 {
+		return e
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return 0
+	}
+	switch se.Code() & 0xff {
+	case 8, 10, 13, 14: // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+		return coord.ProbeDisk(filepath.Dir(path))
+	}
+	return 0
+}
+
+// degradedParams are the URI parameters that let SQLite read a WAL database
+// it cannot write. SQLite must map the -shm file: on a full disk it can still
+// create an empty one (an inode, no blocks) and, told readonly_shm, keeps
+// the WAL index in its own memory, still seeing what other processes commit.
+// On a read-only filesystem no -shm can be made: the database is opened
+// immutable, which is sound because nothing can change it while the
+// filesystem stays read-only; not when a WAL with commits is left behind
+// (a crash) and no -shm is, because immutable would not read that WAL.
+func degradedParams(path string, fault syscall.Errno) (url.Values, error) {
+	q := url.Values{}
+	if fault == 0 {
+		return q, nil
+	}
+	q.Set("mode", "ro")
+	shm := path + "-shm"
+	if _, err := os.Stat(shm); err == nil {
+		q.Set("readonly_shm", "1")
+		return q, nil
+	}
+	if f, err := os.OpenFile(shm, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+		q.Set("readonly_shm", "1")
+		return q, nil
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("database %s has a write-ahead log with changes (%s-wal) but no -shm file, and the disk takes no new file: free space or make it writable to read it", path, path)
+	}
+	q.Set("immutable", "1")
+	return q, nil
+}
+
+func dsn(path string, readOnly bool, extra url.Values) string {
 	q := url.Values{}
 	// Short, because a write's whole wait is bounded by WriteWait and
 	// retryBusy retries anyway: one attempt must not overshoot it by much.
@@ -127,8 +210,15 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
+	for k, vs := range extra {
+		q[k] = vs
+	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
+
+// Fault is the errno (ENOSPC, EDQUOT, EROFS) of the disk that made Open
+// open the database for reading only; 0 when it opened normally.
+func (db *DB) Fault() syscall.Errno { return db.fault }
 
 // checkForeign reads the raw file header, without SQLite, so that a file
 // that is not a database at all, or one another program created, is refused
@@ -148,7 +238,8 @@ func makePrivate(path string) error {
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil && coord.DiskFault(err) == 0 {
+				// (A read-only disk keeps the mode until it is writable.)
 				return fmt.Errorf("make database %s private: %w", p, err)
 			}
 		}
@@ -267,7 +358,7 @@ func StoredVersion(ctx context.Context, path string) (int, error) {
 	if err := checkForeign(path); err != nil {
 		return 0, err
 	}
-	conn, err := sql.Open("sqlite", dsn(path, true))
+	conn, err := sql.Open("sqlite", dsn(path, true, nil))
 	if err != nil {
 		return 0, err
 	}

@@ -5,11 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/memtomem/memtomem/internal/crashpoint"
+	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
+
+	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/crashpoint"
 )
 
 // busyBudget bounds how long an operation retries SQLite's "database is
@@ -84,6 +89,9 @@ func retryBusyUntil(ctx context.Context, deadline time.Time, fn func() error) er
 // write runs fn in one BEGIN IMMEDIATE transaction on the writer connection,
 // retried whole on contention.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.fault != 0 {
+		return &fs.PathError{Op: "write", Path: db.path, Err: db.fault}
+	}
 	if db.readOnly {
 		return fmt.Errorf("%w: %s", ErrReadOnly, db.readOnlyWhy)
 	}
@@ -118,5 +126,30 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		crashpoint.Hit(crashpoint.BeforeCommit)
 		return tx.Commit()
 	})
-	return friendly(err)
+	return db.diskFault(friendly(err))
+}
+
+// diskFault gives a write that failed because the disk refused it the
+// disk's errno, as a *fs.PathError naming the database, so that callers can
+// tell a full or read-only disk from other failures (SQLite keeps errnos to
+// itself). SQLite rolled the transaction back: nothing of it was written.
+func (db *DB) diskFault(err error) error {
+	if err == nil || coord.DiskFault(err) != 0 {
+		return err
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	var e syscall.Errno
+	switch se.Code() & 0xff {
+	case 13: // SQLITE_FULL: SQLite's word for ENOSPC
+		e = syscall.ENOSPC
+	case 8, 10: // SQLITE_READONLY, SQLITE_IOERR: ask the filesystem
+		e = coord.ProbeDisk(filepath.Dir(db.path))
+	}
+	if e == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (%v)", &fs.PathError{Op: "write", Path: db.path, Err: e}, err)
 }

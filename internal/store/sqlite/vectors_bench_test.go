@@ -175,7 +175,7 @@ func buildDenseFixture(b *testing.B, n int) *denseFixture {
 	// Experiment: memory-mapped reads. SQLite then copies pages from the
 	// mapping instead of a pread per page that misses its 2 MB cache.
 	if mb := os.Getenv("MEMTOMEM_BENCH_MMAP_MB"); mb != "" {
-		reader, err := sql.Open("sqlite", dsn(path, true)+"&_pragma="+url.QueryEscape("mmap_size("+mb+"000000)"))
+		reader, err := sql.Open("sqlite", dsn(path, true, nil)+"&_pragma="+url.QueryEscape("mmap_size("+mb+"000000)"))
 		if err != nil {
 			b.Fatal(err)
 		}

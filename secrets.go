@@ -64,7 +64,7 @@ func refuseSecret(field string, f secret.Finding) error {
 	if field == "content" {
 		where = fmt.Sprintf("content line %d", f.Line)
 	}
-	return invalidf("%s holds what looks like a credential (rule %s): nothing was saved. Remove it and note where the secret is kept instead; to store such text with the credential replaced by [REDACTED:%s], the user sets security.secrets to redact (mm config set security.secrets redact)",
+	return invalidf("%s holds what looks like a credential (rule %s): nothing was saved. Remove it (note where the secret is kept instead), or have the user run mm config set security.secrets redact to store such text with the credential replaced by [REDACTED:%s]",
 		where, f.Rule, f.Rule)
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	mmconfig "github.com/memtomem/memtomem/internal/config"
@@ -27,6 +28,10 @@ const scifactDir = "../../../shared/eval-data/scifact"
 //	go test -tags eval -run SciFact -v ./internal/secret/
 func TestSciFactFalsePositives(t *testing.T) {
 	docs := readCorpus(t)
+	start := time.Now()
+	Find("load the rules")
+	t.Logf("rules compiled in %v", time.Since(start))
+	var scanTime time.Duration
 	perRule := map[string]int{}
 	flaggedDocs, flaggedChunks, chunks := 0, 0, 0
 	for _, d := range docs {
@@ -42,7 +47,10 @@ func TestSciFactFalsePositives(t *testing.T) {
 		md := "# " + d.Title + "\n\n" + d.Text + "\n"
 		for _, c := range chunk.Split(d.ID+".md", []byte(md), chunk.Options{TargetChars: mmconfig.DefaultChunkTargetChars, MinChars: mmconfig.DefaultChunkMinChars, MaxChars: mmconfig.DefaultChunkMaxChars}) {
 			chunks++
-			if len(Find(c.Content)) > 0 {
+			s := time.Now()
+			found := Find(c.Content)
+			scanTime += time.Since(s)
+			if len(found) > 0 {
 				flaggedChunks++
 			}
 		}
@@ -52,6 +60,7 @@ func TestSciFactFalsePositives(t *testing.T) {
 		rules = append(rules, r)
 	}
 	sort.Strings(rules)
+	t.Logf("mean scan time per chunk: %v", scanTime/time.Duration(max(chunks, 1)))
 	t.Logf("SciFact: %d of %d documents and %d of %d chunks flagged; rules: %v %v", flaggedDocs, len(docs), flaggedChunks, chunks, rules, perRule)
 	if flaggedDocs > 0 || flaggedChunks > 0 {
 		t.Errorf("%d documents, %d chunks flagged as holding secrets; want none", flaggedDocs, flaggedChunks)

@@ -68,6 +68,9 @@ var detector = sync.OnceValue(func() *detect.Detector {
 	if _, ok := cfg.Rules["private-key"]; !ok {
 		panic("secret: gitleaks' default rules were not loaded")
 	}
+	// The default rules were read through viper's global instance, which
+	// nothing else here uses: drop its copy of them.
+	viper.Reset()
 	d := detect.NewDetector(cfg)
 	// A "gitleaks:allow" comment would let any text exempt itself: content
 	// is never trusted to widen what is stored.

@@ -25,7 +25,7 @@ import (
 )
 
 // RuleSet names the rules in use, for documentation and status output.
-const RuleSet = "gitleaks v8.30.1 default rules + basic-auth-url"
+const RuleSet = "gitleaks v8.30.1 default rules + basic-auth-url, password-assignment"
 
 //go:embed rules.toml
 var rulesTOML string

@@ -43,6 +43,7 @@ func credentials() []struct{ name, text, rule string } {
 		{"Stripe key", "stripe " + fake(12, "sk_live_", 24, alnum), "stripe-access-token"},
 		{"basic-auth URL", "DATABASE_URL=postgres://app:" + fake(13, "", 16, alnum) + "@db.internal:5432/app", "basic-auth-url"},
 		{"password assignment", `db_password = "` + fake(14, "", 16, alnum) + `"`, "generic-api-key"},
+		{"password with punctuation", "password: " + fake(15, "", 6, alnum) + "!#" + fake(16, "", 6, alnum), "password-assignment"},
 	}
 }
 
@@ -68,6 +69,11 @@ func TestFindNothingInOrdinaryText(t *testing.T) {
 		"Use https://${USER}:${PASS}@example.com for the mirror.",
 		"aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
 		"password = changeme",
+		"password = self.password",
+		"password: getpass.getpass(prompt)",
+		"password: ${DB_PASSWORD}",
+		"password: ********",
+		"The password: make it long!",
 		"## Heading\n\n- a list\n- of items with numbers 1234567890 and ids a1b2c3d4",
 	} {
 		if got := Find(text); got != nil {
@@ -139,7 +145,7 @@ func TestRedact(t *testing.T) {
 
 func TestRulesLoaded(t *testing.T) {
 	rules := Rules()
-	for _, want := range []string{"aws-access-token", "private-key", "github-pat", "generic-api-key", "basic-auth-url"} {
+	for _, want := range []string{"aws-access-token", "private-key", "github-pat", "generic-api-key", "basic-auth-url", "password-assignment"} {
 		if !slices.Contains(rules, want) {
 			t.Errorf("rule %s not loaded", want)
 		}

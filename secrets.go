@@ -51,6 +51,9 @@ func (m *Memory) screenSecrets(content, title *string, tags []string) ([]Redacti
 			continue
 		}
 		clean, found := secret.Redact(*f.text)
+		if left := secret.Find(clean); len(left) > 0 {
+			return nil, refuseSecret(f.name, left[0]) // could not be redacted
+		}
 		*f.text = clean
 		for _, x := range found {
 			out = append(out, Redaction{Field: f.name, Rule: x.Rule, Line: x.Line})

@@ -56,8 +56,12 @@ type AddResult struct {
 	// retried write); nothing was written twice.
 	Added bool `json:"added"`
 	// Warnings say what went only partly well: the memory is saved and
-	// keyword-searchable, but e.g. got no vector.
+	// keyword-searchable, but e.g. got no vector, or had a credential
+	// redacted.
 	Warnings []string `json:"warnings,omitempty"`
+	// Redacted lists the credentials replaced by [REDACTED:<rule>]
+	// (security.secrets = redact).
+	Redacted []Redaction `json:"redacted,omitempty"`
 }
 
 // Add appends a memory entry to its markdown file and indexes the file before
@@ -79,6 +83,12 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	case utf8.RuneCountInString(content) > MaxContentChars:
 		return res, invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars)
 	}
+	reqTags := append([]string(nil), req.Tags...)
+	redacted, err := m.screenSecrets(&content, &req.Title, reqTags)
+	if err != nil {
+		return res, err
+	}
+	req.Tags = reqTags
 	if err := checkText(content, req.Title); err != nil {
 		return res, err
 	}
@@ -119,7 +129,10 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	}
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.
-	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added}
+	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added, Redacted: redacted}
+	if len(redacted) > 0 {
+		res.Warnings = append(res.Warnings, redactionNote(redacted))
+	}
 	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns, Written: true})
 	if err != nil {
 		// Retrying is safe: an add with the same id (or idempotency key)

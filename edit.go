@@ -25,6 +25,10 @@ type EditResult struct {
 	File     string   `json:"file"`
 	EntryID  string   `json:"entry_id,omitempty"`
 	ChunkIDs []string `json:"chunk_ids"`
+	// Redacted lists the credentials replaced by [REDACTED:<rule>]
+	// (security.secrets = redact); Warnings says so in words.
+	Redacted []Redaction `json:"redacted,omitempty"`
+	Warnings []string    `json:"warnings,omitempty"`
 }
 
 // Edit rewrites the entry that holds a chunk: only that entry's lines in its
@@ -38,6 +42,23 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 	}
 	if req.Content == nil && req.Title == nil && req.Tags == nil {
 		return EditResult{}, invalidf("nothing to change: give new content, a title or tags")
+	}
+	var newTags []string
+	if req.Tags != nil {
+		newTags = append([]string(nil), *req.Tags...)
+		req.Tags = &newTags
+	}
+	if req.Content != nil {
+		c := *req.Content
+		req.Content = &c
+	}
+	if req.Title != nil {
+		t := *req.Title
+		req.Title = &t
+	}
+	redacted, err := m.screenSecrets(req.Content, req.Title, newTags)
+	if err != nil {
+		return EditResult{}, err
 	}
 	if req.Content != nil {
 		c := strings.TrimSpace(*req.Content)
@@ -94,7 +115,11 @@ func (m *Memory) Edit(ctx context.Context, req EditRequest) (EditResult, error) 
 	if err != nil {
 		return EditResult{}, nothingWritten(wrapStore(err))
 	}
-	return m.reindexAfterEdit(ctx, c.Source, c.Namespace, entry.ID)
+	res, err := m.reindexAfterEdit(ctx, c.Source, c.Namespace, entry.ID)
+	if len(redacted) > 0 {
+		res.Redacted, res.Warnings = redacted, []string{redactionNote(redacted)}
+	}
+	return res, err
 }
 
 // DeleteResult says what was removed.

@@ -44,6 +44,8 @@ type ImportResult struct {
 	Added   int      `json:"added"`
 	Skipped int      `json:"skipped"` // already present (same id)
 	Errors  []string `json:"errors,omitempty"`
+	// Warnings say what was stored only in part (a redacted credential).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Export returns the memory entries of the indexed memory files.
@@ -134,6 +136,9 @@ func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) 
 			res.Errors = append(res.Errors, fmt.Sprintf("memory %d: %v", i, err))
 		case r.Added:
 			res.Added++
+			for _, w := range r.Warnings {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("memory %d: %s", i, w))
+			}
 		default:
 			res.Skipped++
 		}

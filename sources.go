@@ -121,6 +121,13 @@ func addStats(to *index.Stats, st index.Stats) {
 	to.ChunksIndexed += st.ChunksIndexed
 	to.ChunksKept += st.ChunksKept
 	to.ChunksDeleted += st.ChunksDeleted
+	for k, v := range st.ChunksSkipped {
+		if to.ChunksSkipped == nil {
+			to.ChunksSkipped = map[string]int{}
+		}
+		to.ChunksSkipped[k] += v
+	}
+	to.SkippedChunks = append(to.SkippedChunks, st.SkippedChunks[:min(len(st.SkippedChunks), index.MaxListedSkips-len(to.SkippedChunks))]...)
 	to.Errors = append(to.Errors, st.Errors...)
 	to.Duration += st.Duration
 }

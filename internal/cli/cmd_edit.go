@@ -49,6 +49,9 @@ id; chunks whose text changed get new chunk ids.`,
 					return writeJSON(a.stdout, res)
 				}
 				fmt.Fprintf(a.stdout, "Updated entry in %s (chunks %v)\n", res.File, res.ChunkIDs)
+				for _, w := range res.Warnings {
+					fmt.Fprintln(a.stderr, "warning: "+w)
+				}
 				return nil
 			})
 		},

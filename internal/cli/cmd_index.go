@@ -124,6 +124,17 @@ func printIndexStats(a *app, st index.Stats) {
 		sort.Strings(parts)
 		fmt.Fprintf(a.stdout, "Skipped: %s.\n", strings.Join(parts, ", "))
 	}
+	if len(st.ChunksSkipped) > 0 {
+		var parts []string
+		for reason, n := range st.ChunksSkipped {
+			parts = append(parts, fmt.Sprintf("%d %s", n, reason))
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(a.stdout, "Chunks left out (they hold credentials; the rest of each file is indexed): %s.\n", strings.Join(parts, ", "))
+		for _, s := range st.SkippedChunks {
+			fmt.Fprintf(a.stdout, "  %s\n", s)
+		}
+	}
 	for _, p := range st.Remembered {
 		fmt.Fprintf(a.stdout, "Remembered %s: mm reset and mm index index it again (mm index --forget to stop).\n", p)
 	}

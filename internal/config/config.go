@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -39,6 +40,7 @@ type Config struct {
 	Indexing  IndexingConfig  `json:"indexing"`
 	Search    SearchConfig    `json:"search"`
 	Embedding EmbeddingConfig `json:"embedding"`
+	Security  SecurityConfig  `json:"security"`
 }
 
 // StorageConfig selects where the index lives.
@@ -100,6 +102,17 @@ type EmbeddingConfig struct {
 	APIKey    string `json:"api_key"`
 }
 
+// SecurityConfig holds what memtomem does with credentials in writes.
+type SecurityConfig struct {
+	// Secrets is what a write (add, edit, batch_add, import) whose text
+	// holds a credential gets: "refuse" (nothing is stored) or "redact"
+	// (the credential is replaced by [REDACTED:<rule>] and the rest stored).
+	Secrets string `json:"secrets"`
+}
+
+// SecretModes lists the accepted security.secrets values.
+var SecretModes = []string{"refuse", "redact"}
+
 // Default values that are not derived from the home directory.
 const (
 	DefaultMaxFileBytes     = 10 << 20
@@ -134,6 +147,7 @@ func Default(home string) Config {
 		Search: SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace,
 			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK},
 		Embedding: EmbeddingConfig{Provider: "none"},
+		Security:  SecurityConfig{Secrets: "refuse"},
 	}
 }
 
@@ -288,6 +302,9 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add(fieldErr("embedding.base_url", "must be an http(s) URL, got %q", e.BaseURL))
 		}
+	}
+	if !slices.Contains(SecretModes, c.Security.Secrets) {
+		add(fieldErr("security.secrets", "unknown mode %q (valid: %s)", c.Security.Secrets, strings.Join(SecretModes, ", ")))
 	}
 	return errors.Join(errs...)
 }

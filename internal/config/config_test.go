@@ -257,12 +257,23 @@ func TestValidate(t *testing.T) {
 		"embedding.dimension":       func(c *Config) { c.Embedding.Dimension = -1 },
 		"embedding.base_url":        func(c *Config) { c.Embedding.BaseURL = "ftp://x" },
 		"indexing.namespace_rules ": func(c *Config) { c.Indexing.NamespaceRules = []NamespaceRule{{"", "x"}} },
+		"security.secrets":          func(c *Config) { c.Security.Secrets = "allow" },
 	}
 	for key, mutate := range cases {
 		c := base
 		c.Indexing.MemoryDirs = slices.Clone(base.Indexing.MemoryDirs)
 		mutate(&c)
 		wantErr(t, c.Validate(), strings.TrimSpace(key))
+	}
+	if c := base; c.Security.Secrets != "refuse" {
+		t.Errorf("security.secrets defaults to %q, want refuse", c.Security.Secrets)
+	}
+	for _, mode := range SecretModes {
+		c := base
+		c.Security.Secrets = mode
+		if err := c.Validate(); err != nil {
+			t.Errorf("security.secrets %s: %v", mode, err)
+		}
 	}
 	for _, p := range []string{"openai", "ollama", "model2vec"} {
 		c := base
@@ -472,7 +483,7 @@ func TestKeys(t *testing.T) {
 		"indexing.exclude_globs", "indexing.max_file_bytes", "indexing.memory_dirs", "indexing.namespace_rules",
 		"search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
 		"search.dense_weight", "search.mmr_lambda", "search.rrf_k",
-		"storage.backend", "storage.path",
+		"security.secrets", "storage.backend", "storage.path",
 	}
 	if diff := cmp.Diff(want, Keys()); diff != "" {
 		t.Errorf("Keys (-want +got):\n%s", diff)

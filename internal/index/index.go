@@ -64,6 +64,11 @@ type Indexer struct {
 	// every lock and transaction; its failure leaves the chunks keyword-
 	// searchable and is reported, never fatal.
 	Embed func(ctx context.Context, source string, progress func(done, total int)) error
+	// scanned remembers which chunk texts were scanned for credentials.
+	scanned scanCache
+	// noSecretScan leaves chunks unscanned: only for the benchmark that
+	// measures what the scan costs.
+	noSecretScan bool
 }
 
 // Skip reasons, reported in Stats so users see why a file was left out.
@@ -97,7 +102,19 @@ type FileResult struct {
 	// EmbedErr is why the file's new chunks got no vectors (nil if they did
 	// or no embedder is configured).
 	EmbedErr error
+	// Skipped are the chunks left out because they hold a credential (only
+	// when re-indexed); the rest of the file is indexed.
+	Skipped []ChunkSkip
 }
+
+// ChunkSkip is one chunk left out of the index, and why.
+type ChunkSkip struct {
+	Path   string `json:"path"`
+	Line   int    `json:"line"`   // 1-based line of the file where the credential is
+	Reason string `json:"reason"` // "secret: <rule-id>"
+}
+
+func (c ChunkSkip) String() string { return fmt.Sprintf("%s:%d: %s", c.Path, c.Line, c.Reason) }
 
 // FileOptions tune IndexFile.
 type FileOptions struct {
@@ -182,14 +199,20 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		case err != nil && !known && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped)):
 			return res, err
 		}
+		if err == nil {
+			// Scan outside the write transaction, which then finds the
+			// results cached (unless the file changed in between).
+			ix.scanAhead(path, content)
+		}
 	}
 	mode := store.IfChanged
 	if opts.Force {
 		mode = store.Always
 	}
-	var gone error // why the path left the index, decided inside the transaction
+	var gone error          // why the path left the index, decided inside the transaction
+	var leftOut []ChunkSkip // chunks not stored: they hold a credential
 	diff, chunks, err := ix.Store.ReplaceFile(ctx, mode, func() (store.File, []store.Chunk, error) {
-		gone = nil
+		gone, leftOut = nil, nil
 		if ignored != nil {
 			gone = ignored
 			return store.File{Path: path, Gone: true}, nil, nil
@@ -210,7 +233,9 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		fm, _, _ := chunk.ParseFrontmatter(content)
 		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
 		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: hashBytes(content), Namespace: ns}
-		return f, ix.chunks(path, content, info, ns), nil
+		var cs []store.Chunk
+		cs, leftOut = ix.chunks(path, content, info, ns)
+		return f, cs, nil
 	})
 	res.Diff = diff
 	switch {
@@ -221,7 +246,7 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 	case gone != nil:
 		return res, gone
 	}
-	res.Chunks = chunks
+	res.Chunks, res.Skipped = chunks, leftOut
 	if ix.Embed != nil && !opts.deferEmbed && (diff.Indexed > 0 || opts.Force) {
 		res.EmbedErr = ix.Embed(ctx, path, nil)
 	}
@@ -401,10 +426,19 @@ func (ix *Indexer) readFile(beneath *fspath.Beneath, path string) ([]byte, os.Fi
 	return content, info, nil
 }
 
-func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) []store.Chunk {
+// chunks splits a file into the chunks to store, leaving out those that
+// hold a credential (reported in skipped): a secret in one section of a
+// note must not keep the note's other sections out of search, nor reach
+// the index itself.
+func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) (out []store.Chunk, skipped []ChunkSkip) {
 	pieces := chunk.Split(path, content, ix.Chunking)
-	out := make([]store.Chunk, 0, len(pieces))
+	out = make([]store.Chunk, 0, len(pieces))
 	for _, p := range pieces {
+		if found := ix.secrets(p); len(found) > 0 {
+			f := found[0] // one report a chunk: its first credential
+			skipped = append(skipped, ChunkSkip{Path: path, Line: p.StartLine + f.Line - 1, Reason: SkipSecretRule + f.Rule})
+			continue
+		}
 		if p.EntryID != "" && len(p.Hierarchy) > 0 && memfile.IsAutoTitle(p.Hierarchy[len(p.Hierarchy)-1]) {
 			// An untitled entry's generated heading is a timestamp and an id:
 			// noise in the index and in every result that shows it.
@@ -431,7 +465,7 @@ func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns stri
 			CreatedAt:   created,
 		})
 	}
-	return out
+	return out, skipped
 }
 
 // forIndex applies memfile.ForIndex to each string (nil stays nil).

@@ -19,7 +19,7 @@ func newIndexer(t *testing.T) *Indexer {
 
 // indexerOn opens its own handle on the database at dbPath; two of them on
 // one path behave as two processes do.
-func indexerOn(t *testing.T, dbPath string) *Indexer {
+func indexerOn(t testing.TB, dbPath string) *Indexer {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{})
 	if err != nil {

@@ -43,11 +43,28 @@ type Stats struct {
 	ChunksIndexed  int            `json:"chunks_indexed"`
 	ChunksKept     int            `json:"chunks_unchanged"`
 	ChunksDeleted  int            `json:"chunks_deleted"`
-	Errors         []string       `json:"errors,omitempty"`
-	Duration       time.Duration  `json:"duration_ns"`
+	// ChunksSkipped counts the chunks left out of files that were indexed,
+	// by reason ("secret: <rule-id>"); SkippedChunks says where (the first
+	// MaxListedSkips of them).
+	ChunksSkipped map[string]int `json:"chunks_skipped,omitempty"`
+	SkippedChunks []ChunkSkip    `json:"skipped_chunks,omitempty"`
+	Errors        []string       `json:"errors,omitempty"`
+	Duration      time.Duration  `json:"duration_ns"`
 	// Remembered lists the paths this run added to the remembered sources
 	// (set by the root package for mm index PATH; the walk never sets it).
 	Remembered []string `json:"remembered,omitempty"`
+}
+
+func (s *Stats) skipChunks(cs []ChunkSkip) {
+	for _, c := range cs {
+		if s.ChunksSkipped == nil {
+			s.ChunksSkipped = map[string]int{}
+		}
+		s.ChunksSkipped[c.Reason]++
+		if len(s.SkippedChunks) < MaxListedSkips {
+			s.SkippedChunks = append(s.SkippedChunks, c)
+		}
+	}
 }
 
 func (s *Stats) skip(reason string) {
@@ -218,6 +235,7 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.FilesIndexed++
 			st.ChunksIndexed += res.Diff.Indexed
 			st.ChunksKept += res.Diff.Unchanged
+			st.skipChunks(res.Skipped)
 		}
 		if opts.Progress != nil {
 			opts.Progress(i+1, len(files), f)

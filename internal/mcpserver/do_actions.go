@@ -57,7 +57,11 @@ func doEdit(c *call, m *memtomem.Memory, p editParams) (string, any, error) {
 	if res.ChunkIDs == nil {
 		res.ChunkIDs = []string{}
 	}
-	return fmt.Sprintf("Edited the entry in %s; entry_id %s (unchanged), chunk_id now %s (a chunk id changes with its text).", res.File, res.EntryID, strings.Join(res.ChunkIDs, ", ")), res, nil
+	text := fmt.Sprintf("Edited the entry in %s; entry_id %s (unchanged), chunk_id now %s (a chunk id changes with its text).", res.File, res.EntryID, strings.Join(res.ChunkIDs, ", "))
+	for _, w := range res.Warnings {
+		text += "\nwarning: " + w
+	}
+	return text, res, nil
 }
 
 type chunkParams struct {
@@ -313,6 +317,9 @@ func doImport(c *call, m *memtomem.Memory, p importParams) (string, any, error) 
 	text := fmt.Sprintf("Imported %d memories; %d already present were skipped.", res.Added, res.Skipped)
 	for _, e := range res.Errors {
 		text += "\nerror: " + e
+	}
+	for _, w := range res.Warnings {
+		text += "\nwarning: " + w
 	}
 	return text, res, nil
 }

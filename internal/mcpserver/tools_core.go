@@ -52,11 +52,13 @@ type AddOutput struct {
 	Created   string   `json:"created"`
 	ChunkIDs  []string `json:"chunk_ids"`
 	Added     bool     `json:"added" jsonschema:"false when the same entry was already saved (a retry); nothing was written twice"`
-	Warnings  []string `json:"warnings,omitempty" jsonschema:"what went only partly well, e.g. saved but not embedded"`
+	Warnings  []string `json:"warnings,omitempty" jsonschema:"what went only partly well, e.g. saved but not embedded, or a credential redacted"`
+	// Redacted lists credentials replaced by [REDACTED:<rule>].
+	Redacted []memtomem.Redaction `json:"redacted,omitempty" jsonschema:"credentials replaced by [REDACTED:<rule>] (security.secrets = redact)"`
 }
 
 func toAddOutput(r memtomem.AddResult) AddOutput {
-	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added, Warnings: r.Warnings}
+	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added, Warnings: r.Warnings, Redacted: r.Redacted}
 	if out.ChunkIDs == nil {
 		out.ChunkIDs = []string{}
 	}
@@ -203,22 +205,25 @@ type indexArgs struct {
 
 // IndexOutput summarises an index run.
 type IndexOutput struct {
-	FilesScanned   int            `json:"files_scanned"`
-	FilesIndexed   int            `json:"files_indexed"`
-	FilesUnchanged int            `json:"files_unchanged"`
-	FilesRemoved   int            `json:"files_removed"`
-	FilesSkipped   map[string]int `json:"files_skipped" jsonschema:"skipped files by reason"`
-	ChunksIndexed  int            `json:"chunks_indexed"`
-	ChunksKept     int            `json:"chunks_unchanged"`
-	ChunksDeleted  int            `json:"chunks_deleted"`
-	Errors         []string       `json:"errors,omitempty"`
-	DurationMS     int64          `json:"duration_ms"`
+	FilesScanned   int               `json:"files_scanned"`
+	FilesIndexed   int               `json:"files_indexed"`
+	FilesUnchanged int               `json:"files_unchanged"`
+	FilesRemoved   int               `json:"files_removed"`
+	FilesSkipped   map[string]int    `json:"files_skipped" jsonschema:"skipped files by reason"`
+	ChunksIndexed  int               `json:"chunks_indexed"`
+	ChunksKept     int               `json:"chunks_unchanged"`
+	ChunksDeleted  int               `json:"chunks_deleted"`
+	ChunksSkipped  map[string]int    `json:"chunks_skipped,omitempty" jsonschema:"chunks left out of indexed files, by reason (secret: <rule>)"`
+	SkippedChunks  []index.ChunkSkip `json:"skipped_chunks,omitempty" jsonschema:"where those chunks are (file and line; the first 100)"`
+	Errors         []string          `json:"errors,omitempty"`
+	DurationMS     int64             `json:"duration_ms"`
 }
 
 func toIndexOutput(st index.Stats) IndexOutput {
 	return IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
 		FilesRemoved: st.FilesRemoved, FilesSkipped: nonNil(st.FilesSkipped), ChunksIndexed: st.ChunksIndexed,
-		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
+		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, ChunksSkipped: st.ChunksSkipped, SkippedChunks: st.SkippedChunks,
+		Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
 }
 
 func (out IndexOutput) text() string {
@@ -226,6 +231,12 @@ func (out IndexOutput) text() string {
 		out.FilesScanned, out.DurationMS, out.FilesIndexed, out.FilesUnchanged, out.FilesRemoved, out.ChunksIndexed, out.ChunksKept, out.ChunksDeleted)
 	if len(out.FilesSkipped) > 0 {
 		t += "\nSkipped: " + counts(out.FilesSkipped) + "."
+	}
+	if len(out.ChunksSkipped) > 0 {
+		t += "\nChunks left out (they hold credentials, the rest of each file is indexed): " + counts(out.ChunksSkipped) + "."
+		for _, s := range out.SkippedChunks {
+			t += "\n  " + s.String()
+		}
 	}
 	for _, e := range out.Errors {
 		t += "\nwarning: " + e

@@ -213,6 +213,7 @@ type IndexOutput struct {
 	ChunksDeleted  int            `json:"chunks_deleted"`
 	Errors         []string       `json:"errors,omitempty"`
 	DurationMS     int64          `json:"duration_ms"`
+	Stopped        string         `json:"stopped,omitempty" jsonschema:"why the run stopped before the end (cancelled, shutting down)"`
 }
 
 func toIndexOutput(st index.Stats) IndexOutput {
@@ -229,6 +230,9 @@ func (out IndexOutput) text() string {
 	}
 	for _, e := range out.Errors {
 		t += "\nwarning: " + e
+	}
+	if out.Stopped != "" {
+		t += "\nstopped: " + out.Stopped
 	}
 	return t
 }
@@ -247,12 +251,18 @@ func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
 	if p := strings.TrimSpace(in.Path); p != "" {
 		req.Paths = []string{expandHome(p)}
 	}
-	c.writes()
+	c.longWork()
 	st, err := m.Index(c.ctx, req)
-	if err != nil {
+	if err != nil && c.ctx.Err() == nil {
 		return "", IndexOutput{}, err
 	}
 	out := toIndexOutput(st)
+	if err != nil {
+		// Cancelled or shutting down: every file indexed so far is
+		// committed (one transaction per file); the next run goes on from
+		// there, since unchanged files are skipped.
+		out.Stopped = stoppedWhy(c.ctx) + "; the files indexed so far are searchable: run mem_index again to finish"
+	}
 	return out.text(), out, nil
 }
 

@@ -25,6 +25,7 @@ type action struct {
 	schema  *jsonschema.Schema // of its parameters, for help and validation
 	noStore bool               // runs without opening the store
 	writes  bool
+	long    bool // stops between steps when cancelled (see call.longWork)
 	run     func(c *call, m *memtomem.Memory, params json.RawMessage) (string, any, error)
 }
 
@@ -70,6 +71,7 @@ func init() {
 		newAction("import", "Import an export object; entries already present (same id) are skipped.", true, nil, doImport),
 		newAction("cleanup_orphans", "Drop index entries of files that no longer exist.", true, nil, doCleanupOrphans),
 	}
+	findAction("import").long = true
 	help := newAction("help", "List every action with its parameters (params.action narrows it to one).", false, nil, doHelp)
 	help.noStore = true
 	actions = append(actions, help)
@@ -167,7 +169,10 @@ func (s *Server) memDo(c *call, in doArgs) (string, DoOutput, error) {
 			return "", DoOutput{}, err
 		}
 	}
-	if a.writes {
+	switch {
+	case a.long:
+		c.longWork()
+	case a.writes:
 		c.writes()
 	}
 	text, result, err := a.run(c, m, params)

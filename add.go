@@ -70,33 +70,11 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		return AddResult{}, err
 	}
 	var res AddResult
-	content := strings.TrimSpace(req.Content)
-	switch {
-	case content == "":
-		return res, invalidf("content is empty: give the text of the memory")
-	case !utf8.ValidString(content):
-		return res, invalidf("content is not valid UTF-8 text")
-	case utf8.RuneCountInString(content) > MaxContentChars:
-		return res, invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars)
-	}
-	if err := checkText(content, req.Title); err != nil {
-		return res, err
-	}
-	tags, err := validTags(req.Tags)
+	entry, ns, err := m.newEntry(req)
 	if err != nil {
 		return res, err
 	}
-	ns := req.Namespace
-	if ns == "" {
-		ns = m.cfg.Search.DefaultNamespace
-	}
-	if err := config.ValidNamespace(ns); err != nil {
-		return res, invalidf("%v", err)
-	}
-	entryID, err := requestedID(req)
-	if err != nil {
-		return res, err
-	}
+	content, entryID := entry.Body, entry.ID
 	if entryID != "" {
 		if prev, ok, err := m.existingEntry(ctx, entryID, req.File, ns); err != nil || ok {
 			return prev, err
@@ -109,11 +87,7 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err := m.recordNamespace(ctx, path, ns); err != nil {
 		return res, err
 	}
-	entry, added, err := m.writer.Append(ctx, path, memfile.Entry{
-		Title: strings.TrimSpace(req.Title),
-		Meta:  memfile.Meta{Tags: tags, ID: entryID, Created: req.Created.UTC().Truncate(time.Second)},
-		Body:  content,
-	})
+	entry, added, err := m.writer.Append(ctx, path, entry)
 	if err != nil {
 		return res, wrapStore(err)
 	}
@@ -138,6 +112,43 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		res.ChunkIDs, err = m.entryChunkIDs(ctx, path, entry.ID)
 	}
 	return res, wrapStore(err)
+}
+
+// newEntry checks a new memory (Add's and import's rules) and returns the
+// entry to write and its namespace; nothing is written.
+func (m *Memory) newEntry(req AddRequest) (memfile.Entry, string, error) {
+	content := strings.TrimSpace(req.Content)
+	switch {
+	case content == "":
+		return memfile.Entry{}, "", invalidf("content is empty: give the text of the memory")
+	case !utf8.ValidString(content):
+		return memfile.Entry{}, "", invalidf("content is not valid UTF-8 text")
+	case utf8.RuneCountInString(content) > MaxContentChars:
+		return memfile.Entry{}, "", invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars)
+	}
+	if err := checkText(content, req.Title); err != nil {
+		return memfile.Entry{}, "", err
+	}
+	tags, err := validTags(req.Tags)
+	if err != nil {
+		return memfile.Entry{}, "", err
+	}
+	ns := req.Namespace
+	if ns == "" {
+		ns = m.cfg.Search.DefaultNamespace
+	}
+	if err := config.ValidNamespace(ns); err != nil {
+		return memfile.Entry{}, "", invalidf("%v", err)
+	}
+	entryID, err := requestedID(req)
+	if err != nil {
+		return memfile.Entry{}, "", err
+	}
+	return memfile.Entry{
+		Title: strings.TrimSpace(req.Title),
+		Meta:  memfile.Meta{Tags: tags, ID: entryID, Created: req.Created.UTC().Truncate(time.Second)},
+		Body:  content,
+	}, ns, nil
 }
 
 // requestedID is the entry id an add must use: the explicit one, or one

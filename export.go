@@ -20,6 +20,9 @@ type ExportRequest struct {
 	Namespace    string
 	Tags         []string
 	Since, Until time.Time
+	// Limit (0 = MaxImport, at most MaxImport) and Offset page through the
+	// selected entries, oldest first: each page is one import's worth.
+	Limit, Offset int
 }
 
 // Export is a portable copy of memory entries, read from the markdown (the
@@ -28,6 +31,10 @@ type Export struct {
 	Version  int              `json:"version"`
 	Exported time.Time        `json:"exported"`
 	Memories []ExportedMemory `json:"memories"`
+	// Total counts the selected entries of every page; NextOffset is where
+	// the next page starts, when there is one.
+	Total      int  `json:"total"`
+	NextOffset *int `json:"next_offset,omitempty"`
 }
 
 // ExportedMemory is one entry.
@@ -54,6 +61,12 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 		return Export{}, err
 	}
 	out := Export{Version: ExportVersion, Exported: time.Now().UTC(), Memories: []ExportedMemory{}}
+	if req.Limit == 0 {
+		req.Limit = MaxImport
+	}
+	if req.Limit < 1 || req.Limit > MaxImport || req.Offset < 0 {
+		return out, invalidf("limit must be between 1 and %d and offset 0 or more (got %d, %d): export a larger store a page at a time, with the next_offset each page gives", MaxImport, req.Limit, req.Offset)
+	}
 	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
 	if err != nil {
 		return out, err
@@ -95,6 +108,12 @@ func (m *Memory) Export(ctx context.Context, req ExportRequest) (Export, error) 
 		}
 	}
 	sort.SliceStable(out.Memories, func(i, j int) bool { return out.Memories[i].Created.Before(out.Memories[j].Created) })
+	out.Total = len(out.Memories)
+	from, to := min(req.Offset, out.Total), min(req.Offset+req.Limit, out.Total)
+	out.Memories = out.Memories[from:to]
+	if to < out.Total {
+		out.NextOffset = &to
+	}
 	return out, nil
 }
 

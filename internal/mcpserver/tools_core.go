@@ -153,16 +153,26 @@ func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error)
 type ChunksOutput struct {
 	Results []Chunk `json:"results"`
 	Count   int     `json:"count"`
-	// NextOffset is set when the page was full, so there may be more.
-	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when this one was full"`
+	// Total counts the chunks of the whole listing; NextOffset is set
+	// when there are more after this page.
+	Total      int  `json:"total" jsonschema:"how many the whole listing holds"`
+	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when there is one"`
 }
 
-func chunksOutput(chunks []Chunk, offset, limit int) ChunksOutput {
-	out := ChunksOutput{Results: chunks, Count: len(chunks)}
-	if len(chunks) == limit {
-		out.NextOffset = ptr(offset + limit)
+func chunksOutput(page memtomem.ChunkPage, offset int) ChunksOutput {
+	out := ChunksOutput{Results: toChunks(page.Chunks), Count: len(page.Chunks), Total: page.Total}
+	if end := offset + len(page.Chunks); end < page.Total {
+		out.NextOffset = ptr(end)
 	}
 	return out
+}
+
+// moreText is the line that tells an agent a listing goes on.
+func (out ChunksOutput) moreText() string {
+	if out.NextOffset == nil {
+		return ""
+	}
+	return fmt.Sprintf("\n\n(%d-%d of %d; more: call again with offset=%d)", *out.NextOffset-out.Count+1, *out.NextOffset, out.Total, *out.NextOffset)
 }
 
 type recallArgs struct {
@@ -171,6 +181,7 @@ type recallArgs struct {
 	Namespace string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob"`
 	TagFilter StringList `json:"tag_filter,omitempty" jsonschema:"keep memories carrying any of these tags"`
 	Limit     *int       `json:"limit,omitempty" jsonschema:"how many, 1-1000"`
+	Offset    *int       `json:"offset,omitempty" jsonschema:"how many to skip (for paging)"`
 }
 
 func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error) {
@@ -186,12 +197,16 @@ func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error)
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	chunks, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit})
+	offset, err := intArg("offset", in.Offset, 0, 0, 1<<30)
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	out := chunksOutput(toChunks(chunks), 0, limit)
-	return chunkList(out.Results, "No memories in that range."), out, nil
+	page, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit, Offset: offset})
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	out := chunksOutput(page, offset)
+	return chunkList(out.Results, "No memories in that range.") + out.moreText(), out, nil
 }
 
 type indexArgs struct {
@@ -270,22 +285,23 @@ type noArgs struct{}
 
 // StatusOutput describes the store.
 type StatusOutput struct {
-	Version       string                   `json:"version"`
-	Home          string                   `json:"home"`
-	Database      string                   `json:"database"`
-	SchemaVersion int                      `json:"schema_version"`
-	ReadOnly      string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
-	MemoryDirs    []string                 `json:"memory_dirs"`
-	Files         int                      `json:"files"`
-	Chunks        int                      `json:"chunks"`
-	DBBytes       int64                    `json:"db_bytes"`
-	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
-	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
-	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
-	Problems      []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
-	ProblemCount  int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
-	Sources       []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
-	SourcesError  string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
+	Version        string                   `json:"version"`
+	Home           string                   `json:"home"`
+	Database       string                   `json:"database"`
+	SchemaVersion  int                      `json:"schema_version"`
+	ReadOnly       string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
+	MemoryDirs     []string                 `json:"memory_dirs"`
+	Files          int                      `json:"files"`
+	Chunks         int                      `json:"chunks"`
+	DBBytes        int64                    `json:"db_bytes"`
+	Namespaces     map[string]int           `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
+	NamespacesMore int                      `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
+	Embedding      memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
+	Instances      []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+	Problems       []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
+	ProblemCount   int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
+	Sources        []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
+	SourcesError   string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
 }
 
 // SourceOutput is one remembered source.
@@ -315,7 +331,7 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
+		Namespaces: nonNil(st.Namespaces), NamespacesMore: st.NamespacesMore, Embedding: st.Embedding, Instances: []InstanceOutput{},
 		Sources: []SourceOutput{}, SourcesError: st.SourcesError,
 		Problems: st.Problems, ProblemCount: st.ProblemCount}
 	var srcs []string
@@ -333,7 +349,7 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s\ninstances: %d live (%s)",
 		out.Version, out.Home, out.Database, out.SchemaVersion, mib(out.DBBytes), strings.Join(out.MemoryDirs, ", "),
-		out.Files, out.Chunks, counts(out.Namespaces), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
+		out.Files, out.Chunks, counts(out.Namespaces)+more(out.NamespacesMore, "ns_list"), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
 	text += fmt.Sprintf("\nsources: %d remembered (%s)", len(srcs), strings.Join(srcs, ", "))
 	if out.SourcesError != "" {
 		text += "\nsources error: " + out.SourcesError
@@ -352,11 +368,21 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 
 // StatsOutput counts what the store holds.
 type StatsOutput struct {
-	Files      int            `json:"files"`
-	Chunks     int            `json:"chunks"`
-	DBBytes    int64          `json:"db_bytes"`
-	Namespaces map[string]int `json:"namespaces" jsonschema:"chunks per namespace"`
-	Tags       map[string]int `json:"tags" jsonschema:"chunks per tag"`
+	Files          int            `json:"files"`
+	Chunks         int            `json:"chunks"`
+	DBBytes        int64          `json:"db_bytes"`
+	Namespaces     map[string]int `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
+	Tags           map[string]int `json:"tags" jsonschema:"chunks per tag, the 100 with the most"`
+	NamespacesMore int            `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
+	TagsMore       int            `json:"tags_more,omitempty" jsonschema:"tags not shown (mem_do tag_list pages through all)"`
+}
+
+// more notes the names a summary left out and the action that lists them.
+func more(n int, action string) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more (mem_do %s pages through them all)", n, action)
 }
 
 func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
@@ -368,9 +394,10 @@ func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
 	if err != nil {
 		return "", StatsOutput{}, err
 	}
-	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags)}
+	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags),
+		NamespacesMore: st.NamespacesMore, TagsMore: st.TagsMore}
 	text := fmt.Sprintf("files: %d\nchunks: %d\ndatabase: %s\nnamespaces: %s\ntags: %s",
-		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces), counts(out.Tags))
+		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces)+more(out.NamespacesMore, "ns_list"), counts(out.Tags)+more(out.TagsMore, "tag_list"))
 	return text, out, nil
 }
 
@@ -395,16 +422,12 @@ func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	chunks, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
+	page, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	out := chunksOutput(toChunks(chunks), offset, limit)
-	text := chunkList(out.Results, "No chunks.")
-	if out.NextOffset != nil {
-		text += fmt.Sprintf("\n\n(more: call again with offset=%d)", *out.NextOffset)
-	}
-	return text, out, nil
+	out := chunksOutput(page, offset)
+	return chunkList(out.Results, "No chunks.") + out.moreText(), out, nil
 }
 
 type readArgs struct {

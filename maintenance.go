@@ -64,8 +64,11 @@ func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceRes
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
-	if _, err := validTags([]string{to}); err != nil || strings.TrimSpace(to) == "" {
-		return MaintenanceResult{}, invalidf("new tag %q: give a non-empty tag without commas, quotes or newlines", to)
+	if strings.TrimSpace(to) == "" {
+		return MaintenanceResult{}, invalidf("new tag is empty: give a non-empty tag without commas, quotes or newlines")
+	}
+	if _, err := validTags([]string{to}); err != nil {
+		return MaintenanceResult{}, invalidf("new tag: %v", err)
 	}
 	return m.retag(ctx, from, func(tags []string) []string {
 		out := make([]string, 0, len(tags))

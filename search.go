@@ -71,6 +71,9 @@ func buildFilter(namespace string, tags []string, source string, since, until ti
 		return f, invalidf("%d tags in one filter, over the %d limit: filter by the few that matter most", len(tags), search.MaxFilterItems)
 	}
 	f.Tags = tags
+	if len(source) > search.MaxPatternBytes {
+		return f, invalidf("source filter of %d bytes, over the %d limit: give a shorter path or glob", len(source), search.MaxPatternBytes)
+	}
 	if source != "" {
 		if !strings.ContainsAny(source, "*?[") {
 			source = "*" + source + "*"

@@ -75,6 +75,7 @@ func New(open Opener) *Server {
 		// No logging capability: the server has nothing to log to the client.
 		Capabilities: &mcp.ServerCapabilities{},
 	})
+	s.mcp.AddReceivingMiddleware(nullArguments)
 	s.addCoreTools()
 	s.addDoTool()
 	return s

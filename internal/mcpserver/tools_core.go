@@ -231,10 +231,18 @@ type IndexOutput struct {
 	Stopped        string         `json:"stopped,omitempty" jsonschema:"why the run stopped before the end (cancelled, shutting down)"`
 }
 
+// maxIndexErrors bounds the errors an index reply lists: a walk of a big
+// unreadable tree can fail on every file, and the reply must stay small.
+const maxIndexErrors = 50
+
 func toIndexOutput(st index.Stats) IndexOutput {
-	return IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
+	out := IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
 		FilesRemoved: st.FilesRemoved, FilesSkipped: nonNil(st.FilesSkipped), ChunksIndexed: st.ChunksIndexed,
 		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
+	if n := len(out.Errors); n > maxIndexErrors {
+		out.Errors = append(out.Errors[:maxIndexErrors:maxIndexErrors], fmt.Sprintf("… and %d more errors (mm index PATH in a terminal lists them all)", n-maxIndexErrors))
+	}
+	return out
 }
 
 func (out IndexOutput) text() string {

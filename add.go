@@ -74,56 +74,24 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		return AddResult{}, err
 	}
 	var res AddResult
-	content := strings.TrimSpace(req.Content)
-	switch {
-	case content == "":
-		return res, invalidf("content is empty: give the text of the memory")
-	case !utf8.ValidString(content):
-		return res, invalidf("content is not valid UTF-8 text")
-	case utf8.RuneCountInString(content) > MaxContentChars:
-		return res, invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars)
-	}
-	reqTags := append([]string(nil), req.Tags...)
-	redacted, err := m.screenSecrets(&content, &req.Title, reqTags)
+	entry, ns, redacted, err := m.newEntry(req)
 	if err != nil {
 		return res, err
 	}
-	req.Tags = reqTags
-	if err := checkText(content, req.Title); err != nil {
-		return res, err
-	}
-	tags, err := validTags(req.Tags)
-	if err != nil {
-		return res, err
-	}
-	ns := req.Namespace
-	if ns == "" {
-		ns = m.cfg.Search.DefaultNamespace
-	}
-	if err := config.ValidNamespace(ns); err != nil {
-		return res, invalidf("%v", err)
-	}
-	entryID, err := requestedID(req)
-	if err != nil {
-		return res, err
-	}
+	content, entryID := entry.Body, entry.ID
 	if entryID != "" {
 		if prev, ok, err := m.existingEntry(ctx, entryID, req.File, ns); err != nil || ok {
 			return prev, err
 		}
 	}
-	path, err := m.memoryFile(ctx, req.File, ns, len(content)+len(req.Title))
+	path, err := m.memoryFile(ctx, req.File, ns, len(content)+len(entry.Title))
 	if err != nil {
 		return res, err
 	}
 	if err := m.recordNamespace(ctx, path, ns); err != nil {
 		return res, nothingWritten(err)
 	}
-	entry, added, err := m.writer.Append(ctx, path, memfile.Entry{
-		Title: strings.TrimSpace(req.Title),
-		Meta:  memfile.Meta{Tags: tags, ID: entryID, Created: req.Created.UTC().Truncate(time.Second)},
-		Body:  content,
-	})
+	entry, added, err := m.writer.Append(ctx, path, entry)
 	if err != nil {
 		return res, nothingWritten(wrapStore(err))
 	}
@@ -151,6 +119,50 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		res.ChunkIDs, err = m.entryChunkIDs(ctx, path, entry.ID)
 	}
 	return res, wrapStore(err)
+}
+
+// newEntry checks a new memory (Add's and import's rules, credentials
+// included) and returns the entry to write, its namespace, and what was
+// redacted from it (security.secrets = redact); nothing is written.
+func (m *Memory) newEntry(req AddRequest) (memfile.Entry, string, []Redaction, error) {
+	fail := func(err error) (memfile.Entry, string, []Redaction, error) { return memfile.Entry{}, "", nil, err }
+	content := strings.TrimSpace(req.Content)
+	switch {
+	case content == "":
+		return fail(invalidf("content is empty: give the text of the memory"))
+	case !utf8.ValidString(content):
+		return fail(invalidf("content is not valid UTF-8 text"))
+	case utf8.RuneCountInString(content) > MaxContentChars:
+		return fail(invalidf("content is %d characters, over the %d limit: split it, or save it as a file and run mm index on it", utf8.RuneCountInString(content), MaxContentChars))
+	}
+	title, reqTags := req.Title, append([]string(nil), req.Tags...)
+	redacted, err := m.screenSecrets(&content, &title, reqTags)
+	if err != nil {
+		return fail(err)
+	}
+	if err := checkText(content, title); err != nil {
+		return fail(err)
+	}
+	tags, err := validTags(reqTags)
+	if err != nil {
+		return fail(err)
+	}
+	ns := req.Namespace
+	if ns == "" {
+		ns = m.cfg.Search.DefaultNamespace
+	}
+	if err := config.ValidNamespace(ns); err != nil {
+		return fail(invalidf("%v", err))
+	}
+	entryID, err := requestedID(req)
+	if err != nil {
+		return fail(err)
+	}
+	return memfile.Entry{
+		Title: strings.TrimSpace(title),
+		Meta:  memfile.Meta{Tags: tags, ID: entryID, Created: req.Created.UTC().Truncate(time.Second)},
+		Body:  content,
+	}, ns, redacted, nil
 }
 
 // requestedID is the entry id an add must use: the explicit one, or one

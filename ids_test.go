@@ -19,7 +19,7 @@ func allChunkIDs(t *testing.T, m *memtomem.Memory) []string {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, c := range chunks {
+	for _, c := range chunks.Chunks {
 		ids = append(ids, c.ID+" "+c.Content)
 	}
 	sort.Strings(ids)

@@ -24,22 +24,35 @@ type MaintenanceResult struct {
 	Notes   []string `json:"notes,omitempty"`
 }
 
-// Tags counts chunks per tag.
-func (m *Memory) Tags(ctx context.Context) (map[string]int, error) {
-	if err := m.guard(ctx); err != nil {
-		return nil, err
-	}
-	st, err := m.store.Stats(ctx)
-	return st.Tags, wrapStore(err)
+// DefaultCountPage is the page size of the tag and namespace listings.
+const DefaultCountPage = 100
+
+// PageRequest asks for one page of a listing: at most Limit (0 = the
+// listing's default, at most MaxPage) after skipping Offset.
+type PageRequest struct {
+	Limit, Offset int
 }
 
-// Namespaces counts chunks per namespace.
-func (m *Memory) Namespaces(ctx context.Context) (map[string]int, error) {
+// TagCounts pages through the chunk counts per tag, by tag name.
+func (m *Memory) TagCounts(ctx context.Context, req PageRequest) (store.CountPage, error) {
+	return m.counts(ctx, store.ByTag, req)
+}
+
+// NamespaceCounts pages through the chunk counts per namespace, by name.
+func (m *Memory) NamespaceCounts(ctx context.Context, req PageRequest) (store.CountPage, error) {
+	return m.counts(ctx, store.ByNamespace, req)
+}
+
+func (m *Memory) counts(ctx context.Context, of store.CountOf, req PageRequest) (store.CountPage, error) {
 	if err := m.guard(ctx); err != nil {
-		return nil, err
+		return store.CountPage{}, err
 	}
-	st, err := m.store.Stats(ctx)
-	return st.Namespaces, wrapStore(err)
+	limit, err := checkPage(req.Limit, DefaultCountPage, req.Offset)
+	if err != nil {
+		return store.CountPage{}, err
+	}
+	page, err := m.store.Counts(ctx, store.CountQuery{Of: of, Limit: limit, Offset: req.Offset})
+	return page, wrapStore(err)
 }
 
 // RenameTag renames a tag on every memory entry that carries it. The
@@ -51,8 +64,11 @@ func (m *Memory) RenameTag(ctx context.Context, from, to string) (MaintenanceRes
 	if err := m.writable(); err != nil {
 		return MaintenanceResult{}, err
 	}
-	if _, err := validTags([]string{to}); err != nil || strings.TrimSpace(to) == "" {
-		return MaintenanceResult{}, invalidf("new tag %q: give a non-empty tag without commas, quotes or newlines", to)
+	if strings.TrimSpace(to) == "" {
+		return MaintenanceResult{}, invalidf("new tag is empty: give a non-empty tag without commas, quotes or newlines")
+	}
+	if _, err := validTags([]string{to}); err != nil {
+		return MaintenanceResult{}, invalidf("new tag: %v", err)
 	}
 	return m.retag(ctx, from, func(tags []string) []string {
 		out := make([]string, 0, len(tags))

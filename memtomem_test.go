@@ -144,7 +144,7 @@ func TestSinceUntil(t *testing.T) {
 		t.Errorf("until 2025 = %q", got)
 	}
 	recent, err := m.Recall(context.Background(), memtomem.RecallRequest{})
-	if err != nil || len(recent) != 2 || !strings.Contains(recent[0].Content, "renovation") {
+	if err != nil || len(recent.Chunks) != 2 || recent.Total != 2 || !strings.Contains(recent.Chunks[0].Content, "renovation") {
 		t.Errorf("recall newest first = %v, %v", recent, err)
 	}
 }

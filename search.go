@@ -71,6 +71,9 @@ func buildFilter(namespace string, tags []string, source string, since, until ti
 		return f, invalidf("%d tags in one filter, over the %d limit: filter by the few that matter most", len(tags), search.MaxFilterItems)
 	}
 	f.Tags = tags
+	if len(source) > search.MaxPatternBytes {
+		return f, invalidf("source filter of %d bytes, over the %d limit: give a shorter path or glob", len(source), search.MaxPatternBytes)
+	}
 	if source != "" {
 		if !strings.ContainsAny(source, "*?[") {
 			source = "*" + source + "*"
@@ -96,30 +99,62 @@ type RecallRequest struct {
 }
 
 // Recall lists chunks newest first within a date range.
-func (m *Memory) Recall(ctx context.Context, req RecallRequest) ([]store.Chunk, error) {
+func (m *Memory) Recall(ctx context.Context, req RecallRequest) (ChunkPage, error) {
 	if err := m.guard(ctx); err != nil {
-		return nil, err
+		return ChunkPage{}, err
 	}
 	filter, err := buildFilter(req.Namespace, req.Tags, "", req.Since, req.Until)
 	if err != nil {
-		return nil, err
+		return ChunkPage{}, err
 	}
 	return m.list(ctx, filter, req.Limit, 20, req.Offset)
 }
 
-// list pages through chunks newest first; limit 0 takes defaultLimit.
-func (m *Memory) list(ctx context.Context, filter store.Filter, limit, defaultLimit, offset int) ([]store.Chunk, error) {
+// MaxPage bounds one page of every listing (chunks, tags, namespaces): a
+// reply stays small however much the store holds, and the rest is a next
+// page away.
+const MaxPage = 1000
+
+// ChunkPage is one page of a chunk listing and how many chunks the listing
+// holds in all.
+type ChunkPage struct {
+	Chunks []store.Chunk
+	Total  int
+}
+
+// checkPage validates a page request; limit 0 takes defaultLimit.
+func checkPage(limit, defaultLimit, offset int) (int, error) {
 	if limit == 0 {
 		limit = defaultLimit
 	}
-	if limit < 1 || limit > 1000 {
-		return nil, invalidf("limit must be between 1 and 1000 (got %d)", limit)
+	if limit < 1 || limit > MaxPage {
+		return 0, invalidf("limit must be between 1 and %d (got %d): page through longer listings with offset", MaxPage, limit)
 	}
 	if offset < 0 {
-		return nil, invalidf("offset must be 0 or more (got %d)", offset)
+		return 0, invalidf("offset must be 0 or more (got %d)", offset)
 	}
-	chunks, err := m.store.List(ctx, store.ListQuery{Filter: filter, Limit: limit, Offset: offset})
-	return chunks, wrapStore(err)
+	return limit, nil
+}
+
+// list pages through chunks newest first; limit 0 takes defaultLimit.
+func (m *Memory) list(ctx context.Context, filter store.Filter, limit, defaultLimit, offset int) (ChunkPage, error) {
+	limit, err := checkPage(limit, defaultLimit, offset)
+	if err != nil {
+		return ChunkPage{}, err
+	}
+	q := store.ListQuery{Filter: filter, Limit: limit, Offset: offset}
+	chunks, err := m.store.List(ctx, q)
+	if err != nil {
+		return ChunkPage{}, wrapStore(err)
+	}
+	total := offset + len(chunks)
+	if len(chunks) == limit || (len(chunks) == 0 && offset > 0) {
+		// Only a full page (or one past the end) needs the count query.
+		if total, err = m.store.CountChunks(ctx, q); err != nil {
+			return ChunkPage{}, wrapStore(err)
+		}
+	}
+	return ChunkPage{Chunks: chunks, Total: total}, nil
 }
 
 // ListRequest pages through stored chunks.
@@ -132,13 +167,13 @@ type ListRequest struct {
 }
 
 // List returns chunks newest first, filtered.
-func (m *Memory) List(ctx context.Context, req ListRequest) ([]store.Chunk, error) {
+func (m *Memory) List(ctx context.Context, req ListRequest) (ChunkPage, error) {
 	if err := m.guard(ctx); err != nil {
-		return nil, err
+		return ChunkPage{}, err
 	}
 	filter, err := buildFilter(req.Namespace, req.Tags, req.Source, time.Time{}, time.Time{})
 	if err != nil {
-		return nil, err
+		return ChunkPage{}, err
 	}
 	return m.list(ctx, filter, req.Limit, 50, req.Offset)
 }

@@ -21,15 +21,20 @@ type Status struct {
 	ReadOnly      string `json:"read_only,omitempty"`
 	// Disk says which disk of the store refuses writes now (full or
 	// read-only; see DiskState), "" when none does.
-	Disk       string           `json:"disk,omitempty"`
-	MemoryDirs []string         `json:"memory_dirs"`
-	Files      int              `json:"files"`
-	Chunks     int              `json:"chunks"`
-	DBBytes    int64            `json:"db_bytes"`
-	Namespaces map[string]int   `json:"namespaces"`
-	Tags       map[string]int   `json:"tags"`
-	Embedding  EmbeddingStatus  `json:"embedding"`
-	Instances  []coord.Instance `json:"instances"`
+	Disk       string   `json:"disk,omitempty"`
+	MemoryDirs []string `json:"memory_dirs"`
+	Files      int      `json:"files"`
+	Chunks     int      `json:"chunks"`
+	DBBytes    int64    `json:"db_bytes"`
+	// Namespaces and Tags hold the store.StatsTop most used; the More
+	// fields count the others (listed a page at a time by NamespaceCounts
+	// and TagCounts).
+	Namespaces     map[string]int   `json:"namespaces"`
+	Tags           map[string]int   `json:"tags"`
+	NamespacesMore int              `json:"namespaces_more,omitempty"`
+	TagsMore       int              `json:"tags_more,omitempty"`
+	Embedding      EmbeddingStatus  `json:"embedding"`
+	Instances      []coord.Instance `json:"instances"`
 	// Sources are the folders and files remembered by mm index PATH, which
 	// mm reset indexes again; SourcesError says why they could not be read.
 	Sources      []Source `json:"sources"`
@@ -70,24 +75,26 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return Status{
-		Sources:       srcs,
-		SourcesError:  srcProblem,
-		Instances:     live,
-		Version:       Version,
-		Home:          m.cfg.Home,
-		Database:      m.cfg.DBPath(),
-		SchemaVersion: st.SchemaVersion,
-		ReadOnly:      m.db.ReadOnlyReason(),
-		Disk:          m.DiskState(),
-		MemoryDirs:    m.cfg.Indexing.MemoryDirs,
-		Files:         st.Files,
-		Chunks:        st.Chunks,
-		DBBytes:       st.DBBytes,
-		Namespaces:    st.Namespaces,
-		Tags:          st.Tags,
-		Embedding:     emb,
-		Problems:      problems,
-		ProblemCount:  nproblems,
+		Sources:        srcs,
+		SourcesError:   srcProblem,
+		Instances:      live,
+		Version:        Version,
+		Home:           m.cfg.Home,
+		Database:       m.cfg.DBPath(),
+		SchemaVersion:  st.SchemaVersion,
+		ReadOnly:       m.db.ReadOnlyReason(),
+		Disk:           m.DiskState(),
+		MemoryDirs:     m.cfg.Indexing.MemoryDirs,
+		Files:          st.Files,
+		Chunks:         st.Chunks,
+		DBBytes:        st.DBBytes,
+		Namespaces:     st.Namespaces,
+		Tags:           st.Tags,
+		NamespacesMore: st.NamespaceCount - len(st.Namespaces),
+		TagsMore:       st.TagCount - len(st.Tags),
+		Embedding:      emb,
+		Problems:       problems,
+		ProblemCount:   nproblems,
 	}, nil
 }
 

@@ -23,7 +23,7 @@ func (a *app) listCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printChunkList(chunks, asJSON)
+				return a.printChunkList(chunks, o.Offset, asJSON)
 			})
 		},
 	}

@@ -1,17 +1,18 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/store"
 )
 
 func (a *app) recallCommand() *cobra.Command {
 	var (
 		since, until, namespace string
 		tags                    []string
-		limit                   int
+		limit, offset           int
 		asJSON                  bool
 	)
 	cmd := &cobra.Command{
@@ -27,12 +28,12 @@ func (a *app) recallCommand() *cobra.Command {
 			}
 			return a.withMemory(cmd.Context(), func(m *memtomem.Memory) error {
 				chunks, err := m.Recall(cmd.Context(), memtomem.RecallRequest{
-					Since: s, Until: u, Namespace: namespace, Tags: tags, Limit: limit,
+					Since: s, Until: u, Namespace: namespace, Tags: tags, Limit: limit, Offset: offset,
 				})
 				if err != nil {
 					return err
 				}
-				return a.printChunkList(chunks, asJSON)
+				return a.printChunkList(chunks, offset, asJSON)
 			})
 		},
 	}
@@ -42,17 +43,27 @@ func (a *app) recallCommand() *cobra.Command {
 	f.StringVar(&namespace, "namespace", "", "namespaces: name, comma list, or glob")
 	f.StringSliceVar(&tags, "tags", nil, "keep memories with any of these tags")
 	f.IntVarP(&limit, "limit", "n", 20, "how many, 1-1000")
+	f.IntVar(&offset, "offset", 0, "skip this many first (the next page)")
 	f.BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
 }
 
-func (a *app) printChunkList(chunks []store.Chunk, asJSON bool) error {
+// printChunkList prints one page of a listing that started at offset; a
+// footer (or, in JSON, next_offset) says when there is more.
+func (a *app) printChunkList(page memtomem.ChunkPage, offset int, asJSON bool) error {
+	chunks := page.Chunks
+	end := offset + len(chunks)
 	if asJSON {
 		out := struct {
-			Results []chunkJSON `json:"results"`
-		}{Results: []chunkJSON{}}
+			Results    []chunkJSON `json:"results"`
+			Total      int         `json:"total"`
+			NextOffset *int        `json:"next_offset,omitempty"`
+		}{Results: []chunkJSON{}, Total: page.Total}
 		for _, c := range chunks {
 			out.Results = append(out.Results, toJSON(c))
+		}
+		if end < page.Total {
+			out.NextOffset = &end
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -61,5 +72,8 @@ func (a *app) printChunkList(chunks []store.Chunk, asJSON bool) error {
 		return nil
 	}
 	printChunks(a.stdout, chunks)
+	if end < page.Total {
+		fmt.Fprintf(a.stdout, "(%d-%d of %d; next page: --offset %d)\n", offset+1, end, page.Total, end)
+	}
 	return nil
 }

@@ -60,6 +60,9 @@ func (a *app) statusCommand() *cobra.Command {
 					for _, k := range sortedKeys(st.Namespaces) {
 						fmt.Fprintf(w, " %s (%d)", k, st.Namespaces[k])
 					}
+					if st.NamespacesMore > 0 {
+						fmt.Fprintf(w, " and %d more", st.NamespacesMore)
+					}
 					fmt.Fprintln(w)
 				}
 				return nil

@@ -43,6 +43,11 @@ func EmbedMissing(ctx context.Context, st store.Store, e embed.Embedder, gen, so
 		}
 		storedAny := false
 		for len(pending) > 0 {
+			// Between provider calls: a cancelled index stops embedding too;
+			// what was stored stays, the rest is embedded by the next run.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			chunks := pending[:min(embedBatch, len(pending))]
 			pending = pending[len(chunks):]
 			texts := make([]string, len(chunks))

@@ -211,6 +211,11 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 		opts.Progress(0, len(files), "")
 	}
 	for i, f := range files {
+		if beforeFile != nil {
+			beforeFile(ctx, f)
+		}
+		// Between files: a cancelled call or a shutdown stops here, with
+		// every file so far committed in its own transaction.
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}

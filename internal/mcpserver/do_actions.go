@@ -9,6 +9,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // The mem_do actions. Each takes its own parameter struct; field tags are
@@ -193,26 +194,75 @@ func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) 
 
 type noParams struct{}
 
-func doTagList(c *call, m *memtomem.Memory, _ noParams) (string, any, error) {
-	tags, err := m.Tags(c.ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	tags = nonNil(tags)
-	return "tags (chunks): " + counts(tags), struct {
-		Tags map[string]int `json:"tags"`
-	}{tags}, nil
+// pageParams pages through a listing.
+type pageParams struct {
+	Limit  *int `json:"limit,omitempty" jsonschema:"page size, 1-1000"`
+	Offset *int `json:"offset,omitempty" jsonschema:"how many to skip (the next_offset of the previous page)"`
 }
 
-func doNsList(c *call, m *memtomem.Memory, _ noParams) (string, any, error) {
-	ns, err := m.Namespaces(c.ctx)
+func (p pageParams) request() (memtomem.PageRequest, error) {
+	limit, err := intArg("limit", p.Limit, memtomem.DefaultCountPage, 1, memtomem.MaxPage)
+	if err != nil {
+		return memtomem.PageRequest{}, err
+	}
+	offset, err := intArg("offset", p.Offset, 0, 0, 1<<30)
+	return memtomem.PageRequest{Limit: limit, Offset: offset}, err
+}
+
+// CountsOutput is one page of a tag or namespace listing: the page's names
+// and chunk counts under key, how many names there are in all, and where
+// the next page starts when there is one.
+type CountsOutput struct {
+	Counts     map[string]int
+	Total      int
+	NextOffset *int
+	key        string
+}
+
+func (o CountsOutput) MarshalJSON() ([]byte, error) {
+	m := map[string]any{o.key: o.Counts, "total": o.Total}
+	if o.NextOffset != nil {
+		m["next_offset"] = *o.NextOffset
+	}
+	return json.Marshal(m)
+}
+
+// countsPage turns a store page into the action's text and result.
+func countsPage(what string, req memtomem.PageRequest, page store.CountPage) (string, any, error) {
+	out := CountsOutput{Counts: map[string]int{}, Total: page.Total, key: what}
+	for _, c := range page.Counts {
+		out.Counts[c.Name] = c.Chunks
+	}
+	text := what + " (chunks): " + counts(out.Counts)
+	if end := req.Offset + len(page.Counts); end < page.Total {
+		out.NextOffset = ptr(end)
+		text += fmt.Sprintf("\n(%d-%d of %d %s; more: call again with offset=%d)", req.Offset+1, end, page.Total, what, end)
+	}
+	return text, out, nil
+}
+
+func doTagList(c *call, m *memtomem.Memory, p pageParams) (string, any, error) {
+	req, err := p.request()
 	if err != nil {
 		return "", nil, err
 	}
-	ns = nonNil(ns)
-	return "namespaces (chunks): " + counts(ns), struct {
-		Namespaces map[string]int `json:"namespaces"`
-	}{ns}, nil
+	page, err := m.TagCounts(c.ctx, req)
+	if err != nil {
+		return "", nil, err
+	}
+	return countsPage("tags", req, page)
+}
+
+func doNsList(c *call, m *memtomem.Memory, p pageParams) (string, any, error) {
+	req, err := p.request()
+	if err != nil {
+		return "", nil, err
+	}
+	page, err := m.NamespaceCounts(c.ctx, req)
+	if err != nil {
+		return "", nil, err
+	}
+	return countsPage("namespaces", req, page)
 }
 
 type renameParams struct {
@@ -269,6 +319,8 @@ type exportParams struct {
 	TagFilter StringList `json:"tag_filter,omitempty" jsonschema:"only entries carrying any of these tags"`
 	Since     string     `json:"since,omitempty" jsonschema:"created at or after: a date, an RFC 3339 time, or an age (7d)"`
 	Until     string     `json:"until,omitempty" jsonschema:"created before: a date, an RFC 3339 time, or an age"`
+	Limit     *int       `json:"limit,omitempty" jsonschema:"page size, 1-5000 (one import's worth)"`
+	Offset    *int       `json:"offset,omitempty" jsonschema:"how many to skip (the next_offset of the previous page)"`
 }
 
 func doExport(c *call, m *memtomem.Memory, p exportParams) (string, any, error) {
@@ -276,7 +328,15 @@ func doExport(c *call, m *memtomem.Memory, p exportParams) (string, any, error) 
 	if err != nil {
 		return "", nil, err
 	}
-	exp, err := m.Export(c.ctx, memtomem.ExportRequest{Namespace: p.Namespace, Tags: p.TagFilter, Since: since, Until: until})
+	limit, err := intArg("limit", p.Limit, memtomem.MaxImport, 1, memtomem.MaxImport)
+	if err != nil {
+		return "", nil, err
+	}
+	offset, err := intArg("offset", p.Offset, 0, 0, 1<<30)
+	if err != nil {
+		return "", nil, err
+	}
+	exp, err := m.Export(c.ctx, memtomem.ExportRequest{Namespace: p.Namespace, Tags: p.TagFilter, Since: since, Until: until, Limit: limit, Offset: offset})
 	if err != nil {
 		return "", nil, err
 	}

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,42 @@ func (c *call) writes() {
 	ctx, cancel := c.s.work(c.ctx)
 	c.ctx = ctx
 	c.cleanup = append(c.cleanup, cancel)
+}
+
+// longWork marks a call whose work is a series of steps, each complete on
+// its own (mem_index: one file per transaction; import: one file's memories
+// per write), so that it may stop between steps. Like writes, it is not cut
+// short by a client that disconnects; unlike writes, it stops when the client
+// cancels the call (notifications/cancelled, which the SDK turns into the
+// request context's cancellation) or when the server begins to shut down,
+// keeping what it finished: a long index must not hold the drain for its
+// whole grace period, nor run on for a client that gave up on it.
+func (c *call) longWork() {
+	req := c.ctx
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(req))
+	stops := []func() bool{
+		context.AfterFunc(req, func() { cancel(context.Canceled) }),
+		context.AfterFunc(c.s.stopping, func() { cancel(errStopping) }),
+		context.AfterFunc(c.s.hardStop, func() { cancel(errStopping) }),
+	}
+	c.ctx = ctx
+	c.cleanup = append(c.cleanup, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel(nil)
+	})
+}
+
+// errStopping is the cause of long work's end at shutdown.
+var errStopping = errors.New("the server is shutting down")
+
+// stoppedWhy says why long work stopped, once its context has ended.
+func stoppedWhy(ctx context.Context) string {
+	if context.Cause(ctx) == errStopping {
+		return "the server is shutting down"
+	}
+	return "the call was cancelled"
 }
 
 // handler is a tool body: it returns the readable text and the structured

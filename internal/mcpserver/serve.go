@@ -98,7 +98,14 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	case sessionErr = <-ended:
 		done = true
 	case <-in.ended:
+		// The client closed its end: calls read so far run to their end
+		// (`printf ... | mm serve` is a way to script mm), within the grace
+		// period, after which long work stops at its next step.
 	case <-ctx.Done():
+		// A signal or the parent's death: long work (an index, an import)
+		// stops at its next step and answers with what it did, so the drain
+		// does not wait out the grace period for it.
+		s.beginStop()
 		// We are on our way out; further termination signals must not cut
 		// the drain short. They do come: the kernel sends the parent-death
 		// signal again each time the dying parent's threads exit one by one,

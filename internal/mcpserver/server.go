@@ -54,8 +54,13 @@ type Server struct {
 	// hardStop is cancelled when the shutdown grace period runs out: detached
 	// write work (see work) derives from it so it cannot outlive the process
 	// by more than the grace period.
-	hardStop     context.Context
-	stopWorkNow  context.CancelFunc
+	hardStop    context.Context
+	stopWorkNow context.CancelFunc
+	// stopping is cancelled when shutdown begins (a termination signal, the
+	// client closing the input): long work that can stop between steps
+	// (see call.longWork) stops then, rather than holding the drain.
+	stopping     context.Context
+	beginStop    context.CancelFunc
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
@@ -64,11 +69,13 @@ type Server struct {
 func New(open Opener) *Server {
 	s := &Server{open: open}
 	s.hardStop, s.stopWorkNow = context.WithCancel(context.Background())
+	s.stopping, s.beginStop = context.WithCancel(context.Background())
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "memtomem", Title: "memtomem", Version: memtomem.Version}, &mcp.ServerOptions{
 		Instructions: Instructions,
 		// No logging capability: the server has nothing to log to the client.
 		Capabilities: &mcp.ServerCapabilities{},
 	})
+	s.mcp.AddReceivingMiddleware(nullArguments)
 	s.addCoreTools()
 	s.addDoTool()
 	return s
@@ -134,6 +141,7 @@ func (s *Server) work(ctx context.Context) (context.Context, context.CancelFunc)
 // it. Shutdown is idempotent.
 func (s *Server) Shutdown(grace time.Duration) error {
 	s.shutdownOnce.Do(func() {
+		s.beginStop()
 		s.mu.Lock()
 		s.closing = true
 		s.mu.Unlock()

@@ -155,16 +155,26 @@ func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error)
 type ChunksOutput struct {
 	Results []Chunk `json:"results"`
 	Count   int     `json:"count"`
-	// NextOffset is set when the page was full, so there may be more.
-	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when this one was full"`
+	// Total counts the chunks of the whole listing; NextOffset is set
+	// when there are more after this page.
+	Total      int  `json:"total" jsonschema:"how many the whole listing holds"`
+	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when there is one"`
 }
 
-func chunksOutput(chunks []Chunk, offset, limit int) ChunksOutput {
-	out := ChunksOutput{Results: chunks, Count: len(chunks)}
-	if len(chunks) == limit {
-		out.NextOffset = ptr(offset + limit)
+func chunksOutput(page memtomem.ChunkPage, offset int) ChunksOutput {
+	out := ChunksOutput{Results: toChunks(page.Chunks), Count: len(page.Chunks), Total: page.Total}
+	if end := offset + len(page.Chunks); end < page.Total {
+		out.NextOffset = ptr(end)
 	}
 	return out
+}
+
+// moreText is the line that tells an agent a listing goes on.
+func (out ChunksOutput) moreText() string {
+	if out.NextOffset == nil {
+		return ""
+	}
+	return fmt.Sprintf("\n\n(%d-%d of %d; more: call again with offset=%d)", *out.NextOffset-out.Count+1, *out.NextOffset, out.Total, *out.NextOffset)
 }
 
 type recallArgs struct {
@@ -173,6 +183,7 @@ type recallArgs struct {
 	Namespace string     `json:"namespace,omitempty" jsonschema:"namespace, comma list or glob"`
 	TagFilter StringList `json:"tag_filter,omitempty" jsonschema:"keep memories carrying any of these tags"`
 	Limit     *int       `json:"limit,omitempty" jsonschema:"how many, 1-1000"`
+	Offset    *int       `json:"offset,omitempty" jsonschema:"how many to skip (for paging)"`
 }
 
 func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error) {
@@ -188,12 +199,16 @@ func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error)
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	chunks, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit})
+	offset, err := intArg("offset", in.Offset, 0, 0, 1<<30)
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	out := chunksOutput(toChunks(chunks), 0, limit)
-	return chunkList(out.Results, "No memories in that range."), out, nil
+	page, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit, Offset: offset})
+	if err != nil {
+		return "", ChunksOutput{}, err
+	}
+	out := chunksOutput(page, offset)
+	return chunkList(out.Results, "No memories in that range.") + out.moreText(), out, nil
 }
 
 type indexArgs struct {
@@ -217,13 +232,22 @@ type IndexOutput struct {
 	SkippedChunks  []index.ChunkSkip `json:"skipped_chunks,omitempty" jsonschema:"where those chunks are (file and line; the first 100)"`
 	Errors         []string          `json:"errors,omitempty"`
 	DurationMS     int64             `json:"duration_ms"`
+	Stopped        string            `json:"stopped,omitempty" jsonschema:"why the run stopped before the end (cancelled, shutting down)"`
 }
 
+// maxIndexErrors bounds the errors an index reply lists: a walk of a big
+// unreadable tree can fail on every file, and the reply must stay small.
+const maxIndexErrors = 50
+
 func toIndexOutput(st index.Stats) IndexOutput {
-	return IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
+	out := IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
 		FilesRemoved: st.FilesRemoved, FilesSkipped: nonNil(st.FilesSkipped), ChunksIndexed: st.ChunksIndexed,
 		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, ChunksSkipped: st.ChunksSkipped, SkippedChunks: st.SkippedChunks,
 		Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
+	if n := len(out.Errors); n > maxIndexErrors {
+		out.Errors = append(out.Errors[:maxIndexErrors:maxIndexErrors], fmt.Sprintf("… and %d more errors (mm index PATH in a terminal lists them all)", n-maxIndexErrors))
+	}
+	return out
 }
 
 func (out IndexOutput) text() string {
@@ -240,6 +264,9 @@ func (out IndexOutput) text() string {
 	}
 	for _, e := range out.Errors {
 		t += "\nwarning: " + e
+	}
+	if out.Stopped != "" {
+		t += "\nstopped: " + out.Stopped
 	}
 	return t
 }
@@ -258,12 +285,18 @@ func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
 	if p := strings.TrimSpace(in.Path); p != "" {
 		req.Paths = []string{expandHome(p)}
 	}
-	c.writes()
+	c.longWork()
 	st, err := m.Index(c.ctx, req)
-	if err != nil {
+	if err != nil && c.ctx.Err() == nil {
 		return "", IndexOutput{}, err
 	}
 	out := toIndexOutput(st)
+	if err != nil {
+		// Cancelled or shutting down: every file indexed so far is
+		// committed (one transaction per file); the next run goes on from
+		// there, since unchanged files are skipped.
+		out.Stopped = stoppedWhy(c.ctx) + "; the files indexed so far are searchable: run mem_index again to finish"
+	}
 	return out.text(), out, nil
 }
 
@@ -271,23 +304,24 @@ type noArgs struct{}
 
 // StatusOutput describes the store.
 type StatusOutput struct {
-	Version       string                   `json:"version"`
-	Home          string                   `json:"home"`
-	Database      string                   `json:"database"`
-	SchemaVersion int                      `json:"schema_version"`
-	ReadOnly      string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
-	Disk          string                   `json:"disk,omitempty" jsonschema:"which disk of the store refuses writes now (full or read-only) and what to do; searches and reads still work"`
-	MemoryDirs    []string                 `json:"memory_dirs"`
-	Files         int                      `json:"files"`
-	Chunks        int                      `json:"chunks"`
-	DBBytes       int64                    `json:"db_bytes"`
-	Namespaces    map[string]int           `json:"namespaces" jsonschema:"chunks per namespace"`
-	Embedding     memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
-	Instances     []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
-	Problems      []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
-	ProblemCount  int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
-	Sources       []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
-	SourcesError  string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
+	Version        string                   `json:"version"`
+	Home           string                   `json:"home"`
+	Database       string                   `json:"database"`
+	SchemaVersion  int                      `json:"schema_version"`
+	ReadOnly       string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
+	Disk           string                   `json:"disk,omitempty" jsonschema:"which disk of the store refuses writes now (full or read-only) and what to do; searches and reads still work"`
+	MemoryDirs     []string                 `json:"memory_dirs"`
+	Files          int                      `json:"files"`
+	Chunks         int                      `json:"chunks"`
+	DBBytes        int64                    `json:"db_bytes"`
+	Namespaces     map[string]int           `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
+	NamespacesMore int                      `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
+	Embedding      memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
+	Instances      []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
+	Problems       []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
+	ProblemCount   int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
+	Sources        []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
+	SourcesError   string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
 }
 
 // SourceOutput is one remembered source.
@@ -317,7 +351,7 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
 		ReadOnly: st.ReadOnly, Disk: st.Disk, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), Embedding: st.Embedding, Instances: []InstanceOutput{},
+		Namespaces: nonNil(st.Namespaces), NamespacesMore: st.NamespacesMore, Embedding: st.Embedding, Instances: []InstanceOutput{},
 		Sources: []SourceOutput{}, SourcesError: st.SourcesError,
 		Problems: st.Problems, ProblemCount: st.ProblemCount}
 	var srcs []string
@@ -335,7 +369,7 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	}
 	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s\ninstances: %d live (%s)",
 		out.Version, out.Home, out.Database, out.SchemaVersion, mib(out.DBBytes), strings.Join(out.MemoryDirs, ", "),
-		out.Files, out.Chunks, counts(out.Namespaces), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
+		out.Files, out.Chunks, counts(out.Namespaces)+more(out.NamespacesMore, "ns_list"), st.Embedding.Summary(), len(live), strings.Join(live, "; "))
 	text += fmt.Sprintf("\nsources: %d remembered (%s)", len(srcs), strings.Join(srcs, ", "))
 	if out.SourcesError != "" {
 		text += "\nsources error: " + out.SourcesError
@@ -357,11 +391,21 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 
 // StatsOutput counts what the store holds.
 type StatsOutput struct {
-	Files      int            `json:"files"`
-	Chunks     int            `json:"chunks"`
-	DBBytes    int64          `json:"db_bytes"`
-	Namespaces map[string]int `json:"namespaces" jsonschema:"chunks per namespace"`
-	Tags       map[string]int `json:"tags" jsonschema:"chunks per tag"`
+	Files          int            `json:"files"`
+	Chunks         int            `json:"chunks"`
+	DBBytes        int64          `json:"db_bytes"`
+	Namespaces     map[string]int `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
+	Tags           map[string]int `json:"tags" jsonschema:"chunks per tag, the 100 with the most"`
+	NamespacesMore int            `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
+	TagsMore       int            `json:"tags_more,omitempty" jsonschema:"tags not shown (mem_do tag_list pages through all)"`
+}
+
+// more notes the names a summary left out and the action that lists them.
+func more(n int, action string) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more (mem_do %s pages through them all)", n, action)
 }
 
 func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
@@ -373,9 +417,10 @@ func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
 	if err != nil {
 		return "", StatsOutput{}, err
 	}
-	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags)}
+	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags),
+		NamespacesMore: st.NamespacesMore, TagsMore: st.TagsMore}
 	text := fmt.Sprintf("files: %d\nchunks: %d\ndatabase: %s\nnamespaces: %s\ntags: %s",
-		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces), counts(out.Tags))
+		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces)+more(out.NamespacesMore, "ns_list"), counts(out.Tags)+more(out.TagsMore, "tag_list"))
 	return text, out, nil
 }
 
@@ -400,16 +445,12 @@ func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	chunks, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
+	page, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
 	if err != nil {
 		return "", ChunksOutput{}, err
 	}
-	out := chunksOutput(toChunks(chunks), offset, limit)
-	text := chunkList(out.Results, "No chunks.")
-	if out.NextOffset != nil {
-		text += fmt.Sprintf("\n\n(more: call again with offset=%d)", *out.NextOffset)
-	}
-	return text, out, nil
+	out := chunksOutput(page, offset)
+	return chunkList(out.Results, "No chunks.") + out.moreText(), out, nil
 }
 
 type readArgs struct {

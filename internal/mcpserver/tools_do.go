@@ -25,6 +25,7 @@ type action struct {
 	schema  *jsonschema.Schema // of its parameters, for help and validation
 	noStore bool               // runs without opening the store
 	writes  bool
+	long    bool // stops between steps when cancelled (see call.longWork)
 	run     func(c *call, m *memtomem.Memory, params json.RawMessage) (string, any, error)
 }
 
@@ -60,16 +61,17 @@ func init() {
 		newAction("delete", "Delete the memory entry holding a chunk from its markdown file.", true, nil, doDelete),
 		newAction("batch_add", "Add several memories at once; each item is independent and reports its own result or error.", true, nil, doBatchAdd),
 		newAction("expand", "Show a chunk with its neighbours from the same file, in file order.", false, map[string]any{"window": 1}, doExpand),
-		newAction("tag_list", "Count chunks per tag.", false, nil, doTagList),
+		newAction("tag_list", "Count chunks per tag, a page at a time (by tag name; total and next_offset say what is left).", false, map[string]any{"limit": 100, "offset": 0}, doTagList),
 		newAction("tag_rename", "Rename a tag on every memory entry that carries it.", true, nil, doTagRename),
 		newAction("tag_delete", "Remove a tag from every memory entry (the entries stay).", true, nil, doTagDelete),
-		newAction("ns_list", "Count chunks per namespace.", false, nil, doNsList),
+		newAction("ns_list", "Count chunks per namespace, a page at a time (by name; total and next_offset say what is left).", false, map[string]any{"limit": 100, "offset": 0}, doNsList),
 		newAction("ns_rename", "Rename a namespace (its day files' frontmatter and the index).", true, nil, doNsRename),
 		newAction("ns_delete", "Delete a namespace: its own day files are removed, other files in it are dropped from the index.", true, nil, doNsDelete),
 		newAction("export", "Export memory entries (from the markdown) as a JSON object that import accepts.", false, nil, doExport),
 		newAction("import", "Import an export object; entries already present (same id) are skipped.", true, nil, doImport),
 		newAction("cleanup_orphans", "Drop index entries of files that no longer exist.", true, nil, doCleanupOrphans),
 	}
+	findAction("import").long = true
 	help := newAction("help", "List every action with its parameters (params.action narrows it to one).", false, nil, doHelp)
 	help.noStore = true
 	actions = append(actions, help)
@@ -167,7 +169,10 @@ func (s *Server) memDo(c *call, in doArgs) (string, DoOutput, error) {
 			return "", DoOutput{}, err
 		}
 	}
-	if a.writes {
+	switch {
+	case a.long:
+		c.longWork()
+	case a.writes:
 		c.writes()
 	}
 	text, result, err := a.run(c, m, params)

@@ -96,7 +96,8 @@ func CheckTags(tags []string) error {
 	}
 	for _, t := range tags {
 		if n := utf8.RuneCountInString(t); n > MaxTagChars {
-			return fmt.Errorf("tag %q is %d characters, %w of %d", t, n, ErrLimit, MaxTagChars)
+			// Quoted in part: an error must not repeat a huge input back.
+			return fmt.Errorf("tag %q… is %d characters, %w of %d", string([]rune(t)[:32]), n, ErrLimit, MaxTagChars)
 		}
 		if strings.ContainsAny(t, "\n\r,\"") {
 			return fmt.Errorf("tag %q: tags are up to %d characters without commas, quotes or newlines", t, MaxTagChars)

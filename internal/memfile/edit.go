@@ -83,32 +83,46 @@ func Holds(e Entry, text string) bool {
 // reply it lost must not get a duplicate. The returned entry is as it now
 // reads from the file, with its line numbers.
 func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool, error) {
-	e.Body = normBody(e.Body)
-	if e.Body == "" {
-		return Entry{}, false, ErrEmpty
-	}
-	if err := checkEntry(e, true, true, true); err != nil {
+	got, added, err := w.AppendAll(ctx, path, []Entry{e})
+	if err != nil {
 		return Entry{}, false, err
 	}
-	if e.ID == "" {
-		e.ID = NewID()
-	} else if !ValidID(e.ID) {
-		return Entry{}, false, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+	return got[0], added[0], nil
+}
+
+// AppendAll is Append of several entries in one locked write: an import
+// reads and rewrites a file once for all its entries, not once per entry
+// (which made it quadratic in the file's size). Entries whose ID is already
+// in the file, or earlier in es, are not written again; added says which
+// were. Any invalid entry fails the whole call before anything is written.
+func (w *Writer) AppendAll(ctx context.Context, path string, es []Entry) (got []Entry, added []bool, err error) {
+	want := make([]Entry, len(es))
+	for i := range es {
+		e := es[i]
+		e.Body = normBody(e.Body)
+		if e.Body == "" {
+			return nil, nil, ErrEmpty
+		}
+		if err := checkEntry(e, true, true, true); err != nil {
+			return nil, nil, err
+		}
+		if e.ID == "" {
+			e.ID = NewID()
+		} else if !ValidID(e.ID) {
+			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+		}
+		if e.Created.IsZero() {
+			e.Created = time.Now().UTC().Truncate(time.Second)
+		}
+		es[i], want[i] = e, canonical(e)
 	}
-	if e.Created.IsZero() {
-		e.Created = time.Now().UTC().Truncate(time.Second)
-	}
-	want := canonical(e)
-	var got Entry
-	var added bool
-	var text string
-	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
+	var texts []journalEntry
+	err = w.mutate(ctx, path, func(old []byte) ([]byte, error) {
+		got, added, texts = make([]Entry, len(es)), make([]bool, len(es)), nil
 		entries, lines := parse(old)
+		present := make(map[string]int, len(entries)) // id -> index in got, or -1 for the file's
 		for _, x := range entries {
-			if x.ID == e.ID {
-				got, added = x, false
-				return old, nil
-			}
+			present[x.ID] = -1
 		}
 		nl := lineEnding(old)
 		var b bytes.Buffer
@@ -118,24 +132,61 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 				if !bytes.HasSuffix(old[:lines[k].end], []byte("\n")) {
 					b.WriteString(nl)
 				}
-				b.WriteString(nl)
 				break
 			}
 		}
-		text = withNL(e.Render(), nl)
-		b.WriteString(text)
+		var order []int // indexes of es written, in file order
+		for i, e := range es {
+			if at, ok := present[e.ID]; ok {
+				if at < 0 {
+					for _, x := range entries {
+						if x.ID == e.ID {
+							got[i] = x
+						}
+					}
+				}
+				continue
+			}
+			present[e.ID] = i
+			text := withNL(e.Render(), nl)
+			if b.Len() > 0 {
+				b.WriteString(nl)
+			}
+			b.WriteString(text)
+			texts = append(texts, journalEntry{ID: e.ID, Text: text})
+			order = append(order, i)
+		}
+		if len(order) == 0 {
+			for i, e := range es {
+				if got[i].ID == "" {
+					got[i] = got[present[e.ID]]
+				}
+			}
+			return old, nil
+		}
 		updated := b.Bytes()
 		after := Parse(updated)
-		if len(after) != len(entries)+1 || !sameEntries(entries, after) || !sameContent(after[len(entries)], want) {
+		if len(after) != len(entries)+len(order) || !sameEntries(entries, after) {
 			return nil, fmt.Errorf("append to %s: %w", path, ErrFormat)
 		}
-		got, added = after[len(entries)], true
+		for k, i := range order {
+			x := after[len(entries)+k]
+			if !sameContent(x, want[i]) {
+				return nil, fmt.Errorf("append to %s: %w", path, ErrFormat)
+			}
+			got[i], added[i] = x, true
+		}
+		for i, e := range es {
+			if got[i].ID == "" { // a repeat of an id written above
+				got[i] = got[present[e.ID]]
+			}
+		}
 		return updated, nil
 	}, func() journalDelta {
-		return journalDelta{added: []journalEntry{{ID: got.ID, Text: text}}}
+		return journalDelta{added: texts}
 	})
 	if err != nil {
-		return Entry{}, false, err
+		return nil, nil, err
 	}
 	return got, added, nil
 }

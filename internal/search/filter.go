@@ -12,6 +12,12 @@ import (
 // said with a glob.
 const MaxFilterItems = 32
 
+// MaxPatternBytes bounds one name or glob of a namespace selector, and a
+// source filter: a namespace is at most 64 characters, a path pattern is
+// not longer than a path, and SQLite refuses a GLOB pattern past 50,000
+// bytes with an error that means nothing to the user.
+const MaxPatternBytes = 1024
+
 // ParseNamespaces reads a namespace selector: a comma-separated list of names
 // or globs ("work,personal", "proj:*"). Empty input selects the default view
 // (everything but archive:*).
@@ -24,6 +30,9 @@ func ParseNamespaces(spec string) ([]string, error) {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
+		}
+		if len(part) > MaxPatternBytes {
+			return nil, fmt.Errorf("a namespace name or glob of %d bytes, over the %d limit (names are at most 64 characters)", len(part), MaxPatternBytes)
 		}
 		for _, r := range part {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||

@@ -84,6 +84,36 @@ type ListQuery struct {
 	Source string
 }
 
+// CountOf names what a Counts query counts chunks by.
+type CountOf int
+
+const (
+	// ByTag counts chunks per tag.
+	ByTag CountOf = iota
+	// ByNamespace counts chunks per namespace.
+	ByNamespace
+)
+
+// CountQuery pages through the chunk counts per tag or per namespace, in
+// name order (stable across pages while the store does not change).
+type CountQuery struct {
+	Of     CountOf
+	Limit  int
+	Offset int
+}
+
+// NameCount is one tag's or namespace's chunk count.
+type NameCount struct {
+	Name   string
+	Chunks int
+}
+
+// CountPage is one page of counts and how many names there are in all.
+type CountPage struct {
+	Counts []NameCount
+	Total  int
+}
+
 // Diff counts what a ReplaceFile changed.
 type Diff struct {
 	Indexed   int // chunks inserted
@@ -93,14 +123,23 @@ type Diff struct {
 	Forgotten bool
 }
 
+// StatsTop is how many namespaces and tags Stats lists at most (the ones
+// with the most chunks): a store may hold any number of either, and a
+// status must stay small. Counts pages through all of them.
+const StatsTop = 100
+
 // Stats summarises the store for status displays.
 type Stats struct {
-	Files         int
-	Chunks        int
-	Namespaces    map[string]int
-	Tags          map[string]int
-	SchemaVersion int
-	DBBytes       int64
+	Files  int
+	Chunks int
+	// Namespaces and Tags map the StatsTop names with the most chunks to
+	// their counts; NamespaceCount and TagCount count them all.
+	Namespaces     map[string]int
+	Tags           map[string]int
+	NamespaceCount int
+	TagCount       int
+	SchemaVersion  int
+	DBBytes        int64
 }
 
 // ReplaceMode says whether ReplaceFile may skip an unchanged file.
@@ -180,6 +219,12 @@ type Store interface {
 	List(ctx context.Context, q ListQuery) ([]Chunk, error)
 	// Stats summarises the store.
 	Stats(ctx context.Context) (Stats, error)
+	// Counts returns one page of chunk counts per tag or namespace; the
+	// backend pages in the query, without loading every name.
+	Counts(ctx context.Context, q CountQuery) (CountPage, error)
+	// CountChunks counts the chunks a List of q would page through (its
+	// Limit and Offset are ignored).
+	CountChunks(ctx context.Context, q ListQuery) (int, error)
 	// Reset deletes every chunk and file record (the markdown is untouched).
 	Reset(ctx context.Context) error
 	// PutVectors stores vectors of a generation. A vector whose chunk no

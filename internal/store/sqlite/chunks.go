@@ -352,11 +352,7 @@ func (db *DB) Chunk(ctx context.Context, id string) (store.Chunk, error) {
 
 // List implements store.Store.
 func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error) {
-	where, args := filterSQL(q.Filter)
-	if q.Source != "" {
-		where = append(where, "c.source = ?")
-		args = append(args, q.Source)
-	}
+	where, args := listWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
@@ -364,6 +360,16 @@ func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error
 	query := `SELECT ` + chunkColumns + ` FROM chunks c` + whereClause(where) +
 		` ORDER BY c.created_at DESC, c.source, c.start_line LIMIT ? OFFSET ?`
 	return db.queryChunks(ctx, query, append(args, limit, q.Offset)...)
+}
+
+// listWhere is the WHERE terms of a List.
+func listWhere(q store.ListQuery) ([]string, []any) {
+	where, args := filterSQL(q.Filter)
+	if q.Source != "" {
+		where = append(where, "c.source = ?")
+		args = append(args, q.Source)
+	}
+	return where, args
 }
 
 // queryChunks runs a SELECT of chunkColumns on the reader pool.
@@ -394,13 +400,16 @@ func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
 		return s, friendly(err)
 	}
 	for _, q := range []struct {
-		sql string
-		m   map[string]int
+		of    store.CountOf
+		m     map[string]int
+		total *int
 	}{
-		{`SELECT namespace, count(*) FROM chunks GROUP BY namespace`, s.Namespaces},
-		{`SELECT tag, count(*) FROM chunk_tags GROUP BY tag`, s.Tags},
+		{store.ByNamespace, s.Namespaces, &s.NamespaceCount},
+		{store.ByTag, s.Tags, &s.TagCount},
 	} {
-		rows, err := db.reader.QueryContext(ctx, q.sql)
+		// The most used first; SQLite keeps only the top rows while it
+		// sorts, so memory stays bounded however many names there are.
+		rows, err := db.reader.QueryContext(ctx, countSQL(q.of, "count(*) DESC, 1")+` LIMIT ?`, store.StatsTop)
 		if err != nil {
 			return s, friendly(err)
 		}
@@ -414,12 +423,67 @@ func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
 			q.m[k] = n
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s, friendly(err)
+		}
+		if *q.total, err = db.countNames(ctx, q.of); err != nil {
+			return s, err
+		}
 	}
 	var pages, size int64
 	db.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages)
 	db.reader.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size)
 	s.DBBytes = pages * size
 	return s, nil
+}
+
+// countSQL groups chunks by tag or namespace, ordered by the given terms.
+// Both group along an index (chunk_tags' primary key, chunks_namespace).
+func countSQL(of store.CountOf, order string) string {
+	if of == store.ByTag {
+		return `SELECT tag, count(*) FROM chunk_tags GROUP BY tag ORDER BY ` + order
+	}
+	return `SELECT namespace, count(*) FROM chunks GROUP BY namespace ORDER BY ` + order
+}
+
+func (db *DB) countNames(ctx context.Context, of store.CountOf) (int, error) {
+	q := `SELECT count(DISTINCT namespace) FROM chunks`
+	if of == store.ByTag {
+		q = `SELECT count(DISTINCT tag) FROM chunk_tags`
+	}
+	var n int
+	err := db.reader.QueryRowContext(ctx, q).Scan(&n)
+	return n, friendly(err)
+}
+
+// Counts implements store.Store.
+func (db *DB) Counts(ctx context.Context, q store.CountQuery) (store.CountPage, error) {
+	page := store.CountPage{Counts: []store.NameCount{}}
+	rows, err := db.reader.QueryContext(ctx, countSQL(q.Of, "1")+` LIMIT ? OFFSET ?`, q.Limit, q.Offset)
+	if err != nil {
+		return page, friendly(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c store.NameCount
+		if err := rows.Scan(&c.Name, &c.Chunks); err != nil {
+			return page, friendly(err)
+		}
+		page.Counts = append(page.Counts, c)
+	}
+	if err := rows.Err(); err != nil {
+		return page, friendly(err)
+	}
+	page.Total, err = db.countNames(ctx, q.Of)
+	return page, err
+}
+
+// CountChunks implements store.Store.
+func (db *DB) CountChunks(ctx context.Context, q store.ListQuery) (int, error) {
+	where, args := listWhere(q)
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM chunks c`+whereClause(where), args...).Scan(&n)
+	return n, friendly(err)
 }
 
 // Reset implements store.Store.

@@ -2,38 +2,21 @@ package memtomem_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/memtomem/memtomem"
 	"github.com/memtomem/memtomem/internal/config"
-)
 
-// fakeSlackToken is shaped like a Slack bot token (rule slack-bot-token).
-func fakeSlackToken(seed byte) string {
-	r := rand.New(rand.NewChaCha8([32]byte{seed}))
-	digits := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte('0' + r.IntN(10))
-		}
-		return string(b)
-	}
-	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	tail := make([]byte, 24)
-	for i := range tail {
-		tail[i] = alnum[r.IntN(len(alnum))]
-	}
-	return "xoxb-" + digits(12) + "-" + digits(12) + "-" + string(tail)
-}
+	"github.com/memtomem/memtomem/internal/secret/secrettest"
+)
 
 // Every write path meets the same check: edit (content, title, tags) and
 // import are refused like add, and the entry stays as it was.
 func TestSecretRefusedOnEveryWritePath(t *testing.T) {
 	m, _ := openTest(t)
 	ctx := context.Background()
-	tok := fakeSlackToken(1)
+	tok := secrettest.SlackBotToken(1)
 	res := add(t, m, memtomem.AddRequest{Content: "the alerts bot posts to #ops"})
 	for name, req := range map[string]memtomem.EditRequest{
 		"content": {ChunkID: res.ChunkIDs[0], Content: ptr("bot token: " + tok)},
@@ -66,7 +49,7 @@ func TestSecretRedactedOnEditAndImport(t *testing.T) {
 	}
 	defer m.Close()
 	ctx := context.Background()
-	tok := fakeSlackToken(2)
+	tok := secrettest.SlackBotToken(2)
 	res := add(t, m, memtomem.AddRequest{Content: "the alerts bot posts to #ops"})
 	ed, err := m.Edit(ctx, memtomem.EditRequest{ChunkID: res.ChunkIDs[0], Content: ptr("the alerts bot posts to #ops with " + tok)})
 	if err != nil || len(ed.Redacted) != 1 || ed.Redacted[0].Rule != "slack-bot-token" || len(ed.Warnings) != 1 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem/internal/index"
 )
@@ -47,28 +44,6 @@ func init() {
 		case <-time.After(2 * time.Minute): // a bound, far past any test's
 		}
 	})
-}
-
-// callCtx is server.call on the caller's context: cancelling ctx makes the
-// go-sdk client send notifications/cancelled for the call.
-func (s *server) callCtx(ctx context.Context, name string, args map[string]any) (string, map[string]any, error) {
-	res, err := s.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		return "", nil, err
-	}
-	var text strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
-	}
-	var structured map[string]any
-	b, _ := json.Marshal(res.StructuredContent)
-	json.Unmarshal(b, &structured)
-	if res.IsError {
-		return text.String(), structured, fmt.Errorf("tool error: %s", text.String())
-	}
-	return text.String(), structured, nil
 }
 
 // cancelCorpus makes a remembered source of n small notes, note000.md …,

@@ -1,24 +1,13 @@
 package main
 
 import (
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// fakeToken is shaped like a GitHub personal access token (rule
-// github-pat); the repository holds no literal one.
-func fakeToken(seed byte) string {
-	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	r := rand.New(rand.NewChaCha8([32]byte{seed}))
-	b := []byte("ghp_")
-	for range 36 {
-		b = append(b, alnum[r.IntN(len(alnum))])
-	}
-	return string(b)
-}
+	"github.com/memtomem/memtomem/internal/secret/secrettest"
+)
 
 // memoriesHold reports whether any memory file under home holds s.
 func memoriesHold(t *testing.T, home, s string) bool {
@@ -42,7 +31,7 @@ func memoriesHold(t *testing.T, home, s string) bool {
 func TestSecretWriteRefused(t *testing.T) {
 	home := t.TempDir()
 	s := startServer(t, home)
-	tok := fakeToken(1)
+	tok := secrettest.GitHubToken(1)
 	_, _, err := s.call("mem_add", map[string]any{"content": "CI setup for the release job\nexport GH_TOKEN=" + tok})
 	if err == nil || !strings.Contains(err.Error(), "github-pat") || !strings.Contains(err.Error(), "content line 2") ||
 		!strings.Contains(err.Error(), "security.secrets") {
@@ -72,7 +61,7 @@ func TestSecretWriteRefused(t *testing.T) {
 func TestSecretWriteRedacted(t *testing.T) {
 	home := t.TempDir()
 	s := startServer(t, home, "MEMTOMEM_SECURITY__SECRETS=redact")
-	tok := fakeToken(2)
+	tok := secrettest.GitHubToken(2)
 	text, _ := s.mustCall("mem_add", map[string]any{"content": "Deploy bot for the lighthouse project\nexport GH_TOKEN=" + tok})
 	if !strings.Contains(text, "redacted") || !strings.Contains(text, "github-pat") {
 		t.Fatalf("mem_add reply does not say what was redacted:\n%s", text)
@@ -93,7 +82,7 @@ func TestSecretWriteRedacted(t *testing.T) {
 // with file, line and rule.
 func TestIndexLeavesOutSecretSection(t *testing.T) {
 	home, notes := t.TempDir(), t.TempDir()
-	tok := fakeToken(3)
+	tok := secrettest.GitHubToken(3)
 	note := "# Ops\n\n## Deploy\n\nThe albatross pipeline deploys on every tag.\n\n" +
 		"## Access\n\nThe zeppelin bot pushes with\nexport GH_TOKEN=" + tok + "\n\n## Backups\n\nThe walrus job backs up nightly.\n"
 	if err := os.WriteFile(filepath.Join(notes, "ops.md"), []byte(note), 0o644); err != nil {

@@ -43,6 +43,12 @@ func startServers(t *testing.T, home string, n int) []*server {
 func (s *server) call(name string, args map[string]any) (string, map[string]any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	return s.callCtx(ctx, name, args)
+}
+
+// callCtx is call on the caller's context: cancelling ctx makes the go-sdk
+// client send notifications/cancelled for the call.
+func (s *server) callCtx(ctx context.Context, name string, args map[string]any) (string, map[string]any, error) {
 	res, err := s.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
 	if err != nil {
 		return "", nil, err

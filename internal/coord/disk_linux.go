@@ -8,16 +8,9 @@ import (
 
 // statfsFault is ProbeDisk's statfs(2) of one existing path.
 func statfsFault(path string) (syscall.Errno, error) {
-	var st unix.Statfs_t
-	for {
-		err := unix.Statfs(path, &st)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		break
+	st, err := statfs(path)
+	if err != nil {
+		return 0, err
 	}
 	switch {
 	case st.Flags&unix.ST_RDONLY != 0:

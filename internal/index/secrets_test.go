@@ -3,24 +3,13 @@ package index
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// fakeGitHubToken is shaped like a GitHub token (the repository holds no
-// literal one).
-func fakeGitHubToken(seed byte) string {
-	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	r := rand.New(rand.NewChaCha8([32]byte{seed}))
-	b := []byte("ghp_")
-	for range 36 {
-		b = append(b, alnum[r.IntN(len(alnum))])
-	}
-	return string(b)
-}
+	"github.com/memtomem/memtomem/internal/secret/secrettest"
+)
 
 // A credential keeps its section out of the index and is reported with
 // the rule and the line; the file's other sections are indexed.
@@ -28,7 +17,7 @@ func TestChunkWithSecretSkipped(t *testing.T) {
 	ix := newIndexer(t)
 	ix.MaxFileBytes = 1 << 20
 	dir := t.TempDir()
-	tok := fakeGitHubToken(1)
+	tok := secrettest.GitHubToken(1)
 	write(t, filepath.Join(dir, "notes.md"), "# Notes\n\n## Deploy\n\nThe deploy runs from CI on every tag.\n\n"+
 		"## Access\n\nexport GH_TOKEN="+tok+"\n\n## Backups\n\nBackups run nightly to the second disk.\n")
 	st, err := ix.IndexPaths(context.Background(), []string{dir}, Options{Recursive: true})

@@ -2,48 +2,30 @@ package secret
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-)
 
-// fake makes a credential-shaped value: prefix plus n characters from
-// alphabet, drawn from a fixed seed. The repository holds no literal that
-// looks like a live token (which other scanners would flag), and the
-// values have the entropy the rules ask for.
-func fake(seed uint64, prefix string, n int, alphabet string) string {
-	r := rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}))
-	b := []byte(prefix)
-	for range n {
-		b = append(b, alphabet[r.IntN(len(alphabet))])
-	}
-	return string(b)
-}
-
-const (
-	alnum  = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	upper2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	b64    = alnum + "+/"
+	"github.com/memtomem/memtomem/internal/secret/secrettest"
 )
 
 // credentials is one example of each class the docs promise to catch, with
 // the rule that names it.
 func credentials() []struct{ name, text, rule string } {
-	key := "-----BEGIN RSA PRIVATE KEY-----\n" + fake(1, "", 64, b64) + "\n" + fake(2, "", 64, b64) + "\n-----END RSA PRIVATE KEY-----"
+	key := "-----BEGIN RSA PRIVATE KEY-----\n" + secrettest.Fake(1, "", 64, secrettest.Base64) + "\n" + secrettest.Fake(2, "", 64, secrettest.Base64) + "\n-----END RSA PRIVATE KEY-----"
 	return []struct{ name, text, rule string }{
-		{"AWS access key", "aws_access_key_id = " + fake(3, "AKIA", 16, upper2), "aws-access-token"},
+		{"AWS access key", "aws_access_key_id = " + secrettest.Fake(3, "AKIA", 16, secrettest.Upper2), "aws-access-token"},
 		{"private key block", key, "private-key"},
-		{"GitHub token", "export GH_TOKEN=" + fake(4, "ghp_", 36, alnum), "github-pat"},
-		{"GitLab token", "token: " + fake(5, "glpat-", 20, alnum), "gitlab-pat"},
-		{"Slack bot token", "SLACK=" + fake(6, "xoxb-", 12, "0123456789") + fake(7, "-", 12, "0123456789") + fake(8, "-", 24, alnum), "slack-bot-token"},
-		{"OpenAI key", "OPENAI_API_KEY=" + fake(9, "sk-", 20, alnum) + "T3BlbkFJ" + fake(10, "", 20, alnum), "openai-api-key"},
-		{"Anthropic key", "key " + fake(11, "sk-ant-api03-", 93, alnum) + "AA", "anthropic-api-key"},
-		{"Stripe key", "stripe " + fake(12, "sk_live_", 24, alnum), "stripe-access-token"},
-		{"basic-auth URL", "DATABASE_URL=postgres://app:" + fake(13, "", 16, alnum) + "@db.internal:5432/app", "basic-auth-url"},
-		{"password assignment", `db_password = "` + fake(14, "", 16, alnum) + `"`, "generic-api-key"},
-		{"password with punctuation", "password: " + fake(15, "", 6, alnum) + "!#" + fake(16, "", 6, alnum), "password-assignment"},
+		{"GitHub token", "export GH_TOKEN=" + secrettest.Fake(4, "ghp_", 36, secrettest.Alnum), "github-pat"},
+		{"GitLab token", "token: " + secrettest.Fake(5, "glpat-", 20, secrettest.Alnum), "gitlab-pat"},
+		{"Slack bot token", "SLACK=" + secrettest.Fake(6, "xoxb-", 12, "0123456789") + secrettest.Fake(7, "-", 12, "0123456789") + secrettest.Fake(8, "-", 24, secrettest.Alnum), "slack-bot-token"},
+		{"OpenAI key", "OPENAI_API_KEY=" + secrettest.Fake(9, "sk-", 20, secrettest.Alnum) + "T3BlbkFJ" + secrettest.Fake(10, "", 20, secrettest.Alnum), "openai-api-key"},
+		{"Anthropic key", "key " + secrettest.Fake(11, "sk-ant-api03-", 93, secrettest.Alnum) + "AA", "anthropic-api-key"},
+		{"Stripe key", "stripe " + secrettest.Fake(12, "sk_live_", 24, secrettest.Alnum), "stripe-access-token"},
+		{"basic-auth URL", "DATABASE_URL=postgres://app:" + secrettest.Fake(13, "", 16, secrettest.Alnum) + "@db.internal:5432/app", "basic-auth-url"},
+		{"password assignment", `db_password = "` + secrettest.Fake(14, "", 16, secrettest.Alnum) + `"`, "generic-api-key"},
+		{"password with punctuation", "password: " + secrettest.Fake(15, "", 6, secrettest.Alnum) + "!#" + secrettest.Fake(16, "", 6, secrettest.Alnum), "password-assignment"},
 	}
 }
 

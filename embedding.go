@@ -22,40 +22,54 @@ const metaGeneration = "embedding_generation"
 // is the store's. It is re-read on every call, so a process notices an
 // embedding-reset made by another one.
 func (m *Memory) generation(ctx context.Context) (active, off string, err error) {
+	active, off, _, err = m.generationOrFailure(ctx)
+	return active, off, err
+}
+
+// generationOrFailure is generation that also returns the provider failure
+// behind off, when that is why the dense leg is off.
+func (m *Memory) generationOrFailure(ctx context.Context) (active, off string, failed, err error) {
 	if m.embedder == nil {
-		return "", "", nil
+		return "", "", nil, nil
 	}
 	g := m.embedder.Generation()
 	if g.Dimension == 0 {
 		// Without embedding.dimension, only the provider's first answer
 		// tells the generation; storing ".../0" would never match again.
 		if g, err = embed.Probe(ctx, m.embedder); err != nil {
-			return "", "dense search off: " + err.Error(), nil
+			return "", "dense search off: " + err.Error(), err, nil
 		}
 	}
 	want := g.String()
 	stored, ok, err := m.store.Meta(ctx, metaGeneration)
 	if err != nil {
-		return "", "", wrapStore(err)
+		return "", "", nil, wrapStore(err)
 	}
 	if !ok || stored == "" {
 		if m.db.ReadOnly() {
-			return "", "dense search off: the store is read-only for this mm", nil
+			return "", "dense search off: the store is read-only for this mm", nil, nil
 		}
+		// The first generation is claimed only once the provider has
+		// answered: a provider that is down or misconfigured must not
+		// tie the store to vectors it never produced.
+		if g, err = embed.Confirm(ctx, m.embedder); err != nil {
+			return "", "dense search off: " + err.Error(), err, nil
+		}
+		want = g.String()
 		if err := m.store.SetMeta(ctx, metaGeneration, want); err != nil {
 			if de := diskError(err); de != nil {
 				// Searches go on with keywords until the store can
 				// record which vectors it holds.
-				return "", "dense search off: " + de.Error(), nil
+				return "", "dense search off: " + de.Error(), nil, nil
 			}
-			return "", "", wrapStore(err)
+			return "", "", nil, wrapStore(err)
 		}
-		return want, "", nil
+		return want, "", nil, nil
 	}
 	if stored != want {
-		return "", fmt.Sprintf("keyword-only: this process is configured for embeddings %s but the store's vectors are %s, and generations are never mixed; run `mm embedding-reset --mode apply-current` to re-embed with %s, or `--mode revert-to-stored` to go back", want, stored, want), nil
+		return "", fmt.Sprintf("keyword-only: this process is configured for embeddings %s but the store's vectors are %s, and generations are never mixed; run `mm embedding-reset --mode apply-current` to re-embed with %s, or `--mode revert-to-stored` to go back", want, stored, want), nil, nil
 	}
-	return want, "", nil
+	return want, "", nil, nil
 }
 
 // searchEngine builds the engine for one search with the current generation.
@@ -64,14 +78,14 @@ func (m *Memory) searchEngine(ctx context.Context) (*search.Engine, error) {
 		BM25Weight: m.cfg.Search.BM25Weight, DenseWeight: m.cfg.Search.DenseWeight, RRFK: m.cfg.Search.RRFK,
 		DecayHalfLifeDays: m.cfg.Search.DecayHalfLifeDays, MMRLambda: m.cfg.Search.MMRLambda,
 	}}
-	gen, off, err := m.generation(ctx)
+	gen, off, failed, err := m.generationOrFailure(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if gen != "" {
 		e.Embedder, e.Generation = m.embedder, gen
 	}
-	e.DenseOff = off
+	e.DenseOff, e.DenseErr = off, failed
 	return e, nil
 }
 
@@ -153,7 +167,13 @@ func (m *Memory) ApplyCurrentEmbedding(ctx context.Context, progress func(done, 
 	if m.embedder == nil {
 		return EmbeddingStatus{}, invalidf("embedding.provider is none: configure a provider first (see docs/configuration.md), or drop vectors with mm reset")
 	}
-	gen := m.embedder.Generation().String()
+	// Switch only to a generation the provider has just produced: with
+	// the provider down nothing changes, and the old vectors stay.
+	g, err := embed.Confirm(ctx, m.embedder)
+	if err != nil {
+		return EmbeddingStatus{}, &Error{Kind: KindBusy, Err: fmt.Errorf("nothing changed, the stored vectors stay; try again once the provider answers: %w", err)}
+	}
+	gen := g.String()
 	if err := m.store.SetMeta(ctx, metaGeneration, gen); err != nil {
 		return EmbeddingStatus{}, wrapStore(err)
 	}

@@ -63,6 +63,14 @@ type openOptions struct {
 	command   string
 	watch     bool
 	watchOpts index.WatchOptions
+	embed     *embed.Options
+}
+
+// WithEmbedOptions replaces the embedder's options that the configuration
+// would set (timeouts, the circuit breaker): tests inject a breaker with
+// their own clock.
+func WithEmbedOptions(eo embed.Options) Option {
+	return func(o *openOptions) { o.embed = &eo }
 }
 
 // WithTransport names how this process serves ("stdio", "http", "cli"); it
@@ -129,7 +137,11 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		store:   db,
 		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir), Roots: cfg.Indexing.MemoryDirs},
 	}
-	if m.embedder, err = embed.New(cfg.Embedding, embed.Options{}); err != nil {
+	eo := embed.OptionsFor(cfg.Embedding)
+	if o.embed != nil {
+		eo = *o.embed
+	}
+	if m.embedder, err = embed.New(cfg.Embedding, eo); err != nil {
 		m.Close()
 		return nil, &Error{Kind: KindInvalid, Err: err}
 	}

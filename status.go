@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
 )
@@ -135,11 +136,16 @@ func (m *Memory) Index(ctx context.Context, req IndexRequest) (index.Stats, erro
 	if req.Force && m.embedder != nil {
 		// A forced run re-embeds too, switching the store to the configured
 		// generation: the old vectors go, every chunk is embedded again.
-		if err := m.store.SetMeta(ctx, metaGeneration, m.embedder.Generation().String()); err != nil {
-			return index.Stats{}, wrapStore(err)
-		}
-		if _, err := m.store.DropVectors(ctx, ""); err != nil {
-			return index.Stats{}, wrapStore(err)
+		// Only once the provider has answered: with it down the run
+		// re-indexes keywords, keeps the old vectors, and the embedding
+		// step reports the failure.
+		if g, err := embed.Confirm(ctx, m.embedder); err == nil {
+			if err := m.store.SetMeta(ctx, metaGeneration, g.String()); err != nil {
+				return index.Stats{}, wrapStore(err)
+			}
+			if _, err := m.store.DropVectors(ctx, ""); err != nil {
+				return index.Stats{}, wrapStore(err)
+			}
 		}
 	}
 	if len(req.Paths) == 0 {

@@ -52,7 +52,7 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 			if err != nil {
 				return err
 			}
-			embedder, err := embed.New(cfg.Embedding, embed.Options{})
+			embedder, err := embed.New(cfg.Embedding, embed.OptionsFor(cfg.Embedding))
 			if err != nil {
 				return usageError{err}
 			}

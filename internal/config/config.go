@@ -100,6 +100,12 @@ type EmbeddingConfig struct {
 	Dimension int    `json:"dimension"`
 	BaseURL   string `json:"base_url"`
 	APIKey    string `json:"api_key"`
+	// TimeoutSeconds bounds one request to the provider (0: the default).
+	TimeoutSeconds int `json:"timeout_seconds"`
+	// BreakerSeconds is how long a provider that failed (refused, timed
+	// out, overloaded) is left alone before one trial call; meanwhile
+	// searches answer from keywords at once (0: the default).
+	BreakerSeconds int `json:"breaker_seconds"`
 }
 
 // SecurityConfig holds what memtomem does with credentials in writes.
@@ -123,6 +129,10 @@ const (
 	MaxTopK                 = 100
 	DefaultNamespace        = "default"
 	DefaultRRFK             = 60
+	DefaultEmbedTimeout     = 30  // seconds
+	DefaultEmbedBreaker     = 30  // seconds
+	MaxEmbedTimeout         = 600 // seconds
+	MaxEmbedBreaker         = 3600
 )
 
 // Providers lists the accepted embedding.provider values.
@@ -146,7 +156,7 @@ func Default(home string) Config {
 		},
 		Search: SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace,
 			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK},
-		Embedding: EmbeddingConfig{Provider: "none"},
+		Embedding: EmbeddingConfig{Provider: "none", TimeoutSeconds: DefaultEmbedTimeout, BreakerSeconds: DefaultEmbedBreaker},
 		Security:  SecurityConfig{Secrets: "refuse"},
 	}
 }
@@ -296,6 +306,12 @@ func (c Config) Validate() error {
 	}
 	if e.Dimension < 0 {
 		add(fieldErr("embedding.dimension", "must not be negative, got %d", e.Dimension))
+	}
+	if e.TimeoutSeconds < 0 || e.TimeoutSeconds > MaxEmbedTimeout {
+		add(fieldErr("embedding.timeout_seconds", "must be between 1 and %d (0 takes the default %d), got %d", MaxEmbedTimeout, DefaultEmbedTimeout, e.TimeoutSeconds))
+	}
+	if e.BreakerSeconds < 0 || e.BreakerSeconds > MaxEmbedBreaker {
+		add(fieldErr("embedding.breaker_seconds", "must be between 1 and %d (0 takes the default %d), got %d", MaxEmbedBreaker, DefaultEmbedBreaker, e.BreakerSeconds))
 	}
 	if e.BaseURL != "" {
 		u, err := url.Parse(e.BaseURL)

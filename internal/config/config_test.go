@@ -478,8 +478,8 @@ func TestValidNamespace(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	want := []string{
-		"embedding.api_key", "embedding.base_url", "embedding.dimension", "embedding.model", "embedding.provider",
-		"indexing.chunk_max_chars", "indexing.chunk_min_chars", "indexing.chunk_target_chars",
+		"embedding.api_key", "embedding.base_url", "embedding.breaker_seconds", "embedding.dimension", "embedding.model", "embedding.provider",
+		"embedding.timeout_seconds", "indexing.chunk_max_chars", "indexing.chunk_min_chars", "indexing.chunk_target_chars",
 		"indexing.exclude_globs", "indexing.max_file_bytes", "indexing.memory_dirs", "indexing.namespace_rules",
 		"search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
 		"search.dense_weight", "search.mmr_lambda", "search.rrf_k",

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
 )
 
@@ -48,16 +50,21 @@ type httpEmbedder struct {
 	apiKey string
 	cfgDim int    // embedding.dimension; 0 = learn from the first answer
 	where  string // endpoint with any password masked, for messages
+	br     *breaker.Breaker
 
 	mu  sync.Mutex
 	dim int // cfgDim, or the dimension of the first answer
 }
 
 func newHTTPEmbedder(b backend, cfg config.EmbeddingConfig, opts Options) *httpEmbedder {
+	br := opts.Breaker
+	if br == nil {
+		br = breaker.Shared(b.endpoint(), breaker.Options{Cooldown: opts.BreakerCooldown})
+	}
 	return &httpEmbedder{
 		b: b, opts: opts, model: cfg.Model, apiKey: cfg.APIKey,
 		cfgDim: cfg.Dimension, dim: cfg.Dimension,
-		where: redactURL(b.endpoint()),
+		where: redactURL(b.endpoint()), br: br,
 	}
 }
 
@@ -98,30 +105,83 @@ func checkTexts(texts []string) error {
 	return nil
 }
 
-// embedBatch runs one batch through attempt, retrying what may pass on a
-// second try, then checks the vectors.
+// embedBatch runs one batch through attempt, behind the endpoint's circuit
+// breaker, then checks the vectors.
+//
+// While the breaker is closed, an answer saying the server is overloaded
+// (429, 5xx) is retried with backoff, up to MaxRetries times and never past
+// the caller's deadline. A failed transport (refused connection, timeout,
+// unreachable host) is not retried: another attempt a moment later rarely
+// finds the server back, and each would cost the caller as much again. The
+// call's final failure of either kind opens the breaker; while it is open
+// calls fail at once without a request, and when its cool-down is over one
+// call makes a single trial attempt.
 func (e *httpEmbedder) embedBatch(ctx context.Context, batch []string, offset int) ([][]float32, error) {
 	for retry := 0; ; retry++ {
+		trial, err := e.br.Allow()
+		if err != nil {
+			return nil, e.unreachable(err.(*breaker.OpenError))
+		}
 		raw, f := e.attempt(ctx, batch)
 		if f == nil {
+			e.br.Success()
 			return e.finish(raw, offset)
 		}
-		if ctx.Err() != nil {
-			return nil, e.cancelled(ctx)
-		}
-		if f.adjusted {
-			retry-- // a changed request is a new request, not a retry
-			continue
-		}
-		if !f.err.Temporary || retry >= e.opts.MaxRetries {
-			if f.err.Temporary && retry > 0 {
-				f.err.Msg += fmt.Sprintf(" (gave up after %d attempts)", retry+1)
+		if errors.Is(ctx.Err(), context.Canceled) || f.unsent {
+			// The caller gave up, or nothing was sent: this says nothing
+			// about the provider.
+			if trial {
+				e.br.Release()
+			}
+			if ctx.Err() != nil {
+				return nil, e.cancelled(ctx)
 			}
 			return nil, f.err
 		}
-		if err := sleepCtx(ctx, e.backoff(retry, f.retryAfter)); err != nil {
+		if f.answered && !f.err.Temporary {
+			// The server is up and rejected the request on its merits.
+			e.br.Success()
+			if f.adjusted {
+				retry-- // a changed request is a new request, not a retry
+				continue
+			}
+			return nil, f.err
+		}
+		wait := e.backoff(retry, f.retryAfter)
+		if !f.answered || trial || retry >= e.opts.MaxRetries || pastDeadline(ctx, wait) {
+			if retry > 0 {
+				f.err.Msg += fmt.Sprintf(" (gave up after %d attempts)", retry+1)
+			}
+			e.br.Failure(f.err, max(f.retryAfter, 0))
+			f.err.Outage = e.br.State()
+			return nil, f.err
+		}
+		// Not reported yet: the breaker stays closed while this call
+		// retries, and another call's failure meanwhile stops the retries.
+		if err := sleepCtx(ctx, wait); err != nil {
 			return nil, e.cancelled(ctx)
 		}
+	}
+}
+
+// pastDeadline reports that waiting d would end after ctx's deadline: the
+// call gives up now rather than sleep into a failure.
+func pastDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) <= d
+}
+
+// unreachable is the error of a call the open breaker refused.
+func (e *httpEmbedder) unreachable(o *breaker.OpenError) *Error {
+	last := o.Cause.Error()
+	var ee *Error
+	if errors.As(o.Cause, &ee) {
+		last = ee.Msg
+	}
+	return &Error{
+		Provider: e.b.name(), Where: e.where, Temporary: true, Err: o, Outage: o,
+		Msg: scrub(fmt.Sprintf("is unreachable since %s and is not tried again before %s (last failure: %s)",
+			o.Since.Format(time.TimeOnly), o.RetryAt.Format(time.TimeOnly), last), e.apiKey),
 	}
 }
 

@@ -2,8 +2,11 @@ package embed
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/memtomem/memtomem/internal/breaker"
 )
 
 // Error is an embedding failure. Its message always names the provider and
@@ -21,6 +24,9 @@ type Error struct {
 	Temporary bool
 	Msg       string // what happened and what to check, without the prefix
 	Err       error  // the underlying cause, if any (context errors, I/O errors)
+	// Outage is set when the endpoint's circuit breaker is open after this
+	// failure: since when the provider is down and when it is tried again.
+	Outage *breaker.OpenError
 }
 
 func (e *Error) Error() string {
@@ -33,6 +39,17 @@ func (e *Error) Error() string {
 
 // Unwrap exposes the cause, so errors.Is(err, context.Canceled) works.
 func (e *Error) Unwrap() error { return e.Err }
+
+// OutageOf returns the breaker state carried by an embedding error: non-nil
+// when the provider's breaker is open, so callers (search) can say since
+// when the provider is down and when it is tried again.
+func OutageOf(err error) *breaker.OpenError {
+	var e *Error
+	if errors.As(err, &e) && e.Outage != nil {
+		return e.Outage
+	}
+	return nil
+}
 
 // scrub removes secret from s. It is applied to every message that may echo
 // request data back (server bodies, transport errors), because some servers

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
 )
 
@@ -35,6 +36,13 @@ type Options struct {
 	// HTTPClient sends the requests; nil uses a plain client. Its own
 	// Timeout, if any, applies on top of Timeout.
 	HTTPClient *http.Client
+	// Breaker guards the endpoint; nil uses the process's shared breaker
+	// for the endpoint URL (see breaker.Shared), with BreakerCooldown.
+	// Tests inject their own, with their own clock.
+	Breaker *breaker.Breaker
+	// BreakerCooldown is how long a failed endpoint is left alone before a
+	// trial call. Default breaker.DefaultCooldown (30s).
+	BreakerCooldown time.Duration
 }
 
 // Defaults of Options.
@@ -185,4 +193,28 @@ func Probe(ctx context.Context, e Embedder) (Generation, error) {
 		return e.Generation(), err
 	}
 	return e.Generation(), nil
+}
+
+// Confirm embeds one short text and returns e's generation once the
+// provider has answered. A store records a generation only after Confirm
+// succeeded, so a provider that is down or misconfigured never claims the
+// store's vectors for a generation it has not produced. A nil e (provider
+// none) gives the zero Generation.
+func Confirm(ctx context.Context, e Embedder) (Generation, error) {
+	if e == nil {
+		return Generation{}, nil
+	}
+	if _, err := e.Embed(ctx, []string{probeText}); err != nil {
+		return e.Generation(), err
+	}
+	return e.Generation(), nil
+}
+
+// OptionsFor returns the Options that cfg's embedding.timeout_seconds and
+// embedding.breaker_seconds set (0 takes the defaults).
+func OptionsFor(cfg config.EmbeddingConfig) Options {
+	return Options{
+		Timeout:         time.Duration(cfg.TimeoutSeconds) * time.Second,
+		BreakerCooldown: time.Duration(cfg.BreakerSeconds) * time.Second,
+	}
 }

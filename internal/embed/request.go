@@ -28,19 +28,23 @@ type failure struct {
 	err        *Error
 	retryAfter time.Duration // from a Retry-After header; <0 when absent
 	adjusted   bool          // the backend changed the request: send again at once
+	// answered: the server sent an HTTP answer (it is up, if unhappy);
+	// unsent: no request left this process. Neither: the transport failed
+	// (refused, unreachable, timed out), which opens the breaker.
+	answered, unsent bool
 }
 
 // attempt makes one request for one batch, bounded by Options.Timeout.
 func (e *httpEmbedder) attempt(ctx context.Context, batch []string) ([][]float64, *failure) {
 	body, err := e.b.encode(batch)
 	if err != nil {
-		return nil, &failure{err: e.fail(0, false, err, "cannot encode the request: %v", err)}
+		return nil, &failure{unsent: true, err: e.fail(0, false, err, "cannot encode the request: %v", err)}
 	}
 	reqCtx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, e.b.endpoint(), bytes.NewReader(body))
 	if err != nil {
-		return nil, &failure{err: e.fail(0, false, err, "cannot build the request: %v: check embedding.base_url", err)}
+		return nil, &failure{unsent: true, err: e.fail(0, false, err, "cannot build the request: %v: check embedding.base_url", err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -58,14 +62,21 @@ func (e *httpEmbedder) attempt(ctx context.Context, batch []string) ([][]float64
 		// that never answers.
 		return nil, e.transportFailure(ctx, reqCtx, err)
 	}
-	if len(data) > maxResponseBytes {
-		return nil, &failure{err: e.fail(resp.StatusCode, false, nil,
+	var f *failure
+	var vecs [][]float64
+	switch {
+	case len(data) > maxResponseBytes:
+		f = &failure{err: e.fail(resp.StatusCode, false, nil,
 			"returned more than %d MiB (status %d): this is not an embeddings answer; check embedding.base_url", maxResponseBytes>>20, resp.StatusCode)}
+	case resp.StatusCode/100 == 2:
+		vecs, f = e.decodeAnswer(resp, data, len(batch))
+	default:
+		f = e.statusFailure(resp, data)
 	}
-	if resp.StatusCode/100 == 2 {
-		return e.decodeAnswer(resp, data, len(batch))
+	if f != nil {
+		f.answered = true
 	}
-	return nil, e.statusFailure(resp, data)
+	return vecs, f
 }
 
 // decodeAnswer turns a 2xx answer into vectors.
@@ -121,8 +132,14 @@ func (e *httpEmbedder) statusFailure(resp *http.Response, data []byte) *failure 
 // transportFailure classifies an error from sending the request or reading
 // the answer. ctx is the caller's context, reqCtx the per-request one.
 func (e *httpEmbedder) transportFailure(ctx, reqCtx context.Context, err error) *failure {
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return &failure{err: e.cancelled(ctx)}
+	}
+	if ctx.Err() != nil {
+		// The caller's deadline (a search waits a bounded time) passed
+		// before the server answered: as dead as a timeout, for the caller.
+		return &failure{retryAfter: -1, err: e.fail(0, true, err,
+			"did not answer before the call's deadline: is the server running and the model loaded?")}
 	}
 	var ne net.Error
 	if errors.Is(reqCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

@@ -62,6 +62,19 @@ type Response struct {
 	// Legs says which legs ran ("bm25", "dense").
 	Legs  []string `json:"legs"`
 	Hints []string `json:"hints,omitempty"`
+	// Unreachable is set when the results are keyword-only because the
+	// embedding provider is down (its circuit breaker is open).
+	Unreachable *Outage `json:"provider_unreachable,omitempty"`
+}
+
+// Outage says which provider is down, since when, and when it is tried
+// again; until then searches answer from keywords alone.
+type Outage struct {
+	Provider string    `json:"provider"` // e.g. "openai"
+	Endpoint string    `json:"endpoint"` // the URL, password masked
+	Since    time.Time `json:"since"`
+	RetryAt  time.Time `json:"retry_at"`
+	Error    string    `json:"error"` // the failure that opened the breaker
 }
 
 // Defaults are the fusion settings a request does not override.
@@ -84,6 +97,10 @@ type Engine struct {
 	// DenseOff explains why the dense leg is off although a provider is
 	// configured (e.g. a generation mismatch); it becomes a hint.
 	DenseOff string
+	// DenseErr, when set, is the provider failure that turned the dense
+	// leg off before the search (a failed probe); it is reported like a
+	// failure of the dense leg itself.
+	DenseErr error
 }
 
 func (e *Engine) defaults() Defaults {
@@ -128,7 +145,9 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 	}
 	resp := Response{Match: q.FTS5()}
 	dense := dw > 0 && e.Embedder != nil && e.Generation != ""
-	if dw > 0 && !dense && e.DenseOff != "" {
+	if dw > 0 && !dense && e.DenseErr != nil {
+		resp.denseFailed(e.DenseErr)
+	} else if dw > 0 && !dense && e.DenseOff != "" {
 		resp.Hints = append(resp.Hints, e.DenseOff)
 	}
 	// Fusion and re-ranking look deeper than k, so that a chunk ranked low
@@ -150,7 +169,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		vector, err = e.denseLeg(ctx, req.Query, req.Filter, depth)
 		if err != nil {
 			// The memory is still keyword-searchable: degrade, and say so.
-			resp.Hints = append(resp.Hints, "dense leg skipped: "+err.Error())
+			resp.denseFailed(err)
 			dense = false
 			if bw == 0 {
 				return resp, err
@@ -189,6 +208,26 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		resp.Hints = append(resp.Hints, "no match: try fewer or different words, or widen the filters")
 	}
 	return resp, nil
+}
+
+// denseFailed records why the dense leg did not run: a hint, and when the
+// provider's breaker is open, since when it is down and when it is tried
+// again.
+func (r *Response) denseFailed(err error) {
+	o := embed.OutageOf(err)
+	var ee *embed.Error
+	if o == nil || !errors.As(err, &ee) {
+		r.Hints = append(r.Hints, "dense leg skipped: "+err.Error())
+		return
+	}
+	cause := o.Cause.Error()
+	var first *embed.Error
+	if errors.As(o.Cause, &first) {
+		cause = first.Msg
+	}
+	r.Unreachable = &Outage{Provider: ee.Provider, Endpoint: ee.Where, Since: o.Since, RetryAt: o.RetryAt, Error: cause}
+	r.Hints = append(r.Hints, fmt.Sprintf("keyword results only: %s embeddings at %s is unreachable since %s (%s); it is tried again after %s",
+		ee.Provider, ee.Where, o.Since.Format(time.TimeOnly), cause, o.RetryAt.Format(time.TimeOnly)))
 }
 
 func (e *Engine) denseLeg(ctx context.Context, query string, filter store.Filter, limit int) ([]store.Hit, error) {

@@ -106,7 +106,9 @@ func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions
 			Query   string   `json:"query"`
 			Results []result `json:"results"`
 			Hints   []string `json:"hints,omitempty"`
-		}{Query: query, Results: []result{}, Hints: resp.Hints}
+			// Set when results are keyword-only: the provider is down.
+			Unreachable *search.Outage `json:"provider_unreachable,omitempty"`
+		}{Query: query, Results: []result{}, Hints: resp.Hints, Unreachable: resp.Unreachable}
 		for _, r := range resp.Results {
 			out.Results = append(out.Results, result{r.Rank, r.Score, r.ScoreScale, toJSON(r.Chunk)})
 		}

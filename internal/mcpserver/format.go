@@ -62,10 +62,13 @@ type SearchOutput struct {
 	Query   string         `json:"query"`
 	Results []SearchResult `json:"results"`
 	Hints   []string       `json:"hints,omitempty"`
+	// Unreachable is set when the results are keyword-only because the
+	// embedding provider is down.
+	Unreachable *search.Outage `json:"provider_unreachable,omitempty" jsonschema:"set when results are keyword-only because the embedding provider is unreachable: since when, and when it is tried again"`
 }
 
 func toSearchOutput(query string, resp search.Response) SearchOutput {
-	out := SearchOutput{Query: query, Results: make([]SearchResult, 0, len(resp.Results)), Hints: resp.Hints}
+	out := SearchOutput{Query: query, Results: make([]SearchResult, 0, len(resp.Results)), Hints: resp.Hints, Unreachable: resp.Unreachable}
 	for _, r := range resp.Results {
 		out.Results = append(out.Results, SearchResult{Rank: r.Rank, Score: r.Score, ScoreScale: r.ScoreScale, Chunk: toChunk(r.Chunk)})
 	}

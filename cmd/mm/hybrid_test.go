@@ -83,3 +83,36 @@ func TestHandshakeTouchesNoProvider(t *testing.T) {
 		t.Error("mem_add did not embed")
 	}
 }
+
+// With the embedding provider gone, a serving mm answers every search from
+// keywords, with the outage in the text and in the structured result, and
+// never fails the search; a CLI process learns of the outage on its own and
+// says the same.
+func TestDeadProviderServesKeywords(t *testing.T) {
+	provider := embedtest.NewFlaky(t, embedtest.Concepts(16, []string{"car", "automobile", "sedan"}))
+	home := t.TempDir()
+	env := []string{"MEMTOMEM_EMBEDDING__PROVIDER=openai", "MEMTOMEM_EMBEDDING__MODEL=concepts",
+		"MEMTOMEM_EMBEDDING__DIMENSION=16", "MEMTOMEM_EMBEDDING__BASE_URL=" + provider.BaseURL()}
+	s := startServer(t, home, env...)
+	s.mustCall("mem_add", map[string]any{"content": "Keep the sedan in the garage"})
+
+	provider.Set(embedtest.Refusing)
+	for i := range 2 {
+		text, st := s.mustCall("mem_search", map[string]any{"query": "sedan"})
+		if !strings.Contains(text, "Keep the sedan") || !strings.Contains(text, "hint: keyword results only") ||
+			!strings.Contains(text, "is unreachable since") || !strings.Contains(text, "tried again after") {
+			t.Errorf("search %d: want the keyword hit and the outage hint:\n%s", i+1, text)
+		}
+		u, _ := st["provider_unreachable"].(map[string]any)
+		if u["provider"] != "openai" || u["since"] == nil || u["retry_at"] == nil || !strings.Contains(u["error"].(string), "refused") {
+			t.Errorf("search %d: structured provider_unreachable = %v", i+1, st["provider_unreachable"])
+		}
+	}
+
+	cmd := mmCommand(t, home, "search", "sedan")
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Keep the sedan") || !strings.Contains(string(out), "hint: keyword results only") {
+		t.Errorf("mm search with the provider down: %v\n%s", err, out)
+	}
+}

@@ -79,9 +79,16 @@ func TestDeadProviderSearchesKeywordsWithHint(t *testing.T) {
 				}
 			}
 
+			// Status says so too, without contacting the provider.
+			before := f.Requests()
+			st, err := m.Embedding(ctx)
+			if err != nil || st.Unreachable == nil || !strings.Contains(st.Summary(), "unreachable since 23:00:00") || f.Requests() != before {
+				t.Fatalf("status with the provider down: %+v %v (%d requests); want the outage, no request", st, err, f.Requests()-before)
+			}
+
 			// After the window: one trial request, still down.
 			clock.Advance(30 * time.Second)
-			before := f.Requests()
+			before = f.Requests()
 			resp, err := m.Search(ctx, search())
 			if err != nil || resp.Unreachable == nil {
 				t.Fatalf("trial search: %+v %v", resp, err)
@@ -100,6 +107,9 @@ func TestDeadProviderSearchesKeywordsWithHint(t *testing.T) {
 			resp, err = m.Search(ctx, memtomem.SearchRequest{Query: "automobile storage"})
 			if err != nil || resp.Unreachable != nil || !slices.Contains(resp.Legs, "dense") {
 				t.Fatalf("after recovery: %+v %v; want the dense leg back", resp, err)
+			}
+			if st, _ := m.Embedding(ctx); st.Unreachable != nil || !st.Active {
+				t.Fatalf("status after recovery: %+v", st)
 			}
 			if len(resp.Results) == 0 || !strings.Contains(resp.Results[0].Content, "sedan") {
 				t.Fatalf("after recovery the dense leg should find the sedan: %+v", resp.Results)

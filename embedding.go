@@ -118,6 +118,9 @@ type EmbeddingStatus struct {
 	Missing    int    `json:"chunks_without_vectors"`
 	// Generations counts stored vectors per generation.
 	Generations map[string]int `json:"stored_vectors"`
+	// Unreachable is set while the provider's circuit breaker is open:
+	// searches are keyword-only until it is tried again.
+	Unreachable *search.Outage `json:"provider_unreachable,omitempty"`
 }
 
 // Embedding reports the configured and stored generations and how many
@@ -140,6 +143,7 @@ func (m *Memory) Embedding(ctx context.Context) (EmbeddingStatus, error) {
 		return st, err
 	}
 	st.Active, st.Reason = gen != "", off
+	st.Unreachable, _ = search.OutageFrom(embed.Down(m.embedder))
 	if m.embedder == nil {
 		st.Reason = "embedding.provider is none: keyword search only"
 	}

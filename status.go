@@ -185,6 +185,10 @@ func (m *Memory) Check(ctx context.Context) error {
 
 // Summary is the one-line human form of the embedding status.
 func (e EmbeddingStatus) Summary() string {
+	if u := e.Unreachable; u != nil {
+		return fmt.Sprintf("%s: the provider is unreachable since %s (%s); searches are keyword-only until it is tried again after %s",
+			e.Configured, u.Since.Format(time.TimeOnly), u.Error, u.RetryAt.Format(time.TimeOnly))
+	}
 	switch {
 	case e.Configured == "":
 		return "none (keyword search only)"

@@ -109,6 +109,10 @@ func TestDeadProviderServesKeywords(t *testing.T) {
 		}
 	}
 
+	if text, _ := s.mustCall("mem_status", nil); !strings.Contains(text, "unreachable since") {
+		t.Errorf("mem_status should say the provider is unreachable:\n%s", text)
+	}
+
 	cmd := mmCommand(t, home, "search", "sedan")
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()

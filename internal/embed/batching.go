@@ -171,6 +171,20 @@ func pastDeadline(ctx context.Context, d time.Duration) bool {
 	return ok && time.Until(dl) <= d
 }
 
+// Down is the error a call to e would get now without contacting anyone:
+// non-nil while e's endpoint breaker is open (for status displays). A nil
+// e, or a provider without a breaker (model2vec), is never down.
+func Down(e Embedder) error {
+	h, ok := e.(*httpEmbedder)
+	if !ok {
+		return nil
+	}
+	if o := h.br.State(); o != nil {
+		return h.unreachable(o)
+	}
+	return nil
+}
+
 // unreachable is the error of a call the open breaker refused.
 func (e *httpEmbedder) unreachable(o *breaker.OpenError) *Error {
 	last := o.Cause.Error()

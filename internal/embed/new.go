@@ -22,10 +22,11 @@ type Options struct {
 	Timeout time.Duration
 	// BatchSize is how many texts go into one request. Default 64.
 	BatchSize int
-	// MaxRetries is how many times a failed request is retried after the
-	// first attempt, for rate limits (429), server errors (5xx), timeouts
-	// and transport errors. 0 means the default 4; negative means never
-	// retry.
+	// MaxRetries is how many times a request the server answered with a
+	// rate limit (429) or a server error (5xx) is retried after the first
+	// attempt, while the endpoint's breaker stays closed. Timeouts and
+	// transport errors are not retried: they open the breaker at once.
+	// 0 means the default 4; negative means never retry.
 	MaxRetries int
 	// BackoffBase is the wait before the first retry; each further retry
 	// waits twice as long, with jitter. Default 500ms. Tests shrink it.

@@ -214,20 +214,31 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 // provider's breaker is open, since when it is down and when it is tried
 // again.
 func (r *Response) denseFailed(err error) {
+	o, hint := OutageFrom(err)
+	if o == nil {
+		r.Hints = append(r.Hints, "dense leg skipped: "+err.Error())
+		return
+	}
+	r.Unreachable = o
+	r.Hints = append(r.Hints, hint)
+}
+
+// OutageFrom describes the provider outage behind an embedding error, with
+// the hint to show; nil when err is not one (the breaker is closed).
+func OutageFrom(err error) (*Outage, string) {
 	o := embed.OutageOf(err)
 	var ee *embed.Error
 	if o == nil || !errors.As(err, &ee) {
-		r.Hints = append(r.Hints, "dense leg skipped: "+err.Error())
-		return
+		return nil, ""
 	}
 	cause := o.Cause.Error()
 	var first *embed.Error
 	if errors.As(o.Cause, &first) {
 		cause = first.Msg
 	}
-	r.Unreachable = &Outage{Provider: ee.Provider, Endpoint: ee.Where, Since: o.Since, RetryAt: o.RetryAt, Error: cause}
-	r.Hints = append(r.Hints, fmt.Sprintf("keyword results only: %s embeddings at %s is unreachable since %s (%s); it is tried again after %s",
-		ee.Provider, ee.Where, o.Since.Format(time.TimeOnly), cause, o.RetryAt.Format(time.TimeOnly)))
+	return &Outage{Provider: ee.Provider, Endpoint: ee.Where, Since: o.Since, RetryAt: o.RetryAt, Error: cause},
+		fmt.Sprintf("keyword results only: %s embeddings at %s is unreachable since %s (%s); it is tried again after %s",
+			ee.Provider, ee.Where, o.Since.Format(time.TimeOnly), cause, o.RetryAt.Format(time.TimeOnly))
 }
 
 func (e *Engine) denseLeg(ctx context.Context, query string, filter store.Filter, limit int) ([]store.Hit, error) {

@@ -20,7 +20,8 @@ const prefetchAhead = 4
 // that changes after it was scanned here is simply scanned again there.
 // The reads go through the walk's root, like IndexFile's.
 //
-// Call next(i) before file i is written; stop ends the goroutines.
+// Call next(i) before file i is written (in order, each once); it waits
+// for that file's scan. stop ends the goroutines.
 func (ix *Indexer) prefetch(files []string, under []*fspath.Beneath) (next func(i int), stop func()) {
 	if ix.noSecretScan || len(files) < 2 {
 		return func(int) {}, func() {}
@@ -29,7 +30,14 @@ func (ix *Indexer) prefetch(files []string, under []*fspath.Beneath) (next func(
 	// the writer's waits.
 	workers := max(1, runtime.GOMAXPROCS(0)-1)
 	jobs := make(chan int)
-	done := make(chan struct{})
+	stopped := make(chan struct{})
+	// scanned[i] closes when file i's scan is done (or was given up): the
+	// writer waits for it rather than scan the same file a second time
+	// when the scanners fall behind (on a busy machine they do).
+	scanned := make([]chan struct{}, len(files))
+	for i := range scanned {
+		scanned[i] = make(chan struct{})
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -37,6 +45,7 @@ func (ix *Indexer) prefetch(files []string, under []*fspath.Beneath) (next func(
 			defer wg.Done()
 			for i := range jobs {
 				ix.scanEarly(under[i], files[i])
+				close(scanned[i])
 			}
 		}()
 	}
@@ -47,26 +56,26 @@ func (ix *Indexer) prefetch(files []string, under []*fspath.Beneath) (next func(
 		for i := range files {
 			select {
 			case window <- struct{}{}:
-			case <-done:
+			case <-stopped:
 				return
 			}
 			select {
 			case jobs <- i:
-			case <-done:
+			case <-stopped:
 				return
 			}
 		}
 	}()
 	next = func(i int) {
 		if i > 0 {
-			select {
-			case <-window: // file i-1 is written: one more may go ahead
-			default:
-			}
+			<-window // file i-1 is written: one more may go ahead
 		}
+		// File i was handed out: the window (at least one file) lets the
+		// hand-out run ahead of the writer.
+		<-scanned[i]
 	}
 	stop = func() {
-		close(done)
+		close(stopped)
 		wg.Wait()
 	}
 	return next, stop

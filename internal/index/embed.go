@@ -31,17 +31,22 @@ func EmbedMissing(ctx context.Context, st store.Store, e embed.Embedder, gen, so
 		progress(0, total)
 	}
 	done := 0
+	// The position moves past every chunk fetched, stored or not: a chunk
+	// whose text changed under us got a new row (ReplaceFile inserts one),
+	// which lies further on and is fetched in its turn, and nothing is
+	// read twice, so the walk is linear and cannot spin.
+	var at int64
 	for {
-		// Finding chunks without a vector scans the table, so fetch many
-		// at a time and embed them in provider-sized batches.
-		pending, err := st.ChunksWithoutVectors(ctx, gen, source, embedFetch)
+		// Finding chunks without a vector reads the chunk rows, so fetch
+		// many at a time and embed them in provider-sized batches.
+		pending, next, err := st.ChunksWithoutVectors(ctx, gen, source, at, embedFetch)
 		if err != nil {
 			return err
 		}
 		if len(pending) == 0 {
 			return nil
 		}
-		storedAny := false
+		at = next
 		for len(pending) > 0 {
 			// Between provider calls: a cancelled index stops embedding too;
 			// what was stored stays, the rest is embedded by the next run.
@@ -62,20 +67,13 @@ func EmbedMissing(ctx context.Context, st store.Store, e embed.Embedder, gen, so
 			for i, c := range chunks {
 				cv[i] = store.ChunkVector{ChunkID: c.ID, ContentHash: c.ContentHash, Vector: vecs[i]}
 			}
-			stored, err := st.PutVectors(ctx, gen, cv)
-			if err != nil {
+			if _, err := st.PutVectors(ctx, gen, cv); err != nil {
 				return err
 			}
-			storedAny = storedAny || stored > 0
 			done += len(chunks)
 			if progress != nil {
 				progress(done, max(total, done))
 			}
-		}
-		if !storedAny {
-			// Every chunk changed under us; their new text is embedded by
-			// the writer that changed it. Stop rather than spin.
-			return nil
 		}
 	}
 }

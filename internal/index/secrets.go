@@ -56,7 +56,7 @@ func (ix *Indexer) secrets(p chunk.Chunk) []secret.Finding {
 	found := secret.Find(p.Content)
 	if len(found) == 0 {
 		for _, s := range append(append([]string(nil), p.Hierarchy...), p.Tags...) {
-			if f := secret.Find(s); len(f) > 0 && !strings.Contains(p.Content, s) {
+			if f := ix.findIn(s); len(f) > 0 && !strings.Contains(p.Content, s) {
 				found = []secret.Finding{{Rule: f[0].Rule, Line: 1}}
 				break
 			}
@@ -64,6 +64,20 @@ func (ix *Indexer) secrets(p chunk.Chunk) []secret.Finding {
 	}
 	ix.scanned.put(key, found)
 	return found
+}
+
+// findIn scans one heading or tag, through the cache: every chunk of a
+// section carries the headings above it, so without the cache a file's
+// title was scanned once per chunk, and a scan costs the same fixed setup
+// however short its text.
+func (ix *Indexer) findIn(s string) []secret.Finding {
+	key := "\x01" + s // no chunk key starts with a control byte
+	if f, ok := ix.scanned.get(key); ok {
+		return f
+	}
+	f := secret.Find(s)
+	ix.scanned.put(key, f)
+	return f
 }
 
 // scanAhead scans a file's chunks into the cache, so that the write

@@ -210,7 +210,10 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	if opts.Progress != nil {
 		opts.Progress(0, len(files), "")
 	}
+	scanNext, scanStop := ix.prefetch(files, under)
+	defer scanStop()
 	for i, f := range files {
+		scanNext(i)
 		if beforeFile != nil {
 			beforeFile(ctx, f)
 		}

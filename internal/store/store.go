@@ -236,9 +236,13 @@ type Store interface {
 	DenseSearch(ctx context.Context, q DenseQuery) ([]Hit, error)
 	// Vectors returns the stored vectors of the given chunks (for MMR).
 	Vectors(ctx context.Context, generation string, chunkIDs []string) (map[string][]float32, error)
-	// ChunksWithoutVectors lists chunks lacking a vector of generation,
-	// restricted to one file when source is not empty.
-	ChunksWithoutVectors(ctx context.Context, generation, source string, limit int) ([]Chunk, error)
+	// ChunksWithoutVectors lists up to limit chunks lacking a vector of
+	// generation (restricted to one file when source is not empty) that lie
+	// past the position after, and the position to pass next. Positions are
+	// opaque to callers; 0 is the start. Paging by position, not by asking
+	// for "the first missing" again, is what keeps a backfill linear: each
+	// call reads only chunks no earlier call read.
+	ChunksWithoutVectors(ctx context.Context, generation, source string, after int64, limit int) (chunks []Chunk, next int64, err error)
 	// VectorStats counts vectors for generation and per stored generation.
 	VectorStats(ctx context.Context, generation string) (VectorStats, error)
 	// DropVectors deletes every vector whose generation is not keep ("" drops all).

@@ -63,14 +63,15 @@ func placeOf(start, end int, ns, tags, entryID string, created int64) string {
 func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
 	var diff store.Diff
 	var chunks []store.Chunk
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(sqlTx *sql.Tx) error {
+		tx := newStmtTx(sqlTx)
 		diff, chunks = store.Diff{}, nil
 		f, built, err := build()
 		if err != nil {
 			return err
 		}
 		if f.Gone {
-			diff.Deleted, diff.Forgotten, err = forgetFile(ctx, tx, f.Path)
+			diff.Deleted, diff.Forgotten, err = forgetFile(ctx, sqlTx, f.Path)
 			return err
 		}
 		if mode == store.IfChanged {
@@ -88,7 +89,7 @@ func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build fun
 			}
 		}
 		nth := store.AssignIDs(f.Path, chunks)
-		old, err := chunksOfFile(ctx, tx, f.Path)
+		old, err := chunksOfFile(ctx, sqlTx, f.Path)
 		if err != nil {
 			return err
 		}
@@ -197,7 +198,7 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
-func insertChunk(ctx context.Context, tx *sql.Tx, c *store.Chunk) error {
+func insertChunk(ctx context.Context, tx *stmtTx, c *store.Chunk) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(id, source, filename, heading, hierarchy, content,
 			start_line, end_line, content_hash, namespace, tags, entry_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -221,7 +222,7 @@ const maxSalt = 8
 // insertChunkUnique inserts c under its derived id. Should that id already
 // belong to a chunk of another file (a 64-bit collision), the id is derived
 // again with a salt: still deterministic, and never an error for the user.
-func insertChunkUnique(ctx context.Context, tx *sql.Tx, c *store.Chunk, source string, nth int) error {
+func insertChunkUnique(ctx context.Context, tx *stmtTx, c *store.Chunk, source string, nth int) error {
 	for salt := 1; ; salt++ {
 		err := insertChunk(ctx, tx, c)
 		if err == nil || !isUniqueID(err) || salt > maxSalt {
@@ -232,7 +233,7 @@ func insertChunkUnique(ctx context.Context, tx *sql.Tx, c *store.Chunk, source s
 }
 
 // rekeyChunk gives a stored row its derived id (salted on a collision).
-func rekeyChunk(ctx context.Context, tx *sql.Tx, rowid int64, c *store.Chunk, source string, nth int) error {
+func rekeyChunk(ctx context.Context, tx *stmtTx, rowid int64, c *store.Chunk, source string, nth int) error {
 	for salt := 1; ; salt++ {
 		_, err := tx.ExecContext(ctx, `UPDATE chunks SET id = ? WHERE rowid = ?`, c.ID, rowid)
 		if err == nil || !isUniqueID(err) || salt > maxSalt {
@@ -248,7 +249,7 @@ func isUniqueID(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: chunks.id")
 }
 
-func insertTags(ctx context.Context, tx *sql.Tx, rowid int64, tags []string) error {
+func insertTags(ctx context.Context, tx *stmtTx, rowid int64, tags []string) error {
 	for _, t := range tags {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO chunk_tags(tag, chunk_rowid) VALUES (?, ?)`, t, rowid); err != nil {
 			return err
@@ -260,7 +261,7 @@ func insertTags(ctx context.Context, tx *sql.Tx, rowid int64, tags []string) err
 // updateChunkPlace refreshes what can change without the text changing: line
 // numbers (an entry above was edited), tags, namespace and created time. The
 // text itself is unchanged, so the FTS trigger does not fire.
-func updateChunkPlace(ctx context.Context, tx *sql.Tx, rowid int64, c *store.Chunk) error {
+func updateChunkPlace(ctx context.Context, tx *stmtTx, rowid int64, c *store.Chunk) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE chunks SET start_line=?, end_line=?, namespace=?, tags=?,
 			entry_id=?, created_at=? WHERE rowid=?`,
 		c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt), rowid); err != nil {

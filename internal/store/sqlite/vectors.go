@@ -197,13 +197,17 @@ const missingVector = `NOT EXISTS (SELECT 1 FROM chunk_vectors v
 	WHERE v.chunk_rowid = c.rowid AND v.generation = ? AND v.content_hash = c.content_hash)`
 
 // ChunksWithoutVectors implements store.Store: in rowid order (roughly the
-// order chunks were indexed), every chunk when limit <= 0. Archived chunks
-// are included: a search may ask for them.
-func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source string, limit int) ([]store.Chunk, error) {
+// order chunks were indexed), every one past after when limit <= 0; the
+// position is the last rowid returned. The rowid range is a seek on the
+// table's key, so a page costs what it returns, whatever came before it: a
+// backfill that asked for "the first missing" each time re-read every chunk
+// already embedded, and was quadratic. Archived chunks are included: a
+// search may ask for them.
+func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source string, after int64, limit int) ([]store.Chunk, int64, error) {
 	if !db.hasVectors() {
-		return nil, nil // nothing could be stored anyway
+		return nil, after, nil // nothing could be stored anyway
 	}
-	where, args := []string{missingVector}, []any{generation}
+	where, args := []string{"c.rowid > ?", missingVector}, []any{after, generation}
 	if source != "" {
 		where = append(where, "c.source = ?")
 		args = append(args, source)
@@ -211,8 +215,25 @@ func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source strin
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c`+whereClause(where)+
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+chunkColumns+`, c.rowid FROM chunks c`+whereClause(where)+
 		` ORDER BY c.rowid LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, after, friendly(err)
+	}
+	defer rows.Close()
+	var out []store.Chunk
+	next := after
+	for rows.Next() {
+		c, err := scanChunk(rows, &next)
+		if err != nil {
+			return nil, after, friendly(err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, after, friendly(err)
+	}
+	return out, next, nil
 }
 
 // VectorStats implements store.Store. Both counts come from one snapshot.

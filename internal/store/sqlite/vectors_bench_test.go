@@ -393,7 +393,7 @@ func BenchmarkDense(b *testing.B) {
 			})
 			b.Run("upkeep/ChunksWithoutVectors", func(b *testing.B) {
 				for b.Loop() {
-					if cs, err := fx.db.ChunksWithoutVectors(ctx, benchGen, "", 64); err != nil || len(cs) != 0 {
+					if cs, _, err := fx.db.ChunksWithoutVectors(ctx, benchGen, "", 0, 64); err != nil || len(cs) != 0 {
 						b.Fatal(len(cs), err)
 					}
 				}

@@ -239,7 +239,7 @@ func TestVectorsFollowChunkText(t *testing.T) {
 	if st.WithVector != 1 || st.Missing != 2 || st.Generations[gen] != 1 {
 		t.Errorf("stats after the edit: %+v (the old text's vector must be gone, not just hidden)", st)
 	}
-	missing, err := db.ChunksWithoutVectors(ctx, gen, "", 0)
+	missing, _, err := db.ChunksWithoutVectors(ctx, gen, "", 0, 0)
 	if err != nil || len(missing) != 2 || missing[0].Content != "edited" || missing[1].Content != "new" ||
 		missing[0].Source != f.Path {
 		t.Errorf("ChunksWithoutVectors: %+v %v", missing, err)
@@ -319,7 +319,7 @@ func TestOrphanVectorIsNeverServed(t *testing.T) {
 	if v, _ := db.Vectors(ctx, gen, []string{cs2[0].ID}); len(v) != 0 {
 		t.Error("Vectors returned the orphan")
 	}
-	if m, _ := db.ChunksWithoutVectors(ctx, gen, "/p.md", 10); len(m) != 1 {
+	if m, _, _ := db.ChunksWithoutVectors(ctx, gen, "/p.md", 0, 10); len(m) != 1 {
 		t.Errorf("the new chunk should need a vector: %v", m)
 	}
 	put(t, db, gen, cs2, e1)
@@ -335,14 +335,23 @@ func TestChunksWithoutVectorsAndDropVectors(t *testing.T) {
 	_, b, _ := replace(db, store.File{Path: "/b.md", Namespace: "archive:x"}, chunk("b1"), chunk("b2"))
 	put(t, db, gen, a[1:2], e1)
 
-	all, err := db.ChunksWithoutVectors(ctx, gen, "", 0)
+	all, _, err := db.ChunksWithoutVectors(ctx, gen, "", 0, 0)
 	if err != nil || !slices.Equal(contents(all), []string{"a1", "a3", "b1", "b2"}) {
 		t.Errorf("all missing (archived included, rowid order): %v %v", contents(all), err)
 	}
-	if got, _ := db.ChunksWithoutVectors(ctx, gen, "", 2); !slices.Equal(contents(got), []string{"a1", "a3"}) {
+	// Pages follow on from the position the previous one returned, without
+	// repeating a chunk or leaving one out.
+	got, next, _ := db.ChunksWithoutVectors(ctx, gen, "", 0, 2)
+	if !slices.Equal(contents(got), []string{"a1", "a3"}) {
 		t.Errorf("limit 2: %v", contents(got))
 	}
-	if got, _ := db.ChunksWithoutVectors(ctx, gen, "/b.md", 10); !slices.Equal(contents(got), []string{"b1", "b2"}) {
+	if got, next, _ = db.ChunksWithoutVectors(ctx, gen, "", next, 2); !slices.Equal(contents(got), []string{"b1", "b2"}) {
+		t.Errorf("second page: %v", contents(got))
+	}
+	if got, _, _ = db.ChunksWithoutVectors(ctx, gen, "", next, 2); len(got) != 0 {
+		t.Errorf("past the end: %v", contents(got))
+	}
+	if got, _, _ := db.ChunksWithoutVectors(ctx, gen, "/b.md", 0, 10); !slices.Equal(contents(got), []string{"b1", "b2"}) {
 		t.Errorf("one source: %v", contents(got))
 	}
 

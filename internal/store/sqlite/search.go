@@ -51,6 +51,12 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 			return nil, friendly(err)
 		}
 	}
+	if !ok && len(where) > 0 {
+		top, ok, err = filterAfter(ctx, tx, q.Match, where, args, limit)
+		if err != nil {
+			return nil, friendly(err)
+		}
+	}
 	if !ok {
 		if top, err = ranked(q.Match, limit); err != nil {
 			return nil, friendly(err)
@@ -58,6 +64,50 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	hits, err := chunksByRowid(ctx, tx, top)
 	return hits, friendly(err)
+}
+
+// overFetch is how many times k unfiltered matches filterAfter ranks: a
+// filter keeping one chunk in ten still fills k from them most of the time.
+const overFetch = 16
+
+// filterAfter ranks the whole match without the join, keeps the best
+// overFetch·k, and applies the filter to those alone. The first k that pass
+// are the filtered top k, because filtering does not reorder; ok is false
+// when fewer than k pass and more matches exist, and the caller joins.
+func filterAfter(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, k int) ([]scored, bool, error) {
+	n := max(k*overFetch, 64)
+	cands, err := rankedRowids(ctx, tx, match, nil, nil, n)
+	if err != nil || len(cands) == 0 {
+		return nil, err == nil, err
+	}
+	ids := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i] = c.rowid
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.rowid FROM chunks c`+
+		whereClause(append([]string{"c.rowid IN (" + placeholders(len(ids)) + ")"}, where...)), append(ids, args...)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	pass := make(map[int64]bool, len(cands))
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, false, err
+		}
+		pass[r] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	top := make([]scored, 0, k)
+	for _, c := range cands {
+		if pass[c.rowid] && len(top) < k {
+			top = append(top, c)
+		}
+	}
+	return top, len(top) == k || len(cands) < n, nil
 }
 
 // onlyHidesArchive reports whether f's only condition is the default one,

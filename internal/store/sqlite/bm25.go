@@ -33,6 +33,13 @@ const (
 	bm25B  = 0.75
 )
 
+// pruneMinRows is the store size below which scoring the whole OR costs
+// less than the counting pruning needs (a variable so that tests can
+// prune small corpora). pruneTries bounds the splits tried before it.
+var pruneMinRows int64 = 2000
+
+const pruneTries = 3
+
 // scored is a chunk's rowid and score, carried until the final k.
 type scored struct {
 	rowid int64
@@ -132,7 +139,7 @@ func bm25Bound(nRow, nHit int64) float64 {
 func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 	ranked func(match string, limit int) ([]scored, error)) (top []scored, ok bool, err error) {
 	nRow, ok := ftsRowCount(ctx, tx)
-	if !ok || nRow == 0 {
+	if !ok || nRow < pruneMinRows {
 		return nil, false, nil
 	}
 	type phrase struct {
@@ -154,7 +161,7 @@ func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 
 	// Try the fewest, rarest phrases as E first; give up once E alone
 	// would match so much of the OR that scoring it all is as cheap.
-	for split := len(ps) - 1; split >= 1; split-- {
+	for split := len(ps) - 1; split >= max(1, len(ps)-pruneTries); split-- {
 		ne, e := ps[:split], ps[split:]
 		var eHits int64
 		var bound float64

@@ -16,6 +16,10 @@ import (
 
 var searchEpoch = time.Unix(1_700_000_000, 0)
 
+// The corpora here are small; prune them anyway, so that the tests compare
+// the pruned answers with the joined ones.
+func init() { pruneMinRows = 1 }
+
 // zipfStore stores n chunks of Zipf-distributed words (so that queries mix
 // common and rare words, as real ones do) across namespaces, tags, sources
 // and creation times; with archive, one chunk in 8 is archived.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/memtomem/memtomem/internal/store"
@@ -13,18 +14,171 @@ const bm25Weights = "2.0, 1.0, 1.0"
 
 // KeywordSearch implements store.Store. FTS5's bm25() is lower-is-better;
 // it is negated so that every score the store returns is higher-is-better.
+//
+// Matches travel as rowid and score; only the final k are read from
+// chunks. The join to chunks that filters need is skipped when the filter
+// cannot exclude anything (the default one, with no archived chunk in the
+// store), and an OR of words is first tried without its commonest words
+// (prunedTopK), which gives the same top k whenever it answers at all.
+// Everything runs in one read snapshot.
 func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.Hit, error) {
-	where, args := filterSQL(q.Filter)
-	where = append([]string{"chunks_fts MATCH ?"}, where...)
-	args = append([]any{q.Match}, args...)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 10
 	}
-	query := `SELECT ` + chunkColumns + `, -bm25(chunks_fts, ` + bm25Weights + `) AS score
-		FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid` + whereClause(where) +
-		` ORDER BY bm25(chunks_fts, ` + bm25Weights + `) LIMIT ?`
-	return db.queryHits(ctx, query, append(args, limit)...)
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, friendly(err)
+	}
+	defer tx.Rollback()
+	where, args := filterSQL(q.Filter)
+	if len(where) > 0 && onlyHidesArchive(q.Filter) {
+		var archived bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chunks WHERE namespace GLOB 'archive:*')`).Scan(&archived); err != nil {
+			return nil, friendly(err)
+		}
+		if !archived {
+			where, args = nil, nil
+		}
+	}
+	ranked := func(match string, n int) ([]scored, error) {
+		return rankedRowids(ctx, tx, match, where, args, n)
+	}
+	var top []scored
+	ok := false
+	if ps := orPhrases(q.Match); len(ps) > 1 {
+		if top, ok, err = prunedTopK(ctx, tx, ps, limit, ranked); err != nil {
+			return nil, friendly(err)
+		}
+	}
+	if !ok && len(where) > 0 {
+		top, ok, err = filterAfter(ctx, tx, q.Match, where, args, limit)
+		if err != nil {
+			return nil, friendly(err)
+		}
+	}
+	if !ok {
+		if top, err = ranked(q.Match, limit); err != nil {
+			return nil, friendly(err)
+		}
+	}
+	hits, err := chunksByRowid(ctx, tx, top)
+	return hits, friendly(err)
+}
+
+// overFetch is how many times k unfiltered matches filterAfter ranks: a
+// filter keeping one chunk in ten still fills k from them most of the time.
+const overFetch = 16
+
+// filterAfter ranks the whole match without the join, keeps the best
+// overFetch·k, and applies the filter to those alone. The first k that pass
+// are the filtered top k, because filtering does not reorder; ok is false
+// when fewer than k pass and more matches exist, and the caller joins.
+func filterAfter(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, k int) ([]scored, bool, error) {
+	n := max(k*overFetch, 64)
+	cands, err := rankedRowids(ctx, tx, match, nil, nil, n)
+	if err != nil || len(cands) == 0 {
+		return nil, err == nil, err
+	}
+	ids := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i] = c.rowid
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.rowid FROM chunks c`+
+		whereClause(append([]string{"c.rowid IN (" + placeholders(len(ids)) + ")"}, where...)), append(ids, args...)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	pass := make(map[int64]bool, len(cands))
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, false, err
+		}
+		pass[r] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	top := make([]scored, 0, k)
+	for _, c := range cands {
+		if pass[c.rowid] && len(top) < k {
+			top = append(top, c)
+		}
+	}
+	return top, len(top) == k || len(cands) < n, nil
+}
+
+// onlyHidesArchive reports whether f's only condition is the default one,
+// hiding archived chunks.
+func onlyHidesArchive(f store.Filter) bool {
+	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
+}
+
+// rankedRowids runs one FTS5 match with the filter terms where (over the
+// chunks table "c", joined only when there are any) and returns rowids and
+// scores: the best limit of them, or with limit < 0 every match unsorted.
+func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, limit int) ([]scored, error) {
+	query := `SELECT chunks_fts.rowid, -bm25(chunks_fts, ` + bm25Weights + `) FROM chunks_fts`
+	if len(where) > 0 {
+		query += ` JOIN chunks c ON c.rowid = chunks_fts.rowid`
+	}
+	query += whereClause(append([]string{"chunks_fts MATCH ?"}, where...))
+	args = append([]any{match}, args...)
+	if limit >= 0 {
+		query += ` ORDER BY bm25(chunks_fts, ` + bm25Weights + `), chunks_fts.rowid LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []scored
+	for rows.Next() {
+		var s scored
+		if err := rows.Scan(&s.rowid, &s.score); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// chunksByRowid reads the chunks of ranked rowids, in rank order.
+func chunksByRowid(ctx context.Context, tx *sql.Tx, ranked []scored) ([]store.Hit, error) {
+	if len(ranked) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ranked))
+	for i, s := range ranked {
+		args[i] = s.rowid
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+chunkColumns+`, c.rowid FROM chunks c WHERE c.rowid IN (`+placeholders(len(args))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byRowid := make(map[int64]store.Chunk, len(ranked))
+	for rows.Next() {
+		var rowid int64
+		c, err := scanChunk(rows, &rowid)
+		if err != nil {
+			return nil, err
+		}
+		byRowid[rowid] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	hits := make([]store.Hit, 0, len(ranked))
+	for _, s := range ranked {
+		if c, ok := byRowid[s.rowid]; ok {
+			hits = append(hits, store.Hit{Chunk: c, Score: s.score})
+		}
+	}
+	return hits, nil
 }
 
 // queryHits runs a SELECT of chunkColumns followed by a score column.

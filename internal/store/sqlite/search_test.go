@@ -1,0 +1,281 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+var searchEpoch = time.Unix(1_700_000_000, 0)
+
+// The corpora here are small; prune them anyway, so that the tests compare
+// the pruned answers with the joined ones.
+func init() { pruneMinRows = 1 }
+
+// zipfStore stores n chunks of Zipf-distributed words (so that queries mix
+// common and rare words, as real ones do) across namespaces, tags, sources
+// and creation times; with archive, one chunk in 8 is archived.
+func zipfStore(t *testing.T, n int, archive bool) *DB {
+	t.Helper()
+	db, _ := openTemp(t)
+	r := rand.New(rand.NewPCG(9, uint64(n)))
+	z := rand.NewZipf(r, 1.1, 1, 299)
+	namespaces := []string{"work", "home", "work:sub"}
+	for f := 0; f < n/50; f++ {
+		var chunks []store.Chunk
+		for i := range 50 {
+			words := make([]string, 8+r.IntN(30))
+			for j := range words {
+				words[j] = zipfWord(int(z.Uint64()))
+			}
+			ns := namespaces[r.IntN(len(namespaces))]
+			if archive && r.IntN(8) == 0 {
+				ns = "archive:old"
+			}
+			text := strings.Join(words, " ")
+			chunks = append(chunks, store.Chunk{
+				Hierarchy: []string{zipfWord(int(z.Uint64()))}, Content: text, ContentHash: fmt.Sprint(f, i, text),
+				StartLine: i * 3, EndLine: i*3 + 2, Namespace: ns, Tags: []string{fmt.Sprint("t", r.IntN(4))},
+				CreatedAt: searchEpoch.Add(time.Duration(r.IntN(100)) * time.Hour),
+			})
+		}
+		dir := "notes"
+		if f%3 == 0 {
+			dir = "other"
+		}
+		if _, _, err := replace(db, store.File{Path: fmt.Sprintf("/%s/f%d.md", dir, f), Namespace: "work", SHA256: fmt.Sprint(f)}, chunks...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+var searchFilters = map[string]store.Filter{
+	"default":        {},
+	"ns":             {Namespaces: []string{"home"}},
+	"ns-glob":        {Namespaces: []string{"work*"}},
+	"tags":           {Tags: []string{"t1", "t3"}},
+	"source":         {SourceGlob: "/notes/*"},
+	"since":          {Since: searchEpoch.Add(50 * time.Hour)},
+	"ns+tag+window":  {Namespaces: []string{"work"}, Tags: []string{"t0"}, Since: searchEpoch.Add(10 * time.Hour), Until: searchEpoch.Add(90 * time.Hour)},
+	"source+archive": {SourceGlob: "/other/*", IncludeArchive: true},
+}
+
+// keeps reports whether chunk c passes filter f, written out plainly as
+// the user-visible rule.
+func keeps(f store.Filter, c store.Chunk) bool {
+	archived := strings.HasPrefix(c.Namespace, "archive:")
+	if len(f.Namespaces) > 0 {
+		ok := false
+		for _, p := range f.Namespaces {
+			m, _ := path.Match(p, c.Namespace)
+			ok = ok || m
+		}
+		if !ok {
+			return false
+		}
+	}
+	if archived && !f.IncludeArchive && !slices.ContainsFunc(f.Namespaces, func(p string) bool { return strings.HasPrefix(p, "archive") }) {
+		return false
+	}
+	if len(f.Tags) > 0 && !slices.ContainsFunc(c.Tags, func(t string) bool { return slices.Contains(f.Tags, t) }) {
+		return false
+	}
+	if f.SourceGlob != "" {
+		if m, _ := path.Match(f.SourceGlob, c.Source); !m {
+			return false
+		}
+	}
+	return (f.Since.IsZero() || !c.CreatedAt.Before(f.Since)) && (f.Until.IsZero() || c.CreatedAt.Before(f.Until))
+}
+
+func searchQueries() []string {
+	r := rand.New(rand.NewPCG(5, 6))
+	z := rand.NewZipf(r, 1.1, 1, 299)
+	qs := []string{`"` + zipfWord(1) + `"`, `"` + zipfWord(0) + " " + zipfWord(1) + `" OR "` + zipfWord(40) + `"`, `"wb"* OR "` + zipfWord(7) + `"`}
+	for len(qs) < 12 {
+		var parts []string
+		for range 2 + r.IntN(3) {
+			parts = append(parts, `"`+zipfWord(int(z.Uint64()))+`"`)
+		}
+		qs = append(qs, strings.Join(parts, " OR "))
+	}
+	return qs
+}
+
+// TestKeywordSearchSameAsJoin: on stores with and without archived chunks
+// (so with and without the join), every filter gives the same
+// chunks and scores as the query KeywordSearch ran before it pruned, and
+// only chunks the filter keeps.
+func TestKeywordSearchSameAsJoin(t *testing.T) {
+	ctx := context.Background()
+	for _, archive := range []bool{false, true} {
+		db := zipfStore(t, 150, archive)
+		for name, f := range searchFilters {
+			// Without archived chunks only the default filter takes the
+			// join-free path; the others run as in the archived store.
+			if !archive && name != "default" {
+				continue
+			}
+			for _, k := range []int{5} {
+				for _, m := range searchQueries() {
+					q := store.KeywordQuery{Match: m, Filter: f, Limit: k}
+					want, err := keywordSearchJoin(ctx, db, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := db.KeywordSearch(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := diffHits(want, got); d != "" {
+						t.Fatalf("archive=%v %s k=%d %s: %s", archive, name, k, m, d)
+					}
+					for _, h := range got {
+						if !keeps(f, h.Chunk) {
+							t.Fatalf("archive=%v %s %s: %s (namespace %s, tags %v, source %s, created %v) should be filtered out",
+								archive, name, m, h.ID, h.Namespace, h.Tags, h.Source, h.CreatedAt)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestKeywordSearchPrunes: the comparison above covers both the pruned
+// answer and the full OR, because the bound proves some queries and not
+// others on this corpus.
+func TestKeywordSearchPrunes(t *testing.T) {
+	ctx := context.Background()
+	db := zipfStore(t, 150, false)
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	proved, fell := 0, 0
+	for _, m := range searchQueries() {
+		ps := orPhrases(m)
+		if len(ps) < 2 {
+			continue
+		}
+		_, ok, err := prunedTopK(ctx, tx, ps, 5, func(match string, n int) ([]scored, error) {
+			return rankedRowids(ctx, tx, match, nil, nil, n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			proved++
+		} else {
+			fell++
+		}
+	}
+	if proved == 0 || fell == 0 {
+		t.Fatalf("pruned %d queries, fell back on %d: the corpus must exercise both", proved, fell)
+	}
+}
+
+// TestKeywordSearchFiltersBeforeLimit: when the best matches are all
+// filtered out, the search still fills its k from the chunks the filter
+// keeps, on the pruned path and on the full one.
+func TestKeywordSearchFiltersBeforeLimit(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rare, common := "zebra", "note"
+	var chunks []store.Chunk
+	for i := range 40 {
+		c := store.Chunk{Content: fmt.Sprintf("%s %s %s entry %d", rare, rare, common, i), Namespace: "archive:old",
+			Tags: []string{"old"}, CreatedAt: searchEpoch, StartLine: i}
+		if i >= 30 { // the weaker matches are the ones the filters keep
+			c.Content = fmt.Sprintf("%s and a longer body with more words in it %s entry %d", rare, common, i)
+			c.Namespace, c.Tags, c.CreatedAt = "home", []string{"keep"}, searchEpoch.Add(time.Hour)
+		}
+		c.ContentHash = c.Content
+		chunks = append(chunks, c)
+	}
+	for i := range 200 { // many chunks with only the common word
+		chunks = append(chunks, store.Chunk{Content: fmt.Sprintf("%s filler %d", common, i), ContentHash: fmt.Sprint("f", i),
+			Namespace: "home", Tags: []string{"keep"}, CreatedAt: searchEpoch.Add(time.Hour), StartLine: 100 + i})
+	}
+	if _, _, err := replace(db, store.File{Path: "/a/one.md", Namespace: "home", SHA256: "1"}, chunks...); err != nil {
+		t.Fatal(err)
+	}
+	filters := map[string]store.Filter{
+		"archive hidden": {},
+		"namespace":      {Namespaces: []string{"home"}, IncludeArchive: true},
+		"tag":            {Tags: []string{"keep"}, IncludeArchive: true},
+		"since":          {Since: searchEpoch.Add(time.Minute), IncludeArchive: true},
+		"until":          {Until: searchEpoch.Add(2 * time.Hour), Namespaces: []string{"home"}},
+		"source":         {SourceGlob: "/a/*"},
+	}
+	for _, m := range []string{`"` + rare + `"`, `"` + rare + `" OR "` + common + `"`} {
+		for name, f := range filters {
+			hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Match: m, Filter: f, Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != 5 {
+				t.Fatalf("%s, %s: %d hits, want 5", m, name, len(hits))
+			}
+			for _, h := range hits {
+				if h.Namespace != "home" || !strings.Contains(h.Content, rare) {
+					t.Fatalf("%s, %s: got %q in %s; want only the home chunks that hold %q", m, name, h.Content, h.Namespace, rare)
+				}
+			}
+		}
+	}
+}
+
+func TestOrPhrases(t *testing.T) {
+	for in, want := range map[string][]string{
+		`"a" OR "b"`:            {`"a"`, `"b"`},
+		`"a b" OR "c"* OR "d"`:  {`"a b"`, `"c"*`, `"d"`},
+		`"say ""hi""" OR "x"`:   {`"say ""hi"""`, `"x"`},
+		`"a"`:                   {`"a"`},
+		`"a" AND "b"`:           nil,
+		`a OR b`:                nil,
+		`"a" OR `:               nil,
+		`"unterminated OR "b"`:  nil,
+		`("a" OR "b")`:          nil,
+		`"a" OR "b" NOT "c"`:    nil,
+		`"a"  OR "b"`:           nil,
+		`"a" OR "b" OR "c" OR`:  nil,
+		`"a"* OR NEAR("b" "c")`: nil,
+	} {
+		if got := orPhrases(in); !slices.Equal(got, want) {
+			t.Errorf("orPhrases(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFTSRowCount: the row count read from the index's averages record is
+// the one bm25() uses, which the bound depends on.
+func TestFTSRowCount(t *testing.T) {
+	ctx := context.Background()
+	db := zipfStore(t, 150, true)
+	if _, _, err := replace(db, store.File{Path: "/other/f0.md", Namespace: "work", SHA256: "x"}, chunk("only one left")); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var want int64
+	if err := tx.QueryRow(`SELECT count(*) FROM chunks`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := ftsRowCount(ctx, tx); !ok || got != want || want != 101 {
+		t.Fatalf("ftsRowCount = %d, %v; chunks hold %d (want 101)", got, ok, want)
+	}
+}

@@ -306,21 +306,36 @@ func (x *denseIndex) readRange(ctx context.Context, tx *sql.Tx, lo, hi int64, hi
 }
 
 // candidates scores every entry allowed by keep (nil: all) against the
-// query's codes and returns the best m rowids, best first.
+// query's codes and returns the best m rowids, best first. Unfiltered, the
+// entries are scored in runs of scanBlock by one call; filtered, only the
+// entries that pass.
 func (x *denseIndex) candidates(q []int8, qScale float32, m int, keep func(int64) bool) []vector.Scored {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	top := vector.TopK{K: m}
 	dim := x.dim
-	for i, id := range x.rowids {
-		if keep != nil && !keep(id) {
+	var dots [scanBlock]int32
+	for lo := 0; lo < len(x.rowids); lo += scanBlock {
+		hi := min(lo+scanBlock, len(x.rowids))
+		if keep == nil {
+			vector.DotsInt8(q, x.codes[lo*dim:hi*dim], dots[:hi-lo])
+			for i := lo; i < hi; i++ {
+				top.Offer(x.rowids[i], float32(dots[i-lo])*x.scales[i]*qScale)
+			}
 			continue
 		}
-		s := float32(vector.DotInt8(x.codes[i*dim:(i+1)*dim], q)) * x.scales[i]
-		top.Offer(id, s*qScale)
+		for i := lo; i < hi; i++ {
+			if keep(x.rowids[i]) {
+				vector.DotsInt8(q, x.codes[i*dim:(i+1)*dim], dots[:1])
+				top.Offer(x.rowids[i], float32(dots[0])*x.scales[i]*qScale)
+			}
+		}
 	}
 	return top.Best()
 }
+
+// scanBlock is how many entries one DotsInt8 call scores (a 1 KB buffer).
+const scanBlock = 256
 
 // len is the number of vectors held.
 func (x *denseIndex) len() int {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/vector"
@@ -132,26 +134,28 @@ func filterRows(ctx context.Context, tx *sql.Tx, f store.Filter) (func(int64) bo
 	var query string
 	var args []any
 	if plain {
-		query = `SELECT rowid FROM chunks WHERE namespace GLOB 'archive:*'`
+		query = `SELECT group_concat(rowid) FROM chunks WHERE namespace GLOB 'archive:*'`
 	} else {
 		where, a := filterSQL(f)
-		query, args = `SELECT c.rowid FROM chunks c`+whereClause(where), a
+		query, args = `SELECT group_concat(c.rowid) FROM chunks c`+whereClause(where), a
 	}
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
+	// One row of comma-separated rowids: SQLite builds it at C speed,
+	// where a row per rowid through database/sql costs ~1 µs each (10 ms
+	// for a namespace holding 10k chunks).
+	var list sql.NullString
+	if err := tx.QueryRowContext(ctx, query, args...).Scan(&list); err != nil {
 		return nil, friendly(err)
 	}
-	defer rows.Close()
 	set := rowSet{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+	for part := range strings.SplitSeq(list.String, ",") {
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("dense search: filter rowids: %w", err)
 		}
 		set.add(id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, friendly(err)
 	}
 	if plain {
 		if set.n == 0 {

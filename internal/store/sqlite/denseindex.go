@@ -48,7 +48,7 @@ type denseIndex struct {
 	dim     int
 	version int64 // data_version when last synced
 	rowids  []int64
-	codes   []int8    // len(rowids)*dim, entry i at codes[i*dim:]
+	codes   codeSlab  // len(rowids)*dim codes, entry i at codes.codes[i*dim:]
 	scales  []float32 // per entry: code units to cosine
 	hashes  []uint64  // per entry: FNV-1a of the content hash it was computed from
 	buckets map[int64]bucketSig
@@ -68,12 +68,13 @@ type bucketSig struct{ n, sum int64 }
 const bucketSQL = `SELECT chunk_rowid >> 10, count(*), sum((chunk_rowid * 2654435761) % 4294967311)
 	FROM chunk_vectors INDEXED BY chunk_vectors_generation WHERE generation = ? GROUP BY 1`
 
-// rangeSQL reads the current vectors of a rowid range (a bucket, or
-// everything), under the stale-vector guard.
-const rangeSQL = `SELECT v.chunk_rowid, v.content_hash, v.vec FROM chunk_vectors v
-	JOIN chunks c ON c.rowid = v.chunk_rowid
-	WHERE v.chunk_rowid BETWEEN ? AND ? AND +v.generation = ? AND v.content_hash = c.content_hash
-	ORDER BY v.chunk_rowid`
+// rangeSQL reads the vectors of a rowid range (a bucket, or everything).
+// It does not join the chunks to check content hashes: that would read
+// every chunk's text too, doubling a full load, and the fetch of the final
+// rows applies the stale-vector guard anyway (a vector whose chunk is gone
+// or changed only ever costs a candidate slot).
+const rangeSQL = `SELECT chunk_rowid, content_hash, vec FROM chunk_vectors
+	WHERE chunk_rowid BETWEEN ? AND ? AND +generation = ? ORDER BY chunk_rowid`
 
 func hash64(s string) uint64 {
 	h := fnv.New64a()
@@ -98,7 +99,13 @@ func (x *denseIndex) close() {
 		x.conn.Close()
 		x.conn = nil
 	}
-	x.rowids, x.codes, x.scales, x.hashes, x.buckets = nil, nil, nil, nil, nil
+	x.drop()
+}
+
+// drop forgets every entry and releases their memory.
+func (x *denseIndex) drop() {
+	x.rowids, x.scales, x.hashes, x.buckets = nil, nil, nil, nil
+	x.codes.free()
 	x.loaded = false
 }
 
@@ -159,8 +166,7 @@ func (x *denseIndex) sync(ctx context.Context, gen string) (int, error) {
 		err = x.resync(ctx, tx, sigs)
 	}
 	if err != nil {
-		x.rowids, x.codes, x.scales, x.hashes, x.buckets = nil, nil, nil, nil, nil
-		x.loaded = false
+		x.drop()
 		return 0, err
 	}
 	x.loaded, x.dirty, x.version = true, false, v
@@ -193,8 +199,8 @@ func readBuckets(ctx context.Context, tx *sql.Tx, gen string) (map[int64]bucketS
 
 // fullLoad reads every current vector of gen.
 func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string, sigs map[int64]bucketSig) error {
+	x.drop()
 	x.gen, x.dim = gen, 0
-	x.rowids, x.codes, x.scales, x.hashes = nil, nil, nil, nil
 	var n int64
 	for _, s := range sigs {
 		n += s.n
@@ -207,11 +213,14 @@ func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string, sigs 
 		}
 		x.dim = blobLen / 4
 	}
-	ids, codes, scales, hashes, err := x.readRange(ctx, tx, 0, 1<<63-1, int(n))
+	if err := x.codes.reserve(int(n) * x.dim); err != nil {
+		return err
+	}
+	ids, scales, hashes, err := x.readRange(ctx, tx, 0, 1<<63-1, int(n), x.codes.grow)
 	if err != nil {
 		return err
 	}
-	x.rowids, x.codes, x.scales, x.hashes = ids, codes, scales, hashes
+	x.rowids, x.scales, x.hashes = ids, scales, hashes
 	x.buckets = sigs
 	// Reading every blob through database/sql made ~4 bytes of garbage per
 	// byte kept; hand it back to the OS now rather than carry it in RSS.
@@ -253,7 +262,11 @@ func (x *denseIndex) resync(ctx context.Context, tx *sql.Tx, sigs map[int64]buck
 // Entries are kept in rowid order, so a bucket is one contiguous run.
 func (x *denseIndex) replaceBucket(ctx context.Context, tx *sql.Tx, b int64) error {
 	lo, hi := b<<bucketBits, (b+1)<<bucketBits-1
-	ids, codes, scales, hashes, err := x.readRange(ctx, tx, lo, hi, 0)
+	var codes []int8
+	ids, scales, hashes, err := x.readRange(ctx, tx, lo, hi, 0, func(n int) ([]int8, error) {
+		codes = append(codes, make([]int8, n)...)
+		return codes[len(codes)-n:], nil
+	})
 	if err != nil {
 		return err
 	}
@@ -262,20 +275,19 @@ func (x *denseIndex) replaceBucket(ctx context.Context, tx *sql.Tx, b int64) err
 	x.rowids = slices.Replace(x.rowids, i, j, ids...)
 	x.scales = slices.Replace(x.scales, i, j, scales...)
 	x.hashes = slices.Replace(x.hashes, i, j, hashes...)
-	x.codes = slices.Replace(x.codes, i*x.dim, j*x.dim, codes...)
-	return nil
+	return x.codes.replace(i*x.dim, j*x.dim, codes)
 }
 
-// readRange reads and quantises the current vectors with rowids in [lo, hi];
-// hint is how many to expect (sizes the slices once).
-func (x *denseIndex) readRange(ctx context.Context, tx *sql.Tx, lo, hi int64, hint int) ([]int64, []int8, []float32, []uint64, error) {
+// readRange reads and quantises the vectors with rowids in [lo, hi] into
+// the space next returns for each; hint is how many to expect (sizes the
+// other slices once).
+func (x *denseIndex) readRange(ctx context.Context, tx *sql.Tx, lo, hi int64, hint int, next func(n int) ([]int8, error)) ([]int64, []float32, []uint64, error) {
 	rows, err := tx.QueryContext(ctx, rangeSQL, lo, hi, x.gen)
 	if err != nil {
-		return nil, nil, nil, nil, friendly(err)
+		return nil, nil, nil, friendly(err)
 	}
 	defer rows.Close()
 	ids := make([]int64, 0, hint)
-	codes := make([]int8, 0, hint*x.dim)
 	scales := make([]float32, 0, hint)
 	hashes := make([]uint64, 0, hint)
 	var id int64
@@ -283,7 +295,7 @@ func (x *denseIndex) readRange(ctx context.Context, tx *sql.Tx, lo, hi int64, hi
 	var blob sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&id, &hash, &blob); err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, err
 		}
 		if x.dim == 0 {
 			x.dim = len(blob) / 4
@@ -291,18 +303,20 @@ func (x *denseIndex) readRange(ctx context.Context, tx *sql.Tx, lo, hi int64, hi
 		if len(blob) != 4*x.dim {
 			// PutVectors keeps one length per generation; a row that
 			// breaks that was written by something else.
-			return nil, nil, nil, nil, fmt.Errorf("dense index: vector of chunk row %d has %d bytes, the generation's others %d", id, len(blob), 4*x.dim)
+			return nil, nil, nil, fmt.Errorf("dense index: vector of chunk row %d has %d bytes, the generation's others %d", id, len(blob), 4*x.dim)
 		}
-		n := len(codes)
-		codes = append(codes, make([]int8, x.dim)...)
-		scales = append(scales, vector.QuantizeBytes(codes[n:], blob))
+		codes, err := next(x.dim)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		scales = append(scales, vector.QuantizeBytes(codes, blob))
 		ids = append(ids, id)
 		hashes = append(hashes, hash64(hash))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, nil, nil, friendly(err)
+		return nil, nil, nil, friendly(err)
 	}
-	return ids, codes, scales, hashes, nil
+	return ids, scales, hashes, nil
 }
 
 // candidates scores every entry allowed by keep (nil: all) against the
@@ -313,12 +327,12 @@ func (x *denseIndex) candidates(q []int8, qScale float32, m int, keep func(int64
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	top := vector.TopK{K: m}
-	dim := x.dim
+	dim, codes := x.dim, x.codes.codes
 	var dots [scanBlock]int32
 	for lo := 0; lo < len(x.rowids); lo += scanBlock {
 		hi := min(lo+scanBlock, len(x.rowids))
 		if keep == nil {
-			vector.DotsInt8(q, x.codes[lo*dim:hi*dim], dots[:hi-lo])
+			vector.DotsInt8(q, codes[lo*dim:hi*dim], dots[:hi-lo])
 			for i := lo; i < hi; i++ {
 				top.Offer(x.rowids[i], float32(dots[i-lo])*x.scales[i]*qScale)
 			}
@@ -326,7 +340,7 @@ func (x *denseIndex) candidates(q []int8, qScale float32, m int, keep func(int64
 		}
 		for i := lo; i < hi; i++ {
 			if keep(x.rowids[i]) {
-				vector.DotsInt8(q, x.codes[i*dim:(i+1)*dim], dots[:1])
+				vector.DotsInt8(q, codes[i*dim:(i+1)*dim], dots[:1])
 				top.Offer(x.rowids[i], float32(dots[0])*x.scales[i]*qScale)
 			}
 		}

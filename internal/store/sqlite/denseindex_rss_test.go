@@ -106,7 +106,7 @@ func TestDenseRSSChild(t *testing.T) {
 	r.FirstMS = float64(time.Since(start).Microseconds()) / 1000
 	r.LoadedMiB = rssMB()
 	var lat, dlat []time.Duration
-	for i := range 500 {
+	for i := range 200 {
 		t0 := time.Now()
 		// A hybrid search's two store calls, at the depth the engine asks.
 		if _, err := fx.db.KeywordSearch(ctx, store.KeywordQuery{Match: benchWords[i%len(benchWords)], Limit: 40}); err != nil {

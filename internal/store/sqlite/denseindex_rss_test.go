@@ -22,6 +22,9 @@ import (
 // rest: both legs' store calls (p50/p99-ms) and the dense one alone.
 //
 //	MEMTOMEM_BENCH_LARGE=1 go test -run='^$' -bench=DenseRSS -benchtime=1x -timeout=30m ./internal/store/sqlite/
+//
+// Each mode (index; sqlscan, the search before the index) runs in its own
+// child on the same fixture.
 func BenchmarkDenseRSS(b *testing.B) {
 	n := 10_000
 	if os.Getenv("MEMTOMEM_BENCH_LARGE") != "" {
@@ -29,9 +32,17 @@ func BenchmarkDenseRSS(b *testing.B) {
 	}
 	fx := buildDenseFixture(b, n)
 	path := fx.db.Path()
+	// "sqlscan" is the dense search before the index (denseSQLScan), in
+	// the same harness, for the figures side by side.
+	for _, mode := range []string{"index", "sqlscan"} {
+		b.Run(mode, func(b *testing.B) { denseRSSChild(b, path, mode) })
+	}
+}
+
+func denseRSSChild(b *testing.B, path, mode string) {
 	for b.Loop() {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDenseRSSChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "MEMTOMEM_DENSE_RSS_CHILD="+path)
+		cmd.Env = append(os.Environ(), "MEMTOMEM_DENSE_RSS_CHILD="+path, "MEMTOMEM_DENSE_RSS_MODE="+mode)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
@@ -92,6 +103,10 @@ func TestDenseRSSChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	denseSearch := db.DenseSearch
+	if os.Getenv("MEMTOMEM_DENSE_RSS_MODE") == "sqlscan" {
+		denseSearch = func(ctx context.Context, q store.DenseQuery) ([]store.Hit, error) { return denseSQLScan(ctx, db, q) }
+	}
 	if _, err := db.KeywordSearch(ctx, store.KeywordQuery{Match: "memory", Limit: 40}); err != nil {
 		t.Fatal(err)
 	}
@@ -100,20 +115,20 @@ func TestDenseRSSChild(t *testing.T) {
 	fx := &denseFixture{db: db}
 	queries := benchQueries(64)
 	start := time.Now()
-	if _, err := db.DenseSearch(ctx, store.DenseQuery{Generation: benchGen, Vector: queries[0], Limit: 40}); err != nil {
+	if _, err := denseSearch(ctx, store.DenseQuery{Generation: benchGen, Vector: queries[0], Limit: 40}); err != nil {
 		t.Fatal(err)
 	}
 	r.FirstMS = float64(time.Since(start).Microseconds()) / 1000
 	r.LoadedMiB = rssMB()
 	var lat, dlat []time.Duration
-	for i := range 200 {
+	for i := range 100 {
 		t0 := time.Now()
 		// A hybrid search's two store calls, at the depth the engine asks.
 		if _, err := fx.db.KeywordSearch(ctx, store.KeywordQuery{Match: benchWords[i%len(benchWords)], Limit: 40}); err != nil {
 			t.Fatal(err)
 		}
 		t1 := time.Now()
-		if _, err := db.DenseSearch(ctx, store.DenseQuery{Generation: benchGen, Vector: queries[i%len(queries)], Limit: 40}); err != nil {
+		if _, err := denseSearch(ctx, store.DenseQuery{Generation: benchGen, Vector: queries[i%len(queries)], Limit: 40}); err != nil {
 			t.Fatal(err)
 		}
 		lat, dlat = append(lat, time.Since(t0)), append(dlat, time.Since(t1))

@@ -95,6 +95,8 @@ func (x *denseIndex) close() {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.connMu.Lock()
+	defer x.connMu.Unlock()
 	if x.conn != nil {
 		x.conn.Close()
 		x.conn = nil

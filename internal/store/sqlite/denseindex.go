@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"runtime/debug"
@@ -31,11 +30,13 @@ import (
 // Staying current across processes: PRAGMA data_version, read on the
 // index's own connection before every query (a few microseconds), changes
 // whenever any other connection, in this or another process, commits. Only
-// then is the store compared bucket by bucket: one aggregate over the
-// generation index (no vector read) gives, per bucket of 1,024 rowids, the
-// count of vectors and a sum of their mixed rowids; buckets whose figures
-// moved are re-read whole, and so is the top bucket always, which is where
-// SQLite reuses the rowid of a deleted last row for the next insert.
+// then is the store compared with what is held (resync): the 64 highest
+// rowids and anything above them (where new rows land, and where SQLite
+// reuses the rowid of a deleted last row) are re-read; one aggregate over
+// the generation index (no vector read) checks that nothing below them
+// moved, and when something did, per-bucket figures (1,024 rowids a
+// bucket: the count of vectors and a sum of their mixed rowids) find the
+// buckets to re-read.
 type denseIndex struct {
 	db *DB
 
@@ -51,7 +52,7 @@ type denseIndex struct {
 	codes   codeSlab  // len(rowids)*dim codes, entry i at codes.codes[i*dim:]
 	scales  []float32 // per entry: code units to cosine
 	hashes  []uint64  // per entry: FNV-1a of the content hash it was computed from
-	buckets map[int64]bucketSig
+	forced  []int64   // buckets a fetch found stale, to re-read at the next sync
 }
 
 // bucketBits sets the bucket width: 2^10 rowids, so a change re-reads at
@@ -106,7 +107,7 @@ func (x *denseIndex) close() {
 
 // drop forgets every entry and releases their memory.
 func (x *denseIndex) drop() {
-	x.rowids, x.scales, x.hashes, x.buckets = nil, nil, nil, nil
+	x.rowids, x.scales, x.hashes, x.forced = nil, nil, nil, nil
 	x.codes.free()
 	x.loaded = false
 }
@@ -158,14 +159,10 @@ func (x *denseIndex) sync(ctx context.Context, gen string) (int, error) {
 		return 0, friendly(err)
 	}
 	defer tx.Rollback()
-	sigs, err := readBuckets(ctx, tx, gen)
-	if err != nil {
-		return 0, err
-	}
 	if !x.loaded || x.gen != gen {
-		err = x.fullLoad(ctx, tx, gen, sigs)
+		err = x.fullLoad(ctx, tx, gen)
 	} else {
-		err = x.resync(ctx, tx, sigs)
+		err = x.resync(ctx, tx)
 	}
 	if err != nil {
 		x.drop()
@@ -199,21 +196,21 @@ func readBuckets(ctx context.Context, tx *sql.Tx, gen string) (map[int64]bucketS
 	return sigs, friendly(rows.Err())
 }
 
-// fullLoad reads every current vector of gen.
-func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string, sigs map[int64]bucketSig) error {
+// fullLoad reads every vector of gen.
+func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string) error {
 	x.drop()
 	x.gen, x.dim = gen, 0
 	var n int64
-	for _, s := range sigs {
-		n += s.n
+	var blobLen sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT count(*), max(length(vec)) FROM (SELECT vec FROM chunk_vectors WHERE generation = ? LIMIT 1)`, gen).Scan(&n, &blobLen)
+	if err != nil {
+		return friendly(err)
 	}
+	x.dim = int(blobLen.Int64) / 4
 	if n > 0 {
-		var blobLen int
-		err := tx.QueryRowContext(ctx, `SELECT length(vec) FROM chunk_vectors WHERE generation = ? LIMIT 1`, gen).Scan(&blobLen)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunk_vectors INDEXED BY chunk_vectors_generation WHERE generation = ?`, gen).Scan(&n); err != nil {
 			return friendly(err)
 		}
-		x.dim = blobLen / 4
 	}
 	if err := x.codes.reserve(int(n) * x.dim); err != nil {
 		return err
@@ -223,7 +220,6 @@ func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string, sigs 
 		return err
 	}
 	x.rowids, x.scales, x.hashes = ids, scales, hashes
-	x.buckets = sigs
 	// Reading every blob through database/sql made ~4 bytes of garbage per
 	// byte kept; hand it back to the OS now rather than carry it in RSS.
 	if n > 1000 {
@@ -232,17 +228,66 @@ func (x *denseIndex) fullLoad(ctx context.Context, tx *sql.Tx, gen string, sigs 
 	return nil
 }
 
-// resync re-reads the buckets whose summary changed, and the top one.
-func (x *denseIndex) resync(ctx context.Context, tx *sql.Tx, sigs map[int64]bucketSig) error {
+// tailLen is how many of the highest rowids every resync re-reads: where
+// new rows land, and where SQLite reuses the rowids of deleted last rows.
+const tailLen = 64
+
+// mixLimit bounds the rowids whose bucket figures Go computes exactly as
+// SQLite does (below it the products stay integers in SQLite too).
+const mixLimit = 1 << 31
+
+func mix(rowid int64) int64 { return (rowid * 2654435761) % 4294967311 }
+
+// resync brings the held entries up to the store's. Usually only the tail
+// moved (rows added, the newest edited): one aggregate over the generation
+// index below the tail, compared with the same figures computed from the
+// entries held, proves that, and the tail alone is re-read. Otherwise the
+// per-bucket figures find the buckets to re-read.
+func (x *denseIndex) resync(ctx context.Context, tx *sql.Tx) error {
+	for _, b := range x.forced {
+		if err := x.replaceRange(ctx, tx, b<<bucketBits, (b+1)<<bucketBits-1); err != nil {
+			return err
+		}
+	}
+	x.forced = nil
+	tail := max(0, len(x.rowids)-tailLen)
+	var tailStart int64
+	if len(x.rowids) > 0 {
+		tailStart = x.rowids[tail]
+	}
+	if tailStart < mixLimit {
+		var n, sum int64
+		err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum((chunk_rowid * 2654435761) % 4294967311), 0)
+			FROM chunk_vectors INDEXED BY chunk_vectors_generation WHERE generation = ? AND chunk_rowid < ?`, x.gen, tailStart).Scan(&n, &sum)
+		if err != nil {
+			return friendly(err)
+		}
+		var held int64
+		for _, id := range x.rowids[:tail] {
+			held += mix(id)
+		}
+		if n == int64(tail) && sum == held {
+			return x.replaceRange(ctx, tx, tailStart, 1<<63-1)
+		}
+	}
+	sigs, err := readBuckets(ctx, tx, x.gen)
+	if err != nil {
+		return err
+	}
+	have := map[int64]bucketSig{}
+	for _, id := range x.rowids {
+		s := have[id>>bucketBits]
+		have[id>>bucketBits] = bucketSig{s.n + 1, s.sum + mix(id)}
+	}
 	var changed []int64
 	top := int64(-1)
 	for b, s := range sigs {
 		top = max(top, b)
-		if x.buckets[b] != s {
+		if have[b] != s {
 			changed = append(changed, b)
 		}
 	}
-	for b := range x.buckets {
+	for b := range have {
 		if _, ok := sigs[b]; !ok {
 			changed = append(changed, b) // emptied
 		}
@@ -252,18 +297,17 @@ func (x *denseIndex) resync(ctx context.Context, tx *sql.Tx, sigs map[int64]buck
 	}
 	slices.Sort(changed)
 	for _, b := range changed {
-		if err := x.replaceBucket(ctx, tx, b); err != nil {
+		if err := x.replaceRange(ctx, tx, b<<bucketBits, (b+1)<<bucketBits-1); err != nil {
 			return err
 		}
 	}
-	x.buckets = sigs
 	return nil
 }
 
-// replaceBucket swaps the entries of bucket b for what the store holds now.
-// Entries are kept in rowid order, so a bucket is one contiguous run.
-func (x *denseIndex) replaceBucket(ctx context.Context, tx *sql.Tx, b int64) error {
-	lo, hi := b<<bucketBits, (b+1)<<bucketBits-1
+// replaceRange swaps the entries with rowids in [lo, hi] for what the
+// store holds now. Entries are kept in rowid order, so a range is one
+// contiguous run.
+func (x *denseIndex) replaceRange(ctx context.Context, tx *sql.Tx, lo, hi int64) error {
 	var codes []int8
 	ids, scales, hashes, err := x.readRange(ctx, tx, lo, hi, 0, func(n int) ([]int8, error) {
 		codes = append(codes, make([]int8, n)...)
@@ -273,7 +317,10 @@ func (x *denseIndex) replaceBucket(ctx context.Context, tx *sql.Tx, b int64) err
 		return err
 	}
 	i, _ := slices.BinarySearch(x.rowids, lo)
-	j, _ := slices.BinarySearch(x.rowids, hi+1)
+	j := len(x.rowids)
+	if hi < 1<<63-1 {
+		j, _ = slices.BinarySearch(x.rowids, hi+1)
+	}
 	x.rowids = slices.Replace(x.rowids, i, j, ids...)
 	x.scales = slices.Replace(x.scales, i, j, scales...)
 	x.hashes = slices.Replace(x.hashes, i, j, hashes...)
@@ -375,6 +422,6 @@ func (x *denseIndex) stale(rowid int64, hash string) bool {
 func (x *denseIndex) invalidate(rowid int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	delete(x.buckets, rowid>>bucketBits)
+	x.forced = append(x.forced, rowid>>bucketBits)
 	x.dirty = true
 }

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -41,6 +42,8 @@ type DB struct {
 	schema      int
 	id          fileID // the file opened, for CheckFile
 	replacedState
+	dense     *denseIndex // built by the first dense query (denseindex.go)
+	denseOnce sync.Once
 }
 
 // Options tune Open.
@@ -324,6 +327,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	var errs []error
+	db.dense.close()
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/vector"
 	"modernc.org/sqlite"
 )
 
@@ -20,12 +21,10 @@ import (
 // was computed with, the content hash of the text it was computed from, and
 // the vector itself as little-endian float32, normalised to unit length.
 //
-// Dense search is exact (brute force): one SELECT over the candidate chunks,
-// with the filters in its WHERE clause so they apply before top-k, scores
-// every candidate's vector with a Go dot product that SQLite calls, and lets
-// SQLite's bounded sorter keep the best k. That design was chosen by
-// measuring it against sqlite-vec (vec0 KNN tables, and vec_distance_cosine
-// over these same rows) and against returning every blob to Go: see
+// Dense search (densesearch.go) scans an in-memory int8 copy of these
+// vectors (denseindex.go) and re-scores its best candidates exactly from
+// these rows. Scanning the rows themselves with SQL, sqlite-vec's vec0
+// tables and vec_distance_cosine were all measured against it: see
 // docs/vector-storage.md and vectors_bench_test.go.
 //
 // Vectors never outlive the text they describe: ON DELETE CASCADE removes a
@@ -106,53 +105,6 @@ func (db *DB) PutVectors(ctx context.Context, generation string, vecs []store.Ch
 		return nil
 	})
 	return stored, err
-}
-
-// DenseSearch implements store.Store: one SELECT joins the vectors of the
-// generation to their chunks, with the filters in its WHERE clause so they
-// apply before the LIMIT, scores each candidate with dotFunc (Go, called by
-// SQLite on a zero-copy view of the blob) and keeps the best Limit in
-// SQLite's bounded sorter.
-func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit, error) {
-	if len(q.Vector) == 0 {
-		return nil, errors.New("dense search: empty query vector")
-	}
-	query, err := encodeUnit(q.Vector)
-	if err != nil {
-		return nil, fmt.Errorf("dense search: query vector: %w", err)
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 10
-	}
-	if !db.hasVectors() {
-		return nil, nil
-	}
-	// PutVectors keeps one length per generation, so one row tells whether
-	// the query fits (and whether there is anything to search at all).
-	var stored int
-	err = db.reader.QueryRowContext(ctx, `SELECT length(vec) FROM chunk_vectors WHERE generation = ? LIMIT 1`, q.Generation).Scan(&stored)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, friendly(err)
-	}
-	if stored != len(query) {
-		return nil, fmt.Errorf("dense search: generation %q stores %d-dimensional vectors, the query has %d", q.Generation, stored/4, len(q.Vector))
-	}
-
-	where, args := filterSQL(q.Filter)
-	// "+v.generation" keeps the planner off the generation index: nearly
-	// every vector belongs to the current generation, and going through
-	// the index adds a lookup per row to what is a full scan anyway
-	// (measured slower).
-	where = append([]string{"+v.generation = ?", "v.content_hash = c.content_hash"}, where...)
-	args = append([]any{query, q.Generation}, args...)
-	args = append(args, limit)
-	return db.queryHits(ctx, `SELECT `+chunkColumns+`, `+dotFunc+`(v.vec, ?) AS score
-		FROM chunk_vectors v JOIN chunks c ON c.rowid = v.chunk_rowid`+whereClause(where)+`
-		ORDER BY score DESC, v.chunk_rowid LIMIT ?`, args...)
 }
 
 // Vectors implements store.Store. The vectors come back unit-length (they
@@ -349,20 +301,14 @@ func encodeUnit(v []float32) ([]byte, error) {
 	return b, nil
 }
 
-func decode(b []byte) []float32 {
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v
-}
+func decode(b []byte) []float32 { return vector.Decode(b) }
 
 // dotFunc is the SQL name of the scoring function: the dot product of two
 // encoded vectors of equal length, which for unit vectors is their cosine
 // similarity.
 //
 // It is registered with VolatileArgs, so SQLite hands it views of its own
-// buffers instead of a Go copy of each 1.5 KB blob: dotBytes reads them and
+// buffers instead of a Go copy of each 1.5 KB blob: vector.DotBytes reads them and
 // keeps nothing. Scoring inside the SELECT instead of returning every blob
 // to Go through database/sql was 30% faster and allocated 28× less in the
 // benchmark (docs/vector-storage.md). The registration is process-wide but
@@ -378,29 +324,7 @@ func init() {
 			if !okA || !okB || len(a) != len(b) || len(a)%4 != 0 {
 				return nil, errors.New(dotFunc + ": arguments must be vectors of the same length")
 			}
-			return float64(dotBytes(a, b)), nil
+			return float64(vector.DotBytes(a, b)), nil
 		},
 	})
 }
-
-// dotBytes is the dot product of two little-endian float32 vectors, decoded
-// as it goes (on amd64 and arm64 a decode is a plain load). Four independent
-// sums let the CPU overlap the multiply-adds.
-func dotBytes(a, b []byte) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+16 <= len(a); i += 16 {
-		x, y := a[i:i+16:i+16], b[i:i+16:i+16]
-		s0 += f32(x[0:4]) * f32(y[0:4])
-		s1 += f32(x[4:8]) * f32(y[4:8])
-		s2 += f32(x[8:12]) * f32(y[8:12])
-		s3 += f32(x[12:16]) * f32(y[12:16])
-	}
-	for ; i+4 <= len(a); i += 4 {
-		s0 += f32(a[i:i+4]) * f32(b[i:i+4])
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-func f32(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/vector"
 )
 
 const gen = "test/model/4"
@@ -571,7 +572,7 @@ func TestDotBytes(t *testing.T) {
 			a[i], b[i] = float32(i%7)-3, float32(i%5)*0.5
 			want += float64(a[i]) * float64(b[i])
 		}
-		if got := dotBytes(blobOf(a), blobOf(b)); math.Abs(float64(got)-want) > 1e-3 {
+		if got := vector.DotBytes(blobOf(a), blobOf(b)); math.Abs(float64(got)-want) > 1e-3 {
 			t.Errorf("dim %d: %v, want %v", dim, got, want)
 		}
 	}

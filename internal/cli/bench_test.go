@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/memtomem/memtomem/internal/embed/embedtest"
 )
 
 // runMM runs mm in-process and returns its exit code, stdout and stderr.
@@ -118,5 +120,37 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("mm bench %v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, stderr, ExitUsage, tc.want)
 		}
+	}
+}
+
+// With a provider configured, the corpus is embedded and hybrid searches
+// are measured too (against a local OpenAI-compatible test server).
+func TestBenchMeasuresHybridWithAProvider(t *testing.T) {
+	srv := embedtest.NewOpenAIServer(t, embedtest.Concepts(16, []string{"car", "sedan"}))
+	t.Setenv("MEMTOMEM_HOME", t.TempDir())
+	t.Setenv("MEMTOMEM_EMBEDDING__PROVIDER", "openai")
+	t.Setenv("MEMTOMEM_EMBEDDING__MODEL", "m")
+	t.Setenv("MEMTOMEM_EMBEDDING__DIMENSION", "16")
+	t.Setenv("MEMTOMEM_EMBEDDING__BASE_URL", srv.URL+"/v1")
+	code, stdout, stderr := runMM(t, "bench", "--sizes", "100", "--queries", "10", "--json")
+	if code != ExitOK {
+		t.Fatalf("mm bench: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Embedding string `json:"embedding"`
+		Sizes     []struct {
+			EmbedSeconds float64 `json:"embed_seconds"`
+			HybridP50Ms  float64 `json:"hybrid_p50_ms"`
+			HybridP99Ms  float64 `json:"hybrid_p99_ms"`
+		} `json:"sizes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.Sizes) != 1 {
+		t.Fatalf("mm bench --json: %v\n%s", err, stdout)
+	}
+	if s := rep.Sizes[0]; s.EmbedSeconds <= 0 || s.HybridP50Ms <= 0 || s.HybridP99Ms < s.HybridP50Ms {
+		t.Errorf("hybrid figures missing: %+v", s)
+	}
+	if !strings.Contains(rep.Embedding, "hybrid search; 1") {
+		t.Errorf("embedding = %q, want hybrid search with the corpus embedded", rep.Embedding)
 	}
 }

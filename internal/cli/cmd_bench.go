@@ -39,7 +39,9 @@ type benchSize struct {
 	// entries.
 	AddP50Ms float64 `json:"add_p50_ms"`
 	AddP99Ms float64 `json:"add_p99_ms"`
-	// RSSMB is the process's resident memory after this size (Linux only).
+	// RSSMB is the process's resident memory after this size (Linux only);
+	// the Go runtime keeps freed memory a while, so a later size includes
+	// what an earlier one left.
 	RSSMB float64 `json:"rss_mb,omitempty"`
 }
 
@@ -105,7 +107,7 @@ and of adds per size. -n N is the older form of --sizes N.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&sizes, "sizes", "1k,10k", "corpus sizes in chunks, comma-separated (1k = 1000; 100k takes minutes; at most 1m)")
+	cmd.Flags().StringVar(&sizes, "sizes", "1k,10k", "corpus sizes in chunks, comma-separated (1k = 1000; 100k takes half a minute or more; at most 1m)")
 	cmd.Flags().IntVarP(&n, "memories", "n", 0, "one corpus of N chunks (the same as --sizes N)")
 	cmd.Flags().IntVar(&queries, "queries", 200, "searches of each kind, and adds, per size")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every figure per size as JSON")

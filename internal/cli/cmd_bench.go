@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"os"
+	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,110 +15,231 @@ import (
 	"github.com/memtomem/memtomem/internal/config"
 )
 
-// benchResult is what mm bench measured.
-type benchResult struct {
-	Memories    int     `json:"memories"`
-	AddP50Ms    float64 `json:"add_p50_ms"`
-	AddP99Ms    float64 `json:"add_p99_ms"`
-	Searches    int     `json:"searches"`
-	SearchP50Ms float64 `json:"search_p50_ms"`
-	SearchP99Ms float64 `json:"search_p99_ms"`
-	Embedding   string  `json:"embedding"`
+// benchReport is what mm bench measured, one entry per corpus size.
+type benchReport struct {
+	Embedding string      `json:"embedding"`
+	Queries   int         `json:"queries"`
+	Sizes     []benchSize `json:"sizes"`
+}
+
+// benchSize holds the figures for one generated corpus.
+type benchSize struct {
+	Chunks int `json:"chunks"`
+	Files  int `json:"files"`
+	// Keyword indexing: the walk, chunking and FTS insert, without vectors.
+	IndexSeconds      float64 `json:"index_seconds"`
+	IndexChunksPerSec float64 `json:"index_chunks_per_sec"`
+	// Embedding the corpus, only with a provider configured.
+	EmbedSeconds float64 `json:"embed_seconds,omitempty"`
+	BM25P50Ms    float64 `json:"bm25_p50_ms"`
+	BM25P99Ms    float64 `json:"bm25_p99_ms"`
+	HybridP50Ms  float64 `json:"hybrid_p50_ms,omitempty"`
+	HybridP99Ms  float64 `json:"hybrid_p99_ms,omitempty"`
+	// Adds go through mem_add's path into a day file that already holds
+	// entries.
+	AddP50Ms float64 `json:"add_p50_ms"`
+	AddP99Ms float64 `json:"add_p99_ms"`
+	// RSSMB is the process's resident memory after this size (Linux only);
+	// the Go runtime keeps freed memory a while, so a later size includes
+	// what an earlier one left.
+	RSSMB float64 `json:"rss_mb,omitempty"`
 }
 
 func (a *app) benchCommand() *cobra.Command {
 	var (
-		n, queries int
-		asJSON     bool
+		sizes   string
+		n       int
+		queries int
+		asJSON  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure add and search latency on this machine, in a throwaway store",
-		Long: `Add generated memories to a throwaway store in a temporary directory (never
-yours) and run searches against it, then report p50/p99 latencies. The
-configured embedding provider is used, so this also measures its cost.`,
+		Short: "Measure indexing, search and add speed on this machine, in a throwaway store",
+		Long: `For each size, generate a corpus of that many chunks (markdown notes over a
+Zipf-distributed vocabulary of 6000 words, so 3-word queries are selective
+like real text) in a throwaway store in a temporary directory (never yours),
+and report: keyword indexing chunks/s, BM25 search p50/p99, hybrid search
+p50/p99 (when an embedding provider is configured; its cost is included),
+add p50/p99 into a day file that already holds entries, and the process's
+resident memory (Linux). --queries is the number of searches of each kind
+and of adds per size. -n N is the older form of --sizes N.`,
 		Example: `  mm bench
-  mm bench -n 2000 --queries 500 --json`,
+  mm bench --sizes 1k,10k,100k
+  mm bench --sizes 5000 --queries 500 --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if n < 1 || queries < 1 {
-				return usagef("-n and --queries must be at least 1")
+			if cmd.Flags().Changed("memories") {
+				if cmd.Flags().Changed("sizes") {
+					return usagef("give either --sizes or -n, not both (-n N is the same as --sizes N)")
+				}
+				if n < 1 || n > maxBenchSize {
+					return usagef("-n must be between 1 and %d", maxBenchSize)
+				}
+				sizes = fmt.Sprint(n)
+			}
+			list, err := parseSizes(sizes)
+			if err != nil {
+				return err
+			}
+			if queries < 1 || queries > 100_000 {
+				return usagef("--queries must be between 1 and 100000 (got %d)", queries)
 			}
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			res, err := runBench(cmd.Context(), cfg, n, queries, newProgress(a.stderr, "bench", asJSON))
-			if err != nil {
-				return err
+			rep := benchReport{Queries: queries}
+			for _, size := range list {
+				res, emb, err := runBench(cmd.Context(), cfg, size, queries, a.stderr, asJSON)
+				if err != nil {
+					return err
+				}
+				rep.Embedding = emb
+				rep.Sizes = append(rep.Sizes, res)
+				if !asJSON {
+					printBenchSize(a.stdout, res, queries)
+				}
 			}
 			if asJSON {
-				return writeJSON(a.stdout, res)
+				return writeJSON(a.stdout, rep)
 			}
-			fmt.Fprintf(a.stdout, "embedding: %s\nadd:       %d memories, p50 %.2f ms, p99 %.2f ms\nsearch:    %d queries, p50 %.2f ms, p99 %.2f ms\n",
-				res.Embedding, res.Memories, res.AddP50Ms, res.AddP99Ms, res.Searches, res.SearchP50Ms, res.SearchP99Ms)
+			fmt.Fprintf(a.stdout, "embedding: %s\n", rep.Embedding)
 			return nil
 		},
 	}
-	cmd.Flags().IntVarP(&n, "memories", "n", 500, "memories to add")
-	cmd.Flags().IntVar(&queries, "queries", 200, "searches to run")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	cmd.Flags().StringVar(&sizes, "sizes", "1k,10k", "corpus sizes in chunks, comma-separated (1k = 1000; 100k takes half a minute or more; at most 1m)")
+	cmd.Flags().IntVarP(&n, "memories", "n", 0, "one corpus of N chunks (the same as --sizes N)")
+	cmd.Flags().IntVar(&queries, "queries", 200, "searches of each kind, and adds, per size")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print every figure per size as JSON")
 	return cmd
 }
 
-func runBench(ctx context.Context, user config.Config, n, queries int, bar *progress) (benchResult, error) {
-	home, err := os.MkdirTemp("", "mm-bench-*")
-	if err != nil {
-		return benchResult{}, err
+func printBenchSize(w io.Writer, r benchSize, queries int) {
+	fmt.Fprintf(w, "%s chunks (%d files):\n", sizeLabel(r.Chunks), r.Files)
+	fmt.Fprintf(w, "  index:  %.0f chunks/s keyword-only (%.2f s)\n", r.IndexChunksPerSec, r.IndexSeconds)
+	if r.EmbedSeconds > 0 {
+		fmt.Fprintf(w, "  embed:  %.2f s\n", r.EmbedSeconds)
 	}
-	defer os.RemoveAll(home)
-	cfg := config.Default(home)
-	cfg.Embedding, cfg.Search = user.Embedding, user.Search
+	fmt.Fprintf(w, "  bm25:   %d queries, p50 %.2f ms, p99 %.2f ms\n", queries, r.BM25P50Ms, r.BM25P99Ms)
+	if r.HybridP50Ms > 0 {
+		fmt.Fprintf(w, "  hybrid: %d queries, p50 %.2f ms, p99 %.2f ms\n", queries, r.HybridP50Ms, r.HybridP99Ms)
+	}
+	fmt.Fprintf(w, "  add:    %d memories, p50 %.2f ms, p99 %.2f ms\n", queries, r.AddP50Ms, r.AddP99Ms)
+	if r.RSSMB > 0 {
+		fmt.Fprintf(w, "  rss:    %.0f MB\n", r.RSSMB)
+	}
+}
+
+// runBench measures one corpus size in its own temporary store. Indexing
+// runs keyword-only (the provider is switched on afterwards and the corpus
+// embedded separately) so chunks/s measures the indexer, not the provider.
+func runBench(ctx context.Context, user config.Config, size, queries int, stderr io.Writer, quiet bool) (benchSize, string, error) {
+	res := benchSize{Chunks: size}
+	tmp, err := os.MkdirTemp("", "mm-bench-*")
+	if err != nil {
+		return res, "", err
+	}
+	defer os.RemoveAll(tmp)
+	// The corpus lies beside the store's home, not in it: the indexer
+	// skips a store's own files.
+	cfg := config.Default(filepath.Join(tmp, "home"))
+	cfg.Search = user.Search
+	c := newCorpus()
+	dir := filepath.Join(tmp, "corpus")
+	if res.Files, err = c.write(dir, size); err != nil {
+		return res, "", fmt.Errorf("bench: writing the corpus: %w", err)
+	}
+
 	m, err := memtomem.Open(ctx, cfg)
 	if err != nil {
-		return benchResult{}, err
+		return res, "", err
+	}
+	bar := newProgress(stderr, "bench "+sizeLabel(size)+": index", quiet)
+	st, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{dir}, Recursive: true,
+		Progress: func(done, total int, _ string) { bar.Set(done, total) }})
+	bar.Finish()
+	m.Close()
+	if err != nil {
+		return res, "", err
+	}
+	if len(st.Errors) > 0 {
+		return res, "", fmt.Errorf("bench: indexing the corpus: %s", st.Errors[0])
+	}
+	if st.ChunksIndexed == 0 || st.Duration <= 0 {
+		return res, "", fmt.Errorf("bench: the generated corpus in %s indexed no chunks (skipped: %v)", dir, st.FilesSkipped)
+	}
+	res.Chunks = st.ChunksIndexed
+	res.IndexSeconds = st.Duration.Seconds()
+	res.IndexChunksPerSec = float64(st.ChunksIndexed) / st.Duration.Seconds()
+
+	cfg.Embedding = user.Embedding
+	if m, err = memtomem.Open(ctx, cfg); err != nil {
+		return res, "", err
 	}
 	defer m.Close()
-
-	rng := rand.New(rand.NewPCG(7, 11))
-	words := strings.Fields(`deploy rollback database index query cache latency retry timeout schema
-		migration branch review release config secret token queue worker cluster node memory disk
-		network proxy certificate build test flaky benchmark profile trace metric alert incident`)
-	sentence := func(k int) string {
-		out := make([]string, k)
-		for i := range out {
-			out[i] = words[rng.IntN(len(words))]
-		}
-		return strings.Join(out, " ")
-	}
-	total := n + queries
-	add := make([]time.Duration, 0, n)
-	for i := range n {
+	hybrid := user.Embedding.Provider != "" && user.Embedding.Provider != "none"
+	if hybrid {
+		bar := newProgress(stderr, "bench "+sizeLabel(size)+": embed", quiet)
 		start := time.Now()
-		if _, err := m.Add(ctx, memtomem.AddRequest{Content: sentence(25), Title: sentence(3)}); err != nil {
-			return benchResult{}, err
+		if _, err := m.ApplyCurrentEmbedding(ctx, bar.Set); err != nil {
+			return res, "", fmt.Errorf("bench: embedding the corpus: %w", err)
+		}
+		bar.Finish()
+		res.EmbedSeconds = time.Since(start).Seconds()
+	}
+
+	zero := 0.0
+	bm25, err := timeSearches(ctx, m, c, queries, &zero)
+	if err != nil {
+		return res, "", err
+	}
+	res.BM25P50Ms, res.BM25P99Ms = percentiles(bm25)
+	if hybrid {
+		both, err := timeSearches(ctx, m, c, queries, nil)
+		if err != nil {
+			return res, "", err
+		}
+		res.HybridP50Ms, res.HybridP99Ms = percentiles(both)
+	}
+
+	// A day file that already holds entries, as on any working day.
+	for range 20 {
+		if _, err := m.Add(ctx, memtomem.AddRequest{Content: c.sentence(40), Title: c.sentence(3)}); err != nil {
+			return res, "", err
+		}
+	}
+	add := make([]time.Duration, 0, queries)
+	for range queries {
+		req := memtomem.AddRequest{Content: c.sentence(40), Title: c.sentence(3)}
+		start := time.Now()
+		if _, err := m.Add(ctx, req); err != nil {
+			return res, "", err
 		}
 		add = append(add, time.Since(start))
-		bar.Set(i+1, total)
 	}
-	search := make([]time.Duration, 0, queries)
-	for i := range queries {
-		start := time.Now()
-		if _, err := m.Search(ctx, memtomem.SearchRequest{Query: sentence(3)}); err != nil {
-			return benchResult{}, err
-		}
-		search = append(search, time.Since(start))
-		bar.Set(n+i+1, total)
-	}
-	bar.Finish()
-	st, err := m.Embedding(ctx)
+	res.AddP50Ms, res.AddP99Ms = percentiles(add)
+	res.RSSMB = rssMB()
+
+	emb, err := m.Embedding(ctx)
 	if err != nil {
-		return benchResult{}, err
+		return res, "", err
 	}
-	a50, a99 := percentiles(add)
-	s50, s99 := percentiles(search)
-	return benchResult{Memories: n, AddP50Ms: a50, AddP99Ms: a99, Searches: queries, SearchP50Ms: s50, SearchP99Ms: s99,
-		Embedding: st.Summary()}, nil
+	return res, emb.Summary(), nil
+}
+
+// timeSearches runs queries 3-word searches; denseWeight 0 makes them
+// BM25-only, nil leaves the configured hybrid weights.
+func timeSearches(ctx context.Context, m *memtomem.Memory, c *corpus, queries int, denseWeight *float64) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, queries)
+	for range queries {
+		req := memtomem.SearchRequest{Query: c.query(), DenseWeight: denseWeight}
+		start := time.Now()
+		if _, err := m.Search(ctx, req); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(start))
+	}
+	return out, nil
 }
 
 // percentiles returns p50 and p99 in milliseconds.

@@ -95,7 +95,7 @@ func (m *Memory) indexEverything(ctx context.Context, req IndexRequest) (index.S
 			Namespace: g.namespace, Force: req.Force, Recursive: g.recursive, Progress: req.Progress,
 			EmbedProgress: req.EmbedProgress,
 		})
-		addStats(&total, st)
+		total.Add(st)
 		if err != nil {
 			return total, wrapStore(err)
 		}
@@ -105,31 +105,6 @@ func (m *Memory) indexEverything(ctx context.Context, req IndexRequest) (index.S
 		total.Errors = append(total.Errors, "remembered sources not indexed: "+listErr.Error())
 	}
 	return total, nil
-}
-
-func addStats(to *index.Stats, st index.Stats) {
-	to.FilesScanned += st.FilesScanned
-	to.FilesIndexed += st.FilesIndexed
-	to.FilesUnchanged += st.FilesUnchanged
-	to.FilesRemoved += st.FilesRemoved
-	for k, v := range st.FilesSkipped {
-		if to.FilesSkipped == nil {
-			to.FilesSkipped = map[string]int{}
-		}
-		to.FilesSkipped[k] += v
-	}
-	to.ChunksIndexed += st.ChunksIndexed
-	to.ChunksKept += st.ChunksKept
-	to.ChunksDeleted += st.ChunksDeleted
-	for k, v := range st.ChunksSkipped {
-		if to.ChunksSkipped == nil {
-			to.ChunksSkipped = map[string]int{}
-		}
-		to.ChunksSkipped[k] += v
-	}
-	to.SkippedChunks = append(to.SkippedChunks, st.SkippedChunks[:min(len(st.SkippedChunks), index.MaxListedSkips-len(to.SkippedChunks))]...)
-	to.Errors = append(to.Errors, st.Errors...)
-	to.Duration += st.Duration
 }
 
 // ForgetResult says what mm index --forget dropped.

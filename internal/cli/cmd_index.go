@@ -117,20 +117,10 @@ func printIndexStats(a *app, st index.Stats) {
 		st.FilesScanned, st.Duration.Round(time.Millisecond), st.FilesIndexed, st.FilesUnchanged, st.FilesRemoved)
 	fmt.Fprintf(a.stdout, "Chunks: %d indexed, %d unchanged, %d deleted.\n", st.ChunksIndexed, st.ChunksKept, st.ChunksDeleted)
 	if len(st.FilesSkipped) > 0 {
-		var parts []string
-		for reason, n := range st.FilesSkipped {
-			parts = append(parts, fmt.Sprintf("%d %s", n, reason))
-		}
-		sort.Strings(parts)
-		fmt.Fprintf(a.stdout, "Skipped: %s.\n", strings.Join(parts, ", "))
+		fmt.Fprintf(a.stdout, "Skipped: %s.\n", countsByReason(st.FilesSkipped))
 	}
 	if len(st.ChunksSkipped) > 0 {
-		var parts []string
-		for reason, n := range st.ChunksSkipped {
-			parts = append(parts, fmt.Sprintf("%d %s", n, reason))
-		}
-		sort.Strings(parts)
-		fmt.Fprintf(a.stdout, "Chunks left out (they hold credentials; the rest of each file is indexed): %s.\n", strings.Join(parts, ", "))
+		fmt.Fprintf(a.stdout, "Chunks left out (they hold credentials; the rest of each file is indexed): %s.\n", countsByReason(st.ChunksSkipped))
 		for _, s := range st.SkippedChunks {
 			fmt.Fprintf(a.stdout, "  %s\n", s)
 		}
@@ -141,4 +131,14 @@ func printIndexStats(a *app, st index.Stats) {
 	for _, e := range st.Errors {
 		fmt.Fprintf(a.stderr, "warning: %s\n", e)
 	}
+}
+
+// countsByReason lists counts as "2 excluded, 5 not a text type", sorted.
+func countsByReason(counts map[string]int) string {
+	var parts []string
+	for reason, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, reason))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }

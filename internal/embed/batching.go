@@ -10,6 +10,8 @@ import (
 
 	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
+
+	"github.com/memtomem/memtomem/internal/wait"
 )
 
 // ErrEmptyText is returned (wrapped, naming the text) when Embed is given an
@@ -147,8 +149,8 @@ func (e *httpEmbedder) embedBatch(ctx context.Context, batch []string, offset in
 			}
 			return nil, f.err
 		}
-		wait := e.backoff(retry, f.retryAfter)
-		if !f.answered || trial || retry >= e.opts.MaxRetries || pastDeadline(ctx, wait) {
+		pause := e.backoff(retry, f.retryAfter)
+		if !f.answered || trial || retry >= e.opts.MaxRetries || pastDeadline(ctx, pause) {
 			if retry > 0 {
 				f.err.Msg += fmt.Sprintf(" (gave up after %d attempts)", retry+1)
 			}
@@ -158,7 +160,7 @@ func (e *httpEmbedder) embedBatch(ctx context.Context, batch []string, offset in
 		}
 		// Not reported yet: the breaker stays closed while this call
 		// retries, and another call's failure meanwhile stops the retries.
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return nil, e.cancelled(ctx)
 		}
 	}

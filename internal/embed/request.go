@@ -207,21 +207,6 @@ func (e *httpEmbedder) backoff(retry int, retryAfter time.Duration) time.Duratio
 	return d/2 + rand.N(d/2+1)
 }
 
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // redactURL masks a password in u for messages.
 func redactURL(u string) string {
 	p, err := url.Parse(u)

@@ -74,6 +74,33 @@ func (s *Stats) skip(reason string) {
 	s.FilesSkipped[reason]++
 }
 
+// Add sums another run's figures into s (several walks reported as one);
+// the list of skipped chunks stays within MaxListedSkips.
+func (s *Stats) Add(o Stats) {
+	s.FilesScanned += o.FilesScanned
+	s.FilesIndexed += o.FilesIndexed
+	s.FilesUnchanged += o.FilesUnchanged
+	s.FilesRemoved += o.FilesRemoved
+	s.ChunksIndexed += o.ChunksIndexed
+	s.ChunksKept += o.ChunksKept
+	s.ChunksDeleted += o.ChunksDeleted
+	s.FilesSkipped = addCounts(s.FilesSkipped, o.FilesSkipped)
+	s.ChunksSkipped = addCounts(s.ChunksSkipped, o.ChunksSkipped)
+	s.SkippedChunks = append(s.SkippedChunks, o.SkippedChunks[:min(len(o.SkippedChunks), max(0, MaxListedSkips-len(s.SkippedChunks)))]...)
+	s.Errors = append(s.Errors, o.Errors...)
+	s.Duration += o.Duration
+}
+
+func addCounts(to, from map[string]int) map[string]int {
+	for k, v := range from {
+		if to == nil {
+			to = map[string]int{}
+		}
+		to[k] += v
+	}
+	return to
+}
+
 // IndexPaths indexes files and directories. A path that does not exist is an
 // error before anything is touched; a file that fails to index is reported in
 // Stats.Errors and the walk goes on.

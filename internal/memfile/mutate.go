@@ -17,6 +17,8 @@ import (
 
 	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/fspath"
+
+	"github.com/memtomem/memtomem/internal/wait"
 )
 
 // Writer is the only way memtomem writes memory files. Many processes write
@@ -293,7 +295,7 @@ func readSettled(ctx context.Context, d *memDir, base string, j journal, known b
 		if !time.Now().Before(deadline) {
 			return readResult{}, fmt.Errorf("%w: memory file %s keeps being rewritten by another program (a text editor saving it?); retry the operation", coord.ErrBusy, path)
 		}
-		if err := sleepCtx(ctx, min(settleQuiet-age+settlePoll, time.Until(deadline)+settlePoll)); err != nil {
+		if err := wait.Sleep(ctx, min(settleQuiet-age+settlePoll, time.Until(deadline)+settlePoll)); err != nil {
 			return readResult{}, err
 		}
 	}
@@ -321,7 +323,7 @@ func savedInto(ctx context.Context, f *os.File, read fileState, deadline time.Ti
 			return nil, false, nil
 		}
 		if age := time.Since(st.mtime); age < settleQuiet && time.Now().Before(deadline) {
-			if err := sleepCtx(ctx, settleQuiet-age+settlePoll); err != nil {
+			if err := wait.Sleep(ctx, settleQuiet-age+settlePoll); err != nil {
 				return nil, false, err
 			}
 			continue
@@ -331,17 +333,6 @@ func savedInto(ctx context.Context, f *os.File, read fileState, deadline time.Ti
 			return nil, false, fmt.Errorf("read memory file saved during our write: %w", err)
 		}
 		return data, true, nil
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

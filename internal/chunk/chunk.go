@@ -110,7 +110,7 @@ func Split(path string, content []byte, opt Options) (chunks []Chunk) {
 	var out []Chunk
 	switch kindOf(path) {
 	case kindMarkdown:
-		out = splitMarkdown(d, opt)
+		out, _ = splitMarkdown(d, opt, nil)
 	case kindJSON:
 		out = splitJSON(d, opt)
 	case kindYAML:

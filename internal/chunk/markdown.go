@@ -37,7 +37,11 @@ type heading struct {
 // are cut inside the entries it found, never across two, and every chunk
 // of an entry carries that entry's id, tags and date. So a chunk's EntryID
 // always names the entry whose lines it covers, whatever the body holds.
-func splitMarkdown(d *doc, opt Options) []Chunk {
+//
+// from, when set, is the context of a file that d was appended to
+// (SplitAppended): d then has no frontmatter of its own, and starts inside
+// the headings from names. The returned Context is the one at d's end.
+func splitMarkdown(d *doc, opt Options, from *Context) ([]Chunk, Context) {
 	fm, body, err := ParseFrontmatter(d.src)
 	if err != nil {
 		fm, body = Frontmatter{}, 1 // keep the malformed block as text
@@ -47,6 +51,13 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 		// Not frontmatter to memfile either (a strong entry heading
 		// interrupts it): read it as text, like memfile does.
 		fm, body = Frontmatter{}, 1
+	}
+	var stack []heading
+	if from != nil {
+		fm, body = Frontmatter{Tags: from.Tags}, 1
+		for _, h := range from.Headings {
+			stack = append(stack, heading{level: h.Level, title: h.Title})
+		}
 	}
 	start := min(body-1, len(d.lines))
 	atomOf := markAtoms(d.lines, lay)
@@ -97,7 +108,6 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 		}
 	}
 
-	var stack []heading
 	var secFr []frag
 	sec := mdPiece{entry: -1}
 	if fm.Title != "" {
@@ -165,7 +175,11 @@ func splitMarkdown(d *doc, opt Options) []Chunk {
 		c.EntryID = meta.ID
 		out = append(out, c)
 	}
-	return out
+	end := Context{Tags: fm.Tags}
+	for _, h := range stack {
+		end.Headings = append(end.Headings, ContextHeading{Level: h.level, Title: h.title})
+	}
+	return out, end
 }
 
 // metaEnd is where the blank lines before an entry's body begin: the lines

@@ -14,6 +14,11 @@ const (
 	BeforeRename   = "before-rename"
 	BeforeCommit   = "before-commit"
 	MidMigration   = "mid-migration"
+	// MidAppend is halfway through appending entries to a memory file (a
+	// torn write: the file ends in part of an entry); AfterAppend is after
+	// the appended bytes are synced, before the journal records them.
+	MidAppend   = "mid-append"
+	AfterAppend = "after-append"
 )
 
 // EnvVar names the point a crashtest binary dies at.

@@ -37,3 +37,7 @@ func Hit(name string) {
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {} // SIGKILL is not deliverable late, but never continue past it
 }
+
+// Enabled says whether crash points are compiled in: a writer that must
+// be caught halfway through a write (MidAppend) splits it only then.
+const Enabled = true

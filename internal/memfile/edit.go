@@ -96,20 +96,43 @@ func (w *Writer) Append(ctx context.Context, path string, e Entry) (Entry, bool,
 // in the file, or earlier in es, are not written again; added says which
 // were. Any invalid entry fails the whole call before anything is written.
 func (w *Writer) AppendAll(ctx context.Context, path string, es []Entry) (got []Entry, added []bool, err error) {
+	res, err := w.AppendEntries(ctx, path, es)
+	return res.Got, res.Added, err
+}
+
+// AppendResult is what AppendEntries did: Got and Added as AppendAll
+// returns them, and Tail, set when the entries went in by appending their
+// bytes alone (append.go), which the index can use to add just them.
+type AppendResult struct {
+	Got   []Entry
+	Added []bool
+	Tail  *Appended
+}
+
+// AppendEntries is AppendAll, saying how the entries were written.
+func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (res AppendResult, err error) {
+	var got []Entry
+	var added []bool
+	// fresh: every id is newly generated, so none can already be in the
+	// file, and an append needs no look at what the file holds.
+	fresh := true
 	want := make([]Entry, len(es))
 	for i := range es {
 		e := es[i]
 		e.Body = normBody(e.Body)
 		if e.Body == "" {
-			return nil, nil, ErrEmpty
+			return AppendResult{}, ErrEmpty
 		}
 		if err := checkEntry(e, true, true, true); err != nil {
-			return nil, nil, err
+			return AppendResult{}, err
 		}
-		if e.ID == "" {
+		switch {
+		case e.ID == "":
 			e.ID = NewID()
-		} else if !ValidID(e.ID) {
-			return nil, nil, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+		case !ValidID(e.ID):
+			return AppendResult{}, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+		default:
+			fresh = false
 		}
 		if e.Created.IsZero() {
 			e.Created = time.Now().UTC().Truncate(time.Second)
@@ -184,11 +207,47 @@ func (w *Writer) AppendAll(ctx context.Context, path string, es []Entry) (got []
 		return updated, nil
 	}, func() journalDelta {
 		return journalDelta{added: texts}
+	}, func(d *memDir, base, jpath string, j journal, known bool) (journal, bool, error) {
+		if !fresh {
+			return j, false, nil
+		}
+		// Each entry must read back on its own exactly as meant; after a
+		// strong heading, that is how it reads in the file (append.go).
+		var alone []Entry
+		a, next, ok, err := appendFast(d, base, jpath, j, known, func(nl string) ([]journalEntry, error) {
+			texts, alone = nil, nil
+			for i, e := range es {
+				text := withNL(e.Render(), nl)
+				after := Parse([]byte(text))
+				if len(after) != 1 || !sameContent(after[0], want[i]) {
+					return nil, fmt.Errorf("append to %s: %w", path, ErrFormat)
+				}
+				texts, alone = append(texts, journalEntry{ID: e.ID, Text: text}), append(alone, after[0])
+			}
+			return texts, nil
+		})
+		if ok {
+			res.Tail = a
+			res.Got, res.Added = make([]Entry, len(es)), make([]bool, len(es))
+			first := a.Line + 1 // each entry follows a blank line
+			for i, t := range texts {
+				x := alone[i]
+				x.StartLine += first - 1
+				x.EndLine += first - 1
+				res.Got[i], res.Added[i] = x, true
+				first += strings.Count(t.Text, "\n") + 1
+			}
+		}
+		return next, ok, err
 	})
 	if err != nil {
-		return nil, nil, err
+		return AppendResult{}, err
 	}
-	return got, added, nil
+	if res.Tail == nil {
+		res.Got, res.Added = got, added
+		return res, nil
+	}
+	return res, nil
 }
 
 // Edit lets fn change one entry and rewrites only that entry's lines; every
@@ -246,7 +305,7 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 			return journalDelta{removed: []string{was}}
 		}
 		return journalDelta{changed: []journalEntry{{ID: got.ID, Text: text}}}
-	})
+	}, nil)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -283,7 +342,7 @@ func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, 
 		return updated, nil
 	}, func() journalDelta {
 		return journalDelta{removed: []string{got.ID}}
-	})
+	}, nil)
 	if err != nil {
 		return Entry{}, err
 	}

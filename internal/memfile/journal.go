@@ -34,6 +34,9 @@ import (
 type journal struct {
 	State   journalState   `json:"state"`
 	Entries []journalEntry `json:"entries"`
+	// Tail, when set, describes the content in State well enough to append
+	// to it without reading it (append.go).
+	Tail *journalTail `json:"tail,omitempty"`
 }
 
 type journalState struct {
@@ -100,6 +103,12 @@ func saveJournal(path string, j journal) error {
 	if err != nil {
 		return err
 	}
+	return writeBeneath(path, b)
+}
+
+// writeBeneath replaces the file at path with b, atomically and through a
+// descriptor of its directory (created 0700 if missing). It is not fsynced.
+func writeBeneath(path string, b []byte) error {
 	dir, base := filepath.Split(path)
 	r, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {

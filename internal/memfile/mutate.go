@@ -101,13 +101,18 @@ func (s fileState) same(o fileState) bool {
 // seen them are put back, and a save that lands in the instant between our
 // last check and our rename is noticed on the replaced file and merged in.
 func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error)) error {
-	return w.mutate(ctx, path, fn, nil)
+	return w.mutate(ctx, path, fn, nil, nil)
 }
+
+// fastWrite, when a writer has one, is tried under the file's lock before
+// the read-modify-write: ok says it did the whole change (and next is the
+// journal to keep), errInterfered that the slow path must follow.
+type fastWrite func(d *memDir, base, jpath string, j journal, known bool) (next journal, ok bool, err error)
 
 // mutate is Mutate for writers that know what their fn did to the entries:
 // delta, called after fn's last run, says so (nil: no entry changed), which
 // spares parsing the file again to update the journal.
-func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error), delta func() journalDelta) error {
+func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error), delta func() journalDelta, fast fastWrite) error {
 	if w == nil || w.Locks == nil {
 		return errors.New("memfile: Writer has no Locks")
 	}
@@ -141,6 +146,17 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	d.removeStaleTemps(base)
 	jpath := w.Locks.JournalFile(target)
 	j, known := loadJournal(jpath)
+	j = recoverAppend(d, base, jpath, j, known)
+	if fast != nil {
+		next, ok, err := fast(d, base, jpath, j, known)
+		switch {
+		case errors.Is(err, errInterfered):
+		case err != nil:
+			return err
+		case ok:
+			return keepJournal(jpath, next)
+		}
+	}
 	settleBy := time.Now().Add(settleMax)
 	for range maxAttempts {
 		r, err := readSettled(ctx, d, base, j, known, settleBy)
@@ -163,7 +179,9 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			if r.state.exists && (!known || !j.State.matches(r.state)) {
 				// Remember the outside program's save as the file's state, so
 				// the next writer does not take it for a new one.
-				_ = saveJournal(jpath, j.next(r.data, r.data, r.state, time.Now()))
+				next := j.next(r.data, r.data, r.state, time.Now())
+				next.Tail = tailOf(r.data)
+				_ = saveJournal(jpath, next)
 			}
 			return nil
 		}
@@ -201,6 +219,7 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !changed {
+			j.Tail = tailOf(updated)
 			return keepJournal(jpath, j)
 		}
 		merged, _ := withEntries(lost, j.missingFrom(lost, time.Now()))
@@ -212,7 +231,9 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return err
 		}
 		if !raced && displaced2 == nil {
-			return keepJournal(jpath, j.next(lost, merged, now2, time.Now()))
+			next := j.next(lost, merged, now2, time.Now())
+			next.Tail = tailOf(merged)
+			return keepJournal(jpath, next)
 		}
 		if !raced {
 			j = j.next(lost, merged, now2, time.Now())

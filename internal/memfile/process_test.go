@@ -55,7 +55,9 @@ func runChild(role string) error {
 				os.Exit(3) // no deferred cleanup, like a crash
 			}
 		})
-		_, _, err := w.Append(context.Background(), path, Entry{Title: "doomed", Body: "never lands"})
+		// An explicit id takes the read-modify-write path (the rename crash
+		// points); a new one the append path (the append crash points).
+		_, _, err := w.Append(context.Background(), path, Entry{Meta: Meta{ID: os.Getenv("MT_ID")}, Title: "doomed", Body: "never lands\nor lands whole"})
 		return fmt.Errorf("crash point %q not reached: %v", point, err)
 	}
 	return fmt.Errorf("unknown role %q", role)
@@ -104,9 +106,22 @@ func TestAppendFromProcesses(t *testing.T) {
 }
 
 // A process that dies at any point of a write leaves the old file intact
-// (at most a hidden temp file behind), and the lock free.
+// (at most a hidden temp file behind), and the lock free. One that dies
+// while appending leaves part of its entry, which the next writer
+// completes, as a retry of the add would: never a torn entry that glues
+// itself to the next one.
 func TestCrashLeavesFileIntact(t *testing.T) {
-	for _, point := range []string{"after-temp-write", "before-rename"} {
+	for _, tc := range []struct {
+		point  string
+		id     string
+		doomed bool // the crashing entry is in the file afterwards
+	}{
+		{"after-temp-write", "doomed-1", false},
+		{"before-rename", "doomed-1", false},
+		{"mid-append", "", true},
+		{"after-append", "", true},
+	} {
+		point := tc.point
 		t.Run(point, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "m.md")
@@ -117,12 +132,16 @@ func TestCrashLeavesFileIntact(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := readFile(t, path)
-			out, err := child("crash", "MT_PATH="+path, "MT_RUN="+run, "MT_POINT="+point).CombinedOutput()
+			out, err := child("crash", "MT_PATH="+path, "MT_RUN="+run, "MT_POINT="+point, "MT_ID="+tc.id).CombinedOutput()
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
 				t.Fatalf("child did not crash at %s: %v\n%s", point, err, out)
 			}
-			if after := readFile(t, path); after != before {
+			after := readFile(t, path)
+			switch {
+			case !tc.doomed && after != before:
 				t.Fatalf("file changed by crashed write:\n%s", after)
+			case tc.doomed && (!strings.HasPrefix(after, before) || len(after) == len(before)):
+				t.Fatalf("crashed append left:\n%s", after)
 			}
 			// The lock died with the process: the next write goes through.
 			e2, added, err := w.Append(context.Background(), path, Entry{Title: "next", Body: "after crash"})
@@ -130,7 +149,10 @@ func TestCrashLeavesFileIntact(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := Parse([]byte(readFile(t, path)))
-			if len(got) != 2 || got[0].ID != e.ID || got[1].ID != e2.ID {
+			switch {
+			case !tc.doomed && (len(got) != 2 || got[0].ID != e.ID || got[1].ID != e2.ID):
+				t.Fatalf("entries %+v", got)
+			case tc.doomed && (len(got) != 3 || got[0].ID != e.ID || got[1].Body != "never lands\nor lands whole" || got[2].ID != e2.ID):
 				t.Fatalf("entries %+v", got)
 			}
 			des, _ := os.ReadDir(dir)

@@ -91,17 +91,24 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err := m.recordNamespace(ctx, path, ns); err != nil {
 		return res, nothingWritten(err)
 	}
-	entry, added, err := m.writer.Append(ctx, path, entry)
+	wrote, err := m.writer.AppendEntries(ctx, path, []memfile.Entry{entry})
 	if err != nil {
 		return res, nothingWritten(wrapStore(err))
 	}
+	entry, added := wrote.Got[0], wrote.Added[0]
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.
 	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added, Redacted: redacted}
 	if len(redacted) > 0 {
 		res.Warnings = append(res.Warnings, redactionNote(redacted))
 	}
-	fr, err := m.indexer.IndexFile(context.WithoutCancel(ctx), path, index.FileOptions{Namespace: ns, Written: true})
+	opts := index.FileOptions{Namespace: ns, Written: true}
+	var fr index.FileResult
+	if wrote.Tail != nil {
+		fr, err = m.indexer.IndexAppend(context.WithoutCancel(ctx), path, wrote.Tail, opts)
+	} else {
+		fr, err = m.indexer.IndexFile(context.WithoutCancel(ctx), path, opts)
+	}
 	if err != nil {
 		// Retrying is safe: an add with the same id (or idempotency key)
 		// finds the saved entry and indexes it instead of writing it twice.

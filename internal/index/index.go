@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/dayfile"
@@ -234,7 +235,10 @@ func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions)
 		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
 		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: hashBytes(content), Namespace: ns}
 		var cs []store.Chunk
-		cs, leftOut = ix.chunks(path, content, info, ns)
+		cs, leftOut, f.Tail = ix.chunks(path, content, info, ns)
+		if f.Tail != "" {
+			f.Tail = encodeTail(f.SHA256, f.Tail)
+		}
 		return f, cs, nil
 	})
 	res.Diff = diff
@@ -430,8 +434,21 @@ func (ix *Indexer) readFile(beneath *fspath.Beneath, path string) ([]byte, os.Fi
 // hold a credential (reported in skipped): a secret in one section of a
 // note must not keep the note's other sections out of search, nor reach
 // the index itself.
-func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) (out []store.Chunk, skipped []ChunkSkip) {
-	pieces := chunk.Split(path, content, ix.Chunking)
+//
+// For markdown, end is the chunking context at the file's end (JSON of a
+// chunk.Context), which lets an append be indexed alone (append.go).
+func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) (out []store.Chunk, skipped []ChunkSkip, end string) {
+	pieces, ctx, ok := chunk.SplitContext(path, content, ix.Chunking)
+	if ok {
+		end = contextJSON(ctx)
+	}
+	out, skipped = ix.storeChunks(path, pieces, info.ModTime(), ns)
+	return out, skipped, end
+}
+
+// storeChunks turns chunks of a file into the chunks to store, leaving out
+// those that hold a credential (reported in skipped).
+func (ix *Indexer) storeChunks(path string, pieces []chunk.Chunk, modTime time.Time, ns string) (out []store.Chunk, skipped []ChunkSkip) {
 	out = make([]store.Chunk, 0, len(pieces))
 	for _, p := range pieces {
 		if found := ix.secrets(p); len(found) > 0 {
@@ -450,7 +467,7 @@ func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns stri
 		}
 		created := p.Created
 		if created.IsZero() {
-			created = info.ModTime().UTC()
+			created = modTime.UTC()
 		}
 		out = append(out, store.Chunk{
 			Source:      path,

@@ -186,7 +186,7 @@ func appendFast(d *memDir, base, jpath string, j journal, known bool, render fun
 	if err != nil {
 		return nil, j, false, err
 	}
-	next = j.apply(journalDelta{added: texts}, now, time.Now())
+	next = j.added(texts, now, time.Now())
 	next.Tail = tail
 	return &Appended{Offset: size, Line: j.Tail.Lines + 1, Text: data, Before: before, After: after, Size: now.size, ModTime: now.mtime}, next, true, nil
 }
@@ -258,7 +258,7 @@ func recoverAppend(d *memDir, base, jpath string, j journal, known bool) journal
 	if err != nil {
 		return j
 	}
-	next := j.apply(journalDelta{added: in.Entries}, stateOf(fi), time.Now())
+	next := j.added(in.Entries, stateOf(fi), time.Now())
 	next.Tail = tail
 	if keepJournal(jpath, next) != nil {
 		return j

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -37,6 +38,60 @@ type journal struct {
 	// Tail, when set, describes the content in State well enough to append
 	// to it without reading it (append.go).
 	Tail *journalTail `json:"tail,omitempty"`
+	// raw holds the entries as stored (one JSON line each), not yet
+	// decoded: an append adds lines to it without decoding hundreds of
+	// entries it does not need. decodeEntries turns it into Entries.
+	raw  []byte
+	lazy bool
+}
+
+// journalHeader is the first line of a journal file; the entries follow,
+// one JSON line each, oldest first. (A journal written as a single JSON
+// object by an earlier version is still read.)
+type journalHeader struct {
+	V     int          `json:"v"`
+	State journalState `json:"state"`
+	Tail  *journalTail `json:"tail,omitempty"`
+}
+
+const journalFormat = 2
+
+// decodeEntries makes Entries authoritative; lines that do not decode are
+// dropped (the journal is a cache).
+func (j *journal) decodeEntries() {
+	if !j.lazy {
+		return
+	}
+	j.Entries, j.lazy = nil, false
+	for line := range bytes.Lines(j.raw) {
+		var e journalEntry
+		if json.Unmarshal(line, &e) == nil && e.ID != "" {
+			j.Entries = append(j.Entries, e)
+		}
+	}
+	j.raw = nil
+}
+
+// added is the journal after an append of ours at now left the file in st:
+// j's entries plus texts, without decoding j's entries. The oldest lines
+// go once there are twice the limit (decoding applies the limit exactly).
+func (j journal) added(texts []journalEntry, st fileState, now time.Time) journal {
+	if !j.lazy {
+		return j.apply(journalDelta{added: texts}, st, now)
+	}
+	raw := j.raw
+	if n := bytes.Count(raw, []byte("\n")); n+len(texts) > 2*journalMaxEntries {
+		for drop := n + len(texts) - journalMaxEntries; drop > 0 && len(raw) > 0; drop-- {
+			_, raw, _ = bytes.Cut(raw, []byte("\n"))
+		}
+	}
+	out := journal{State: toJournalState(st), lazy: true, raw: slices.Clip(raw)}
+	for _, e := range texts {
+		e.At = now.UnixNano()
+		b, _ := json.Marshal(e)
+		out.raw = append(append(out.raw, b...), '\n')
+	}
+	return out
 }
 
 type journalState struct {
@@ -77,6 +132,11 @@ func loadJournal(path string) (journal, bool) {
 	if err != nil {
 		return journal{}, false
 	}
+	first, rest, _ := bytes.Cut(b, []byte("\n"))
+	var h journalHeader
+	if json.Unmarshal(first, &h) == nil && h.V == journalFormat {
+		return journal{State: h.State, Tail: h.Tail, raw: rest, lazy: true}, true
+	}
 	var j journal
 	if json.Unmarshal(b, &j) != nil {
 		return journal{}, false
@@ -93,21 +153,37 @@ func readBeneath(dir, base string) ([]byte, error) {
 	return r.ReadFile(base)
 }
 
-// saveJournal replaces the journal atomically. It is not fsynced: after a
-// crash an older journal only makes the next writer wait for the file to
-// settle once. It writes through a descriptor of the journal directory,
-// so a temp or journal name planted there as a link to a file elsewhere is
+// saveJournal replaces the journal (see writeBeneath). It is not fsynced:
+// after a crash an older journal only makes the next writer wait for the
+// file to settle once. It writes through a descriptor of the journal
+// directory, so a name planted there as a link to a file elsewhere is
 // never written through.
 func saveJournal(path string, j journal) error {
-	b, err := json.Marshal(j)
+	b, err := json.Marshal(journalHeader{V: journalFormat, State: j.State, Tail: j.Tail})
 	if err != nil {
 		return err
+	}
+	b = append(b, '\n')
+	if j.lazy {
+		b = append(b, j.raw...)
+	} else {
+		for _, e := range j.Entries {
+			line, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			b = append(append(b, line...), '\n')
+		}
 	}
 	return writeBeneath(path, b)
 }
 
-// writeBeneath replaces the file at path with b, atomically and through a
-// descriptor of its directory (created 0700 if missing). It is not fsynced.
+// writeBeneath replaces the file at path with b through a descriptor of
+// its directory (created 0700 if missing). It is not fsynced, nor atomic:
+// journals and intents are read only under the memory file's lock, by the
+// writer that holds it, and one cut short by a crash reads as absent or as
+// a journal with fewer entries, which costs a settle wait at most, never a
+// memory. (Writing in place spares a temp file and a rename per add.)
 func writeBeneath(path string, b []byte) error {
 	dir, base := filepath.Split(path)
 	r, err := os.OpenRoot(dir)
@@ -121,12 +197,7 @@ func writeBeneath(path string, b []byte) error {
 		return err
 	}
 	defer r.Close()
-	tmp := base + ".tmp"
-	r.Remove(tmp) // a link planted at the temp name goes; its target is untouched
-	if err := r.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return r.Rename(tmp, base)
+	return r.WriteFile(base, b, 0o600)
 }
 
 // keepJournal saves the journal after a write of ours replaced its file. The
@@ -141,7 +212,6 @@ func keepJournal(path string, j journal) error {
 	if err == nil {
 		return nil
 	}
-	os.Remove(path + ".tmp")
 	if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 		return fmt.Errorf("the memory file was written, but its journal %s could be neither updated (%v) nor removed (%v): remove it by hand before the next write", path, err, rerr)
 	}

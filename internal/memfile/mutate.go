@@ -143,7 +143,6 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 	}
 	defer d.close()
 	base := filepath.Base(target)
-	d.removeStaleTemps(base)
 	jpath := w.Locks.JournalFile(target)
 	j, known := loadJournal(jpath)
 	j = recoverAppend(d, base, jpath, j, known)
@@ -157,6 +156,8 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 			return keepJournal(jpath, next)
 		}
 	}
+	j.decodeEntries()
+	d.removeStaleTemps(base) // before our own temp: only the lock holder writes them
 	settleBy := time.Now().Add(settleMax)
 	for range maxAttempts {
 		r, err := readSettled(ctx, d, base, j, known, settleBy)

@@ -37,6 +37,10 @@ type File struct {
 	SHA256    string
 	Namespace string
 	IndexedAt time.Time
+	// Tail is what the index needs to add chunks for text appended to the
+	// file without reading it again (opaque to the store; "" when unknown
+	// or when the backend cannot keep it).
+	Tail string
 	// Gone, set by a ReplaceFile build function, says the path is no longer
 	// indexable (deleted, or now skipped or excluded): the store forgets it
 	// in the same transaction that checked.
@@ -199,6 +203,12 @@ type Store interface {
 	// is how a deleted file leaves the index without racing a process that
 	// recreates it.
 	ReplaceFile(ctx context.Context, mode ReplaceMode, build func() (File, []Chunk, error)) (Diff, []Chunk, error)
+	// AppendChunks adds the chunks of text appended to a file, and moves the
+	// file's row to f, if the stored file's hash is still before (and its
+	// namespace f's); otherwise it writes nothing and reports false, and the
+	// caller indexes the whole file. The chunks get their ids as ReplaceFile
+	// would give them, so they must belong to entries new to the file.
+	AppendChunks(ctx context.Context, before string, f File, chunks []Chunk) (bool, error)
 	// DeleteFile forgets a file and its chunks whatever is on disk. To
 	// follow a file that was deleted, use ReplaceFile with a Gone build,
 	// which checks the disk inside the transaction.

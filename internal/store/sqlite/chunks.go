@@ -34,8 +34,8 @@ func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, err
 	var f store.File
 	var mtime, indexed int64
 	err := db.reader.QueryRowContext(ctx,
-		`SELECT path, size, mtime_ns, sha256, namespace, indexed_at FROM files WHERE path = ?`, path).
-		Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed)
+		`SELECT path, size, mtime_ns, sha256, namespace, indexed_at, `+db.tailColumn()+` FROM files WHERE path = ?`, path).
+		Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.File{}, false, nil
 	}
@@ -156,12 +156,7 @@ func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build fun
 			}
 			diff.Indexed++
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO files(path, size, mtime_ns, sha256, namespace, indexed_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
-				sha256=excluded.sha256, namespace=excluded.namespace, indexed_at=excluded.indexed_at`,
-			f.Path, f.Size, nanos(f.ModTime), f.SHA256, f.Namespace, nanos(now))
-		return err
+		return db.upsertFile(ctx, tx, f, now)
 	})
 	return diff, chunks, err
 }

@@ -101,6 +101,12 @@ var migrations = []migration{
 		// Counting and dropping per generation reads this index alone.
 		`CREATE INDEX chunk_vectors_generation ON chunk_vectors(generation)`,
 	}},
+	// v3: what indexing an append to the file needs of the file before it
+	// (store.File.Tail). Older binaries neither read nor write it: a row they
+	// update keeps a tail naming the old hash, which the index then ignores.
+	{version: 3, readFloor: 1, writeFloor: 1, stmts: []string{
+		`ALTER TABLE files ADD COLUMN tail TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 // SchemaVersion is the newest schema this binary writes. It is a variable only

@@ -457,7 +457,7 @@ func TestMigrateFromV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v2.Schema() != 2 || v2.ReadOnly() {
+	if v2.Schema() != real || v2.ReadOnly() {
 		t.Fatalf("after migration: schema %d, read-only %v", v2.Schema(), v2.ReadOnly())
 	}
 	if hits, _ := v2.KeywordSearch(ctx, store.KeywordQuery{Match: `"v1"`, Limit: 5}); len(hits) != 2 {

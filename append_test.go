@@ -1,0 +1,108 @@
+package memtomem_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+// An add appends its entry's bytes to the file and indexes that entry
+// alone. What it leaves in the index must be exactly what indexing the
+// whole file gives: re-indexing everything with --force afterwards finds
+// every chunk already there, with the same id, lines, headings and tags.
+// The file is one a person wrote (frontmatter title and tags, a top-level
+// heading), so the appended entries inherit context from it.
+func TestAppendIndexesLikeAFullIndex(t *testing.T) {
+	ctx := context.Background()
+	m, cfg := openTest(t)
+	dir := cfg.Indexing.MemoryDirs[0]
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, "notes.md")
+	hand := "---\ntitle: Project notes\ntags: [proj]\n---\n# Decisions\n\nWhat we settled on.\n"
+	if err := os.WriteFile(notes, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{dir}, Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	bodies := []string{
+		"plain memory about the deploy",
+		"with code\n```go\nfunc main() {}\n```\nand after",
+		"### a subsection\ntext under it\n### another\nmore",
+		"| a | b |\n|---|---|\n| 1 | 2 |",
+		"a long one " + fmt.Sprint(slices.Repeat([]string{"word"}, 600)),
+	}
+	var inodes []os.FileInfo
+	for i := range 12 {
+		req := memtomem.AddRequest{Content: bodies[i%len(bodies)], Tags: []string{fmt.Sprintf("t%d", i%3)}}
+		if i%2 == 0 {
+			req.File = notes
+			req.Title = fmt.Sprintf("Entry number %d", i)
+		}
+		res := add(t, m, req)
+		if len(res.ChunkIDs) == 0 {
+			t.Fatalf("add %d reports no chunks", i)
+		}
+		if i%2 == 0 {
+			fi, err := os.Stat(notes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inodes = append(inodes, fi)
+		}
+	}
+	// After memtomem's first write of the file, every add appended to it
+	// (the same inode) rather than rewriting it.
+	for _, fi := range inodes[2:] {
+		if !os.SameFile(inodes[1], fi) {
+			t.Fatal("an add rewrote the memory file instead of appending to it")
+		}
+	}
+	before := allChunks(t, m)
+	stats, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{dir}, Recursive: true, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.ChunksIndexed != 0 || stats.ChunksDeleted != 0 {
+		t.Errorf("a full re-index changed %d chunks and deleted %d: the appends indexed differently", stats.ChunksIndexed, stats.ChunksDeleted)
+	}
+	after := allChunks(t, m)
+	if len(after) != len(before) {
+		t.Fatalf("%d chunks after re-index, %d before", len(after), len(before))
+	}
+	for id, c := range after {
+		b, ok := before[id]
+		if !ok {
+			t.Errorf("chunk %s (%q) appeared on re-index", id, c.Content)
+			continue
+		}
+		if b.StartLine != c.StartLine || b.EndLine != c.EndLine || !slices.Equal(b.Hierarchy, c.Hierarchy) ||
+			!slices.Equal(b.Tags, c.Tags) || b.EntryID != c.EntryID || b.Namespace != c.Namespace ||
+			// Text outside entries has no time of its own: a full index
+			// dates it by the file's mtime, an append leaves it alone.
+			b.EntryID != "" && !b.CreatedAt.Equal(c.CreatedAt) {
+			t.Errorf("chunk %s differs after re-index:\nappend: %+v\nfull:   %+v", id, b, c)
+		}
+	}
+}
+
+func allChunks(t *testing.T, m *memtomem.Memory) map[string]store.Chunk {
+	t.Helper()
+	page, err := m.List(context.Background(), memtomem.ListRequest{Namespace: "*", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.Chunk{}
+	for _, c := range page.Chunks {
+		out[c.ID] = c
+	}
+	return out
+}

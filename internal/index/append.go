@@ -1,0 +1,107 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/fspath"
+	"github.com/memtomem/memtomem/internal/memfile"
+	"github.com/memtomem/memtomem/internal/store"
+)
+
+// Indexing an append alone. When memfile appended entries to a file the
+// store describes exactly as it was before (same hash), the new chunks are
+// those of the appended bytes, chunked from the file's stored end context
+// (chunk.SplitAppended, fuzzed against chunking the whole file): nothing
+// is read from disk and nothing of the file's other chunks is touched. The
+// store checks the hash again inside its write transaction; whenever
+// anything does not line up (another process's append committed first, an
+// editor's change was indexed, an older binary wrote the row), the whole
+// file is indexed instead, so the shortcut can be slower but never wrong.
+
+// fileTail is what the store keeps in store.File.Tail: the chunking context
+// at the end of the file whose hash is SHA256.
+type fileTail struct {
+	SHA256  string        `json:"sha256"`
+	Context chunk.Context `json:"context"`
+}
+
+func contextJSON(c chunk.Context) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// encodeTail binds a context (as contextJSON gives it) to the file hash it
+// describes.
+func encodeTail(sha, context string) string {
+	return fmt.Sprintf(`{"sha256":%q,"context":%s}`, sha, context)
+}
+
+// decodeTail returns the context stored for the file with hash sha.
+func decodeTail(stored, sha string) (chunk.Context, bool) {
+	var t fileTail
+	if stored == "" || json.Unmarshal([]byte(stored), &t) != nil || t.SHA256 != sha {
+		return chunk.Context{}, false
+	}
+	return t.Context, true
+}
+
+// IndexAppend indexes the entries memfile just appended to the memory file
+// at path (a, from memfile.AppendEntries) under namespace ns, adding their
+// chunks alone when the store is in step with the file as it was before
+// the append, and indexing the whole file otherwise.
+func (ix *Indexer) IndexAppend(ctx context.Context, path string, a *memfile.Appended, opts FileOptions) (FileResult, error) {
+	res, ok, err := ix.indexAppended(ctx, path, a, opts.Namespace)
+	if err != nil || !ok {
+		return ix.IndexFile(ctx, path, opts)
+	}
+	if ix.Embed != nil && len(res.Chunks) > 0 {
+		res.EmbedErr = ix.Embed(ctx, path, nil)
+	}
+	return res, nil
+}
+
+func (ix *Indexer) indexAppended(ctx context.Context, path string, a *memfile.Appended, ns string) (FileResult, bool, error) {
+	res := FileResult{Path: path}
+	if a == nil || ns == "" {
+		return res, false, nil
+	}
+	if canon, err := fspath.Canonical(path); err != nil || canon != path {
+		return res, false, err
+	}
+	if reason, _ := ix.ignoreReason(path); reason != "" {
+		return res, false, nil
+	}
+	stored, known, err := ix.Store.FileState(ctx, path)
+	if err != nil || !known || stored.SHA256 != a.Before || stored.Namespace != ns {
+		return res, false, err
+	}
+	from, ok := decodeTail(stored.Tail, a.Before)
+	if !ok {
+		return res, false, nil
+	}
+	pieces, end, ok := chunk.SplitAppended(from, a.Text, a.Line, ix.Chunking)
+	if !ok {
+		return res, false, nil
+	}
+	for _, p := range pieces {
+		if p.EntryID == "" {
+			return res, false, nil // not the entries of an append: chunk the file
+		}
+	}
+	chunks, skipped := ix.storeChunks(path, pieces, a.ModTime, ns)
+	f := store.File{Path: path, Size: a.Size, ModTime: a.ModTime, SHA256: a.After, Namespace: ns,
+		Tail: encodeTail(a.After, contextJSON(end))}
+	ok, err = ix.Store.AppendChunks(ctx, a.Before, f, chunks)
+	if err != nil || !ok {
+		return res, false, err
+	}
+	res.Chunks, res.Skipped = chunks, skipped
+	res.Diff.Indexed = len(chunks)
+	return res, true, nil
+}

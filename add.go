@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/dayfile"
 	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/index"
@@ -91,24 +92,24 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err := m.recordNamespace(ctx, path, ns); err != nil {
 		return res, nothingWritten(err)
 	}
-	wrote, err := m.writer.AppendEntries(ctx, path, []memfile.Entry{entry})
-	if err != nil {
-		return res, nothingWritten(wrapStore(err))
+	if err := ctx.Err(); err != nil {
+		return res, nothingWritten(err)
 	}
-	entry, added := wrote.Got[0], wrote.Added[0]
+	if err := m.roomToAdd(path); err != nil {
+		return res, err
+	}
+	done := m.appendAndIndex(ctx, path, ns, entry)
+	if done.writeErr != nil {
+		return res, nothingWritten(wrapStore(done.writeErr))
+	}
+	entry, added := done.got, done.added
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.
 	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added, Redacted: redacted}
 	if len(redacted) > 0 {
 		res.Warnings = append(res.Warnings, redactionNote(redacted))
 	}
-	opts := index.FileOptions{Namespace: ns, Written: true}
-	var fr index.FileResult
-	if wrote.Tail != nil {
-		fr, err = m.indexer.IndexAppend(context.WithoutCancel(ctx), path, wrote.Tail, opts)
-	} else {
-		fr, err = m.indexer.IndexFile(context.WithoutCancel(ctx), path, opts)
-	}
+	fr, err := done.fr, done.indexErr
 	if err != nil {
 		// Retrying is safe: an add with the same id (or idempotency key)
 		// finds the saved entry and indexes it instead of writing it twice.
@@ -126,6 +127,20 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 		res.ChunkIDs, err = m.entryChunkIDs(ctx, path, entry.ID)
 	}
 	return res, wrapStore(err)
+}
+
+// roomToAdd refuses an add while the disk holding the memory file or the
+// database is full (coord.ProbeDisk). An append writes only its entry's
+// bytes, which a nearly full disk may still take before the database then
+// refuses the index: the memory would be saved yet unsearchable, and the
+// caller told it failed. One statfs each.
+func (m *Memory) roomToAdd(path string) error {
+	for _, dir := range []string{filepath.Dir(path), filepath.Dir(m.db.Path())} {
+		if e := coord.ProbeDisk(dir); e != 0 {
+			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true}}
+		}
+	}
+	return nil
 }
 
 // newEntry checks a new memory (Add's and import's rules, credentials

@@ -42,6 +42,7 @@ type Memory struct {
 	store   store.Store
 	writer  *memfile.Writer
 	indexer *index.Indexer
+	appends appendQueue // adds waiting to be written, by file (appendq.go)
 	// embedder is nil with provider none; it loads or contacts nothing
 	// until the first call that needs a vector.
 	embedder embed.Embedder

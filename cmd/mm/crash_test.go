@@ -28,10 +28,18 @@ func TestCrashPoints(t *testing.T) {
 	for _, tc := range []struct {
 		point      string
 		entryAfter int // copies of the crashing entry on disk afterwards
+		// rewrite makes the crashing add rewrite the file (an add with an
+		// idempotency key reads the file first) rather than append to it.
+		rewrite bool
+		// torn: the crash leaves part of the entry, which the next writer
+		// completes, so the count holds once mm has run again.
+		torn bool
 	}{
-		{crashpoint.AfterTempWrite, 0},
-		{crashpoint.BeforeRename, 0},
-		{crashpoint.BeforeCommit, 1},
+		{crashpoint.AfterTempWrite, 0, true, false},
+		{crashpoint.BeforeRename, 0, true, false},
+		{crashpoint.BeforeCommit, 1, false, false},
+		{crashpoint.MidAppend, 1, false, true},
+		{crashpoint.AfterAppend, 1, false, false},
 	} {
 		t.Run(tc.point, func(t *testing.T) {
 			home := t.TempDir()
@@ -40,27 +48,38 @@ func TestCrashPoints(t *testing.T) {
 					t.Fatalf("add: %s", out)
 				}
 			}
-			cmd := exec.Command(crash, "add", "entry written during a crash")
+			args := []string{"add", "entry written during a crash"}
+			if tc.rewrite {
+				args = append(args, "--idempotency-key", "crash-1")
+			}
+			cmd := exec.Command(crash, args...)
 			cmd.Env = append(os.Environ(), "MEMTOMEM_HOME="+home, crashpoint.EnvVar+"="+tc.point)
 			err := cmd.Run()
 			if !killed(err) {
 				t.Fatalf("the crash binary was not killed at %s: %v", tc.point, err)
 			}
 
-			entries := diskEntries(t, home)
-			for _, want := range []string{"steady entry one", "steady entry two", "steady entry three"} {
-				if entries[want] != 1 {
-					t.Errorf("%q is on disk %d times after the crash", want, entries[want])
+			check := func(entries map[string]int) {
+				t.Helper()
+				for _, want := range []string{"steady entry one", "steady entry two", "steady entry three"} {
+					if entries[want] != 1 {
+						t.Errorf("%q is on disk %d times after the crash", want, entries[want])
+					}
+				}
+				if got := entries["entry written during a crash"]; got != tc.entryAfter {
+					t.Errorf("crashing entry on disk %d times, want %d", got, tc.entryAfter)
 				}
 			}
-			if got := entries["entry written during a crash"]; got != tc.entryAfter {
-				t.Errorf("crashing entry on disk %d times, want %d", got, tc.entryAfter)
+			if !tc.torn {
+				check(diskEntries(t, home))
 			}
 
 			// Restart: the next indexing run brings the index in line with disk.
 			if out, code := run(t, mm, home, "index"); code != 0 {
 				t.Fatalf("index after crash: %s", out)
 			}
+			entries := diskEntries(t, home)
+			check(entries)
 			indexed := indexedEntries(t, mm, home)
 			for body, n := range entries {
 				if indexed[body] != n {

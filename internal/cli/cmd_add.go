@@ -12,6 +12,7 @@ import (
 
 type addOptions struct {
 	title, namespace, file string
+	idempotencyKey         string
 	tags                   []string
 	json                   bool
 }
@@ -44,6 +45,7 @@ Use - to read the text from standard input.`,
 	f.StringSliceVar(&o.tags, "tags", nil, "comma-separated tags")
 	f.StringVar(&o.namespace, "namespace", "", "namespace (default: search.default_namespace)")
 	f.StringVar(&o.file, "file", "", "markdown file inside the memory directory to append to")
+	f.StringVar(&o.idempotencyKey, "idempotency-key", "", "makes a retried add a no-op: the same key always names the same entry, written once")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	return cmd
 }
@@ -51,6 +53,7 @@ Use - to read the text from standard input.`,
 func (a *app) runAdd(ctx context.Context, m *memtomem.Memory, o addOptions, text string) error {
 	res, err := m.Add(ctx, memtomem.AddRequest{
 		Content: text, Title: o.title, Tags: o.tags, Namespace: o.namespace, File: o.file,
+		IdempotencyKey: o.idempotencyKey,
 	})
 	if err != nil {
 		return err

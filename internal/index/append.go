@@ -52,18 +52,28 @@ func decodeTail(stored, sha string) (chunk.Context, bool) {
 }
 
 // IndexAppend indexes the entries memfile just appended to the memory file
-// at path (a, from memfile.AppendEntries) under namespace ns, adding their
-// chunks alone when the store is in step with the file as it was before
-// the append, and indexing the whole file otherwise.
+// at path (a, from memfile.AppendEntries; nil when memfile rewrote the
+// file) under opts.Namespace, adding their chunks alone when the store is
+// in step with the file as it was before the append, and indexing the
+// whole file otherwise. It does not embed the new chunks (EmbedFile does):
+// it is meant to run under the file's lock, and a provider is called
+// outside every lock.
 func (ix *Indexer) IndexAppend(ctx context.Context, path string, a *memfile.Appended, opts FileOptions) (FileResult, error) {
 	res, ok, err := ix.indexAppended(ctx, path, a, opts.Namespace)
 	if err != nil || !ok {
+		opts.deferEmbed = true
 		return ix.IndexFile(ctx, path, opts)
 	}
-	if ix.Embed != nil && len(res.Chunks) > 0 {
-		res.EmbedErr = ix.Embed(ctx, path, nil)
-	}
 	return res, nil
+}
+
+// EmbedFile embeds the chunks of path that lack a vector (no-op without a
+// provider).
+func (ix *Indexer) EmbedFile(ctx context.Context, path string) error {
+	if ix.Embed == nil {
+		return nil
+	}
+	return ix.Embed(ctx, path, nil)
 }
 
 func (ix *Indexer) indexAppended(ctx context.Context, path string, a *memfile.Appended, ns string) (FileResult, bool, error) {

@@ -110,7 +110,16 @@ type AppendResult struct {
 }
 
 // AppendEntries is AppendAll, saying how the entries were written.
-func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (res AppendResult, err error) {
+func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (AppendResult, error) {
+	return w.AppendEntriesLocked(ctx, path, es, nil)
+}
+
+// AppendEntriesLocked is AppendEntries that, once the entries are written,
+// calls locked with the result while still holding the file's lock: an
+// index of the append made there goes in in the order of the file's
+// writes, so the next writer's append always finds the index at the state
+// its own append started from.
+func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entry, then func(AppendResult)) (res AppendResult, err error) {
 	var got []Entry
 	var added []bool
 	// fresh: every id is newly generated, so none can already be in the
@@ -140,7 +149,15 @@ func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (re
 		es[i], want[i] = e, canonical(e)
 	}
 	var texts []journalEntry
-	err = w.mutate(ctx, path, func(old []byte) ([]byte, error) {
+	locked := func() {
+		if res.Tail == nil {
+			res.Got, res.Added = got, added
+		}
+		if then != nil {
+			then(res)
+		}
+	}
+	err = w.mutate(ctx, path, change{locked: locked, fn: func(old []byte) ([]byte, error) {
 		got, added, texts = make([]Entry, len(es)), make([]bool, len(es)), nil
 		entries, lines := parse(old)
 		present := make(map[string]int, len(entries)) // id -> index in got, or -1 for the file's
@@ -205,9 +222,9 @@ func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (re
 			}
 		}
 		return updated, nil
-	}, func() journalDelta {
+	}, delta: func() journalDelta {
 		return journalDelta{added: texts}
-	}, func(d *memDir, base, jpath string, j journal, known bool) (journal, bool, error) {
+	}, fast: func(d *memDir, base, jpath string, j journal, known bool) (journal, bool, error) {
 		if !fresh {
 			return j, false, nil
 		}
@@ -239,13 +256,9 @@ func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (re
 			}
 		}
 		return next, ok, err
-	})
+	}})
 	if err != nil {
 		return AppendResult{}, err
-	}
-	if res.Tail == nil {
-		res.Got, res.Added = got, added
-		return res, nil
 	}
 	return res, nil
 }
@@ -257,7 +270,7 @@ func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (re
 func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*Entry) error) (Entry, error) {
 	var got Entry
 	var was, text string
-	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
+	err := w.mutate(ctx, path, change{fn: func(old []byte) ([]byte, error) {
 		entries, lines := parse(old)
 		i, err := sel.find(entries)
 		if err != nil {
@@ -300,12 +313,12 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 		}
 		got, was, text = after[i], cur.ID, rendered
 		return updated, nil
-	}, func() journalDelta {
+	}, delta: func() journalDelta {
 		if got.ID != was {
 			return journalDelta{removed: []string{was}}
 		}
 		return journalDelta{changed: []journalEntry{{ID: got.ID, Text: text}}}
-	}, nil)
+	}})
 	if err != nil {
 		return Entry{}, err
 	}
@@ -317,7 +330,7 @@ func (w *Writer) Edit(ctx context.Context, path string, sel Selector, fn func(*E
 // other byte stays as it was. It returns the entry as it was.
 func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, error) {
 	var got Entry
-	err := w.mutate(ctx, path, func(old []byte) ([]byte, error) {
+	err := w.mutate(ctx, path, change{fn: func(old []byte) ([]byte, error) {
 		entries, lines := parse(old)
 		i, err := sel.find(entries)
 		if err != nil {
@@ -340,9 +353,9 @@ func (w *Writer) Delete(ctx context.Context, path string, sel Selector) (Entry, 
 			return nil, fmt.Errorf("delete from %s: %w", path, ErrFormat)
 		}
 		return updated, nil
-	}, func() journalDelta {
+	}, delta: func() journalDelta {
 		return journalDelta{removed: []string{got.ID}}
-	}, nil)
+	}})
 	if err != nil {
 		return Entry{}, err
 	}

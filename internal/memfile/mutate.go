@@ -101,7 +101,23 @@ func (s fileState) same(o fileState) bool {
 // seen them are put back, and a save that lands in the instant between our
 // last check and our rename is noticed on the replaced file and merged in.
 func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error)) error {
-	return w.mutate(ctx, path, fn, nil, nil)
+	return w.mutate(ctx, path, change{fn: fn})
+}
+
+// change is one write of mutate: fn is the read-modify-write; the rest
+// is optional.
+type change struct {
+	fn func(old []byte) ([]byte, error)
+	// delta, called after fn's last run, says what fn did to the entries
+	// (nil: no entry changed), which spares parsing the file again to
+	// update the journal.
+	delta func() journalDelta
+	// fast is tried first, under the lock (see fastWrite).
+	fast fastWrite
+	// locked runs after the change succeeded, while the file's lock is
+	// still held: what the caller does there (index the change) happens in
+	// the file's write order.
+	locked func()
 }
 
 // fastWrite, when a writer has one, is tried under the file's lock before
@@ -109,10 +125,9 @@ func (w *Writer) Mutate(ctx context.Context, path string, fn func(old []byte) ([
 // journal to keep), errInterfered that the slow path must follow.
 type fastWrite func(d *memDir, base, jpath string, j journal, known bool) (next journal, ok bool, err error)
 
-// mutate is Mutate for writers that know what their fn did to the entries:
-// delta, called after fn's last run, says so (nil: no entry changed), which
-// spares parsing the file again to update the journal.
-func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([]byte, error), delta func() journalDelta, fast fastWrite) error {
+// mutate is Mutate with the options of a change.
+func (w *Writer) mutate(ctx context.Context, path string, c change) (err error) {
+	fn, delta, fast := c.fn, c.delta, c.fast
 	if w == nil || w.Locks == nil {
 		return errors.New("memfile: Writer has no Locks")
 	}
@@ -132,6 +147,13 @@ func (w *Writer) mutate(ctx context.Context, path string, fn func(old []byte) ([
 		return err
 	}
 	defer unlock()
+	if c.locked != nil {
+		defer func() {
+			if err == nil {
+				c.locked()
+			}
+		}()
+	}
 	// From here on, the file is reached through its directory's descriptor
 	// only (beneath.go).
 	d, err := openMemDir(root, filepath.Dir(target))

@@ -1,0 +1,152 @@
+package memtomem
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/memfile"
+)
+
+// Group commit. An agent session often has several adds in flight, and
+// every add to a file takes the file's lock, syncs the file, and commits
+// to the database. The adds of one process to one file therefore queue
+// here: one of them (the leader) takes the lock once for everything
+// queued by then, appends all the entries with one write and one fsync,
+// indexes them in one transaction, and hands each its own result. The
+// next batch gets a leader of its own (the first add that queued for it),
+// so no caller serves others' adds for longer than one batch.
+//
+// The append and its index happen under the file's lock, so the store
+// sees a file's appends in the order they were written, and each append
+// can be indexed alone (index.IndexAppend) instead of re-reading the file.
+
+// maxGroup bounds one batch: beyond it, the wait for the batch costs its
+// members more than the shared fsync saves.
+const maxGroup = 64
+
+// appendQueue holds the adds waiting for each file, by path and namespace.
+type appendQueue struct {
+	mu    sync.Mutex
+	files map[groupKey]*fileGroup
+}
+
+type groupKey struct{ path, ns string }
+
+// fileGroup is one file's queue; led is true while a leader runs a batch.
+type fileGroup struct {
+	waiting []*pendingAdd
+	led     bool
+}
+
+// pendingAdd is one add in a batch, and where its result goes.
+type pendingAdd struct {
+	entry memfile.Entry
+	lead  chan struct{} // this add leads the next batch
+	done  chan struct{} // closed when the fields below are set
+
+	got      memfile.Entry
+	added    bool
+	writeErr error // nothing was written
+	fr       index.FileResult
+	indexErr error // written, but not indexed
+}
+
+// appendAndIndex writes entry to path and indexes it, batched with the
+// other adds of this process to the same file (see above).
+func (m *Memory) appendAndIndex(ctx context.Context, path, ns string, entry memfile.Entry) *pendingAdd {
+	p := &pendingAdd{entry: entry, lead: make(chan struct{}, 1), done: make(chan struct{})}
+	q := &m.appends
+	key := groupKey{path, ns}
+	q.mu.Lock()
+	if q.files == nil {
+		q.files = map[groupKey]*fileGroup{}
+	}
+	g := q.files[key]
+	if g == nil {
+		g = &fileGroup{}
+		q.files[key] = g
+	}
+	g.waiting = append(g.waiting, p)
+	first := !g.led
+	g.led = true
+	q.mu.Unlock()
+	if first {
+		m.leadBatch(ctx, key, g)
+	}
+	// Every wait here is bounded: the leader's lock waits and transaction
+	// are (coord.DefaultFileLockWait, sqlite.WriteWait).
+	select {
+	case <-p.done:
+	case <-p.lead:
+		m.leadBatch(ctx, key, g)
+		<-p.done
+	}
+	return p
+}
+
+// leadBatch commits what is queued for the file, then passes the lead to
+// the first add queued meanwhile, or leaves the file's queue.
+func (m *Memory) leadBatch(ctx context.Context, key groupKey, g *fileGroup) {
+	q := &m.appends
+	q.mu.Lock()
+	n := min(len(g.waiting), maxGroup)
+	batch := g.waiting[:n:n]
+	g.waiting = g.waiting[n:]
+	q.mu.Unlock()
+
+	// The batch is others' adds too: one caller's cancellation must not
+	// fail them. Nothing waits unboundedly (see appendAndIndex).
+	m.commitBatch(context.WithoutCancel(ctx), key, batch)
+
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(g.waiting) > 0 {
+		g.waiting[0].lead <- struct{}{}
+		return
+	}
+	g.led = false
+	delete(q.files, key)
+}
+
+// commitBatch appends the batch's entries in one write and indexes them
+// under the file's lock, embeds them outside it, and sets every result.
+func (m *Memory) commitBatch(ctx context.Context, key groupKey, batch []*pendingAdd) {
+	entries := make([]memfile.Entry, len(batch))
+	for i, p := range batch {
+		entries[i] = p.entry
+	}
+	opts := index.FileOptions{Namespace: key.ns, Written: true}
+	var fr index.FileResult
+	var indexErr error
+	wrote, err := m.writer.AppendEntriesLocked(ctx, key.path, entries, func(res memfile.AppendResult) {
+		fr, indexErr = m.indexer.IndexAppend(ctx, key.path, res.Tail, opts)
+	})
+	if err != nil && len(batch) > 1 && entryFault(err) {
+		// One entry may be what the file cannot take: the others must
+		// not fail with it.
+		for _, p := range batch {
+			m.commitBatch(ctx, key, []*pendingAdd{p})
+		}
+		return
+	}
+	if err == nil && indexErr == nil && (fr.Diff.Indexed > 0 || len(fr.Chunks) > 0) {
+		fr.EmbedErr = m.indexer.EmbedFile(ctx, key.path)
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.writeErr = err
+		} else {
+			p.got, p.added = wrote.Got[i], wrote.Added[i]
+			p.fr, p.indexErr = fr, indexErr
+		}
+		close(p.done)
+	}
+}
+
+// entryFault reports a write refused because of what an entry holds,
+// rather than because of the file or the disk.
+func entryFault(err error) bool {
+	return errors.Is(err, memfile.ErrFormat) || errors.Is(err, memfile.ErrEmpty) || errors.Is(err, memfile.ErrInvalidID)
+}

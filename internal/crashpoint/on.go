@@ -30,7 +30,7 @@ func Hit(name string) {
 	}
 	if stop {
 		if stopped.CompareAndSwap(false, true) {
-			syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+			stopSelf()
 		}
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/memtomem/memtomem"
@@ -105,4 +106,51 @@ func allChunks(t *testing.T, m *memtomem.Memory) map[string]store.Chunk {
 		out[c.ID] = c
 	}
 	return out
+}
+
+// Adds in flight together in one process share a write and a transaction
+// (group commit): every one of them is stored once, reports its own chunk,
+// and the index is what a full re-index gives.
+func TestConcurrentAddsShareWrites(t *testing.T) {
+	ctx := context.Background()
+	m, cfg := openTest(t)
+	const workers, each = 16, 8
+	var wg sync.WaitGroup
+	results := make(chan memtomem.AddResult, workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				res, err := m.Add(ctx, memtomem.AddRequest{Content: fmt.Sprintf("worker %d wrote memory %d about the rollout", w, i)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results <- res
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+	ids := map[string]bool{}
+	for res := range results {
+		if !res.Added || len(res.ChunkIDs) != 1 || ids[res.EntryID] {
+			t.Errorf("add result %+v", res)
+		}
+		ids[res.EntryID] = true
+		c, err := m.Read(ctx, res.ChunkIDs[0])
+		if err != nil || c.EntryID != res.EntryID {
+			t.Errorf("chunk %v of entry %s: %+v, %v", res.ChunkIDs, res.EntryID, c, err)
+		}
+	}
+	if len(ids) != workers*each {
+		t.Fatalf("%d entries added, want %d", len(ids), workers*each)
+	}
+	before := allChunks(t, m)
+	stats, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{cfg.Indexing.MemoryDirs[0]}, Recursive: true, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.ChunksIndexed != 0 || stats.ChunksDeleted != 0 || len(allChunks(t, m)) != len(before) {
+		t.Errorf("a full re-index changed %d chunks and deleted %d", stats.ChunksIndexed, stats.ChunksDeleted)
+	}
 }

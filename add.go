@@ -74,40 +74,65 @@ func (m *Memory) Add(ctx context.Context, req AddRequest) (AddResult, error) {
 	if err := m.writable(); err != nil {
 		return AddResult{}, err
 	}
-	var res AddResult
-	entry, ns, redacted, err := m.newEntry(req)
-	if err != nil {
-		return res, err
+	a, err := m.prepareAdd(ctx, req)
+	if err != nil || a.answered {
+		return a.res, err
 	}
-	content, entryID := entry.Body, entry.ID
-	if entryID != "" {
-		if prev, ok, err := m.existingEntry(ctx, entryID, req.File, ns); err != nil || ok {
-			return prev, err
+	p, lead := m.enqueueAdd(a.path, a.ns, a.entry)
+	m.awaitAdd(ctx, p, lead)
+	return m.finishAdd(ctx, a, p)
+}
+
+// preparedAdd is an add checked and given its file, ready to be queued;
+// answered says it needs no writing (an entry an earlier attempt wrote:
+// res is the answer).
+type preparedAdd struct {
+	entry    memfile.Entry
+	ns, path string
+	redacted []Redaction
+	answered bool
+	res      AddResult
+}
+
+// prepareAdd does everything of an add before its write: the checks, the
+// look for an earlier attempt's entry, and the choice of file.
+func (m *Memory) prepareAdd(ctx context.Context, req AddRequest) (preparedAdd, error) {
+	var a preparedAdd
+	var err error
+	a.entry, a.ns, a.redacted, err = m.newEntry(req)
+	if err != nil {
+		return a, err
+	}
+	if id := a.entry.ID; id != "" {
+		prev, ok, err := m.existingEntry(ctx, id, req.File, a.ns)
+		if err != nil || ok {
+			a.answered, a.res = true, prev
+			return a, err
 		}
 	}
-	path, err := m.memoryFile(ctx, req.File, ns, len(content)+len(entry.Title))
-	if err != nil {
-		return res, err
+	if a.path, err = m.memoryFile(ctx, req.File, a.ns, len(a.entry.Body)+len(a.entry.Title)); err != nil {
+		return a, err
 	}
-	if err := m.recordNamespace(ctx, path, ns); err != nil {
-		return res, nothingWritten(err)
+	if err := m.recordNamespace(ctx, a.path, a.ns); err != nil {
+		return a, nothingWritten(err)
 	}
 	if err := ctx.Err(); err != nil {
-		return res, nothingWritten(err)
+		return a, nothingWritten(err)
 	}
-	if err := m.roomToAdd(path); err != nil {
-		return res, err
-	}
-	done := m.appendAndIndex(ctx, path, ns, entry)
+	return a, m.roomToAdd(a.path)
+}
+
+// finishAdd turns a queued add's outcome into its result.
+func (m *Memory) finishAdd(ctx context.Context, a preparedAdd, done *pendingAdd) (AddResult, error) {
 	if done.writeErr != nil {
-		return res, nothingWritten(wrapStore(done.writeErr))
+		return AddResult{}, nothingWritten(wrapStore(done.writeErr))
 	}
-	entry, added := done.got, done.added
+	entry, path := done.got, a.path
 	// From here on the memory is on disk: an error still returns res with
 	// the entry's id and file, so a caller (a batch) can say it was stored.
-	res = AddResult{EntryID: entry.ID, File: path, Namespace: ns, Created: entry.Created, Added: added, Redacted: redacted}
-	if len(redacted) > 0 {
-		res.Warnings = append(res.Warnings, redactionNote(redacted))
+	res := AddResult{EntryID: entry.ID, File: path, Namespace: a.ns, Created: entry.Created, Added: done.added, Redacted: a.redacted}
+	if len(a.redacted) > 0 {
+		res.Warnings = append(res.Warnings, redactionNote(a.redacted))
 	}
 	fr, err := done.fr, done.indexErr
 	if err != nil {

@@ -43,6 +43,8 @@ type fileGroup struct {
 // pendingAdd is one add in a batch, and where its result goes.
 type pendingAdd struct {
 	entry memfile.Entry
+	key   groupKey
+	group *fileGroup
 	lead  chan struct{} // this add leads the next batch
 	done  chan struct{} // closed when the fields below are set
 
@@ -53,37 +55,43 @@ type pendingAdd struct {
 	indexErr error // written, but not indexed
 }
 
-// appendAndIndex writes entry to path and indexes it, batched with the
-// other adds of this process to the same file (see above).
-func (m *Memory) appendAndIndex(ctx context.Context, path, ns string, entry memfile.Entry) *pendingAdd {
-	p := &pendingAdd{entry: entry, lead: make(chan struct{}, 1), done: make(chan struct{})}
+// enqueueAdd queues entry for path (see above) without waiting; lead says
+// the caller is to lead the batch (awaitAdd does).
+func (m *Memory) enqueueAdd(path, ns string, entry memfile.Entry) (p *pendingAdd, lead bool) {
+	p = &pendingAdd{entry: entry, lead: make(chan struct{}, 1), done: make(chan struct{})}
+	p.key = groupKey{path, ns}
 	q := &m.appends
-	key := groupKey{path, ns}
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.files == nil {
 		q.files = map[groupKey]*fileGroup{}
 	}
-	g := q.files[key]
+	g := q.files[p.key]
 	if g == nil {
 		g = &fileGroup{}
-		q.files[key] = g
+		q.files[p.key] = g
 	}
+	p.group = g
 	g.waiting = append(g.waiting, p)
-	first := !g.led
+	lead = !g.led
 	g.led = true
-	q.mu.Unlock()
-	if first {
-		m.leadBatch(ctx, key, g)
+	return p, lead
+}
+
+// awaitAdd returns once p is written and indexed (or has failed), leading
+// its batch when it is its turn. Every wait here is bounded: the leader's
+// lock waits and transaction are (coord.DefaultFileLockWait,
+// sqlite.WriteWait).
+func (m *Memory) awaitAdd(ctx context.Context, p *pendingAdd, lead bool) {
+	if lead {
+		m.leadBatch(ctx, p.key, p.group)
 	}
-	// Every wait here is bounded: the leader's lock waits and transaction
-	// are (coord.DefaultFileLockWait, sqlite.WriteWait).
 	select {
 	case <-p.done:
 	case <-p.lead:
-		m.leadBatch(ctx, key, g)
+		m.leadBatch(ctx, p.key, p.group)
 		<-p.done
 	}
-	return p
 }
 
 // leadBatch commits what is queued for the file, then passes the lead to

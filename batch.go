@@ -33,19 +33,65 @@ func (m *Memory) BatchAdd(ctx context.Context, reqs []AddRequest) ([]BatchItem, 
 	if len(reqs) > MaxBatch {
 		return nil, invalidf("%d items in one batch; send at most %d", len(reqs), MaxBatch)
 	}
+	if err := m.writable(); err != nil {
+		return nil, err
+	}
 	out := make([]BatchItem, len(reqs))
-	for i, r := range reqs {
+	for start := 0; start < len(reqs); {
+		start += m.batchRun(ctx, reqs[start:], out[start:])
+	}
+	return out, nil
+}
+
+// batchRunBytes bounds the text of one run of a batch. A run's items are
+// queued together, so their files are chosen before any of them is
+// written: the bound keeps a day file from running far past its roll-over
+// size (DayFileRollBytes) on one batch.
+const batchRunBytes = 256 << 10
+
+// batchRun adds a leading run of items: each is checked and given its file
+// in order, then all are queued at once, so they share writes and index
+// transactions with each other (group commit, appendq.go) and land in
+// the file in the batch's order. It returns how many items it took.
+func (m *Memory) batchRun(ctx context.Context, reqs []AddRequest, out []BatchItem) int {
+	type queued struct {
+		i    int
+		a    preparedAdd
+		p    *pendingAdd
+		lead bool
+	}
+	var run []queued
+	n, size := 0, 0
+	for n < len(reqs) && n < maxGroup && (n == 0 || size+len(reqs[n].Content) <= batchRunBytes) {
+		size += len(reqs[n].Content)
+		i := n
+		n++
 		if err := ctx.Err(); err != nil {
 			out[i].Error = "not stored: the batch was cancelled before this item (" + err.Error() + ")"
 			continue
 		}
-		res, err := m.Add(ctx, r)
-		out[i].Result, out[i].Stored = res, res.EntryID != ""
+		a, err := m.prepareAdd(ctx, reqs[i])
+		if err != nil || a.answered {
+			out[i].Result, out[i].Stored = a.res, a.res.EntryID != ""
+			if err != nil {
+				out[i].Error = err.Error()
+			}
+			continue
+		}
+		run = append(run, queued{i: i, a: a})
+	}
+	for k := range run {
+		run[k].p, run[k].lead = m.enqueueAdd(run[k].a.path, run[k].a.ns, run[k].a.entry)
+	}
+	for _, q := range run {
+		m.awaitAdd(ctx, q.p, q.lead)
+		res, err := m.finishAdd(ctx, q.a, q.p)
+		out[q.i].Result, out[q.i].Stored = res, res.EntryID != ""
 		if err != nil {
-			out[i].Error = err.Error()
+			out[q.i].Error = err.Error()
 		}
 	}
-	return out, nil
+	return n
 }
 
 // Expand returns a chunk with up to window neighbours on each side from

@@ -47,9 +47,11 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	var top []scored
 	ok := false
 	if ps := orPhrases(q.Match); len(ps) > 1 {
-		if top, ok, err = prunedTopK(ctx, tx, ps, limit, ranked); err != nil {
+		var how pruneStage
+		if top, how, err = prunedTopK(ctx, tx, ps, limit, ranked); err != nil {
 			return nil, friendly(err)
 		}
+		ok = how != notPruned
 	}
 	if !ok && len(where) > 0 {
 		top, ok, err = filterAfter(ctx, tx, q.Match, where, args, limit)
@@ -120,14 +122,16 @@ func onlyHidesArchive(f store.Filter) bool {
 // chunks table "c", joined only when there are any) and returns rowids and
 // scores: the best limit of them, or with limit < 0 every match unsorted.
 func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, limit int) ([]scored, error) {
-	query := `SELECT chunks_fts.rowid, -bm25(chunks_fts, ` + bm25Weights + `) FROM chunks_fts`
+	// The score is named and the sort uses the name: ordering by bm25()
+	// again would compute it a second time for every match.
+	query := `SELECT chunks_fts.rowid, -bm25(chunks_fts, ` + bm25Weights + `) AS score FROM chunks_fts`
 	if len(where) > 0 {
 		query += ` JOIN chunks c ON c.rowid = chunks_fts.rowid`
 	}
 	query += whereClause(append([]string{"chunks_fts MATCH ?"}, where...))
 	args = append([]any{match}, args...)
 	if limit >= 0 {
-		query += ` ORDER BY bm25(chunks_fts, ` + bm25Weights + `), chunks_fts.rowid LIMIT ?`
+		query += ` ORDER BY score DESC, chunks_fts.rowid LIMIT ?`
 		args = append(args, limit)
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)

@@ -135,7 +135,8 @@ func bm25Bound(nRow, nHit int64) float64 {
 // them, without scoring the chunks that cannot reach it; ok is false when
 // the bounds cannot prove that cheaply, and the caller must score the whole
 // OR. ranked runs one FTS5 expression (filters applied) and returns its
-// best limit matches with their scores, or every match with limit < 0.
+// best limit matches with their scores, or every match with limit < 0;
+// rows is an upper bound on the chunks the expression matches.
 //
 // Every chunk scored here gets its exact score: bm25() over an expression
 // in which each phrase occurs once gives a matching chunk the sum over the
@@ -155,7 +156,7 @@ func bm25Bound(nRow, nHit int64) float64 {
 //  3. singles: the chunks holding p only, for the NE phrases of highest
 //     bound first.
 func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
-	ranked func(match string, limit int) ([]scored, error)) (top []scored, how pruneStage, err error) {
+	ranked rankFunc) (top []scored, how pruneStage, err error) {
 	nRow, ok := ftsRowCount(ctx, tx)
 	if !ok || nRow < pruneMinRows {
 		return nil, notPruned, nil
@@ -189,18 +190,20 @@ func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 			eHits += p.hits
 		}
 		var bound float64
+		var neHits int64
 		for _, p := range ne {
 			bound += p.bound
+			neHits += p.hits
 		}
 		costly := len(ps) <= maxChain && 2*float64(eHits) > chainAll
 		if eHits*3 > total || (costly && bound > ps[len(ps)-1].bound) {
 			break
 		}
 		clear(pr.known)
-		if err := pr.add(orOf(e), -1); err != nil {
+		if err := pr.add(orOf(e), eHits, -1); err != nil {
 			return nil, notPruned, err
 		}
-		if err := pr.add(orOf(e)+" AND "+orOf(ne), -1); err != nil {
+		if err := pr.add(orOf(e)+" AND "+orOf(ne), min(eHits, neHits), -1); err != nil {
 			return nil, notPruned, err
 		}
 		split = s
@@ -216,7 +219,11 @@ func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 	// expression only.
 	slices.SortStableFunc(ne, func(a, b phrase) int { return cmp.Compare(b.hits, a.hits) })
 	for i := 0; i+1 < len(ne); i++ {
-		if err := pr.add(ne[i].text+" AND "+orOf(ne[i+1:]), -1); err != nil {
+		var later int64
+		for _, p := range ne[i+1:] {
+			later += p.hits
+		}
+		if err := pr.add(ne[i].text+" AND "+orOf(ne[i+1:]), min(ne[i].hits, later), -1); err != nil {
 			return nil, notPruned, err
 		}
 	}
@@ -235,7 +242,7 @@ func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 		if singles += p.hits; singles > total {
 			return nil, notPruned, nil
 		}
-		if err := pr.add(p.text, k+len(pr.known)); err != nil {
+		if err := pr.add(p.text, p.hits, k+len(pr.known)); err != nil {
 			return nil, notPruned, err
 		}
 	}
@@ -288,15 +295,21 @@ func orOf(set []phrase) string {
 type pruner struct {
 	k      int
 	known  map[int64]float64
-	ranked func(match string, limit int) ([]scored, error)
+	ranked rankFunc
 }
 
-func (p *pruner) add(match string, limit int) error {
-	rows, err := p.ranked(match, limit)
+// rankFunc runs one FTS5 expression with the search's filter and returns
+// its best limit matches (every match with limit < 0) with their scores.
+// rows estimates how many chunks the expression matches (< 0: unknown),
+// which decides how the filter is applied.
+type rankFunc func(match string, rows int64, limit int) ([]scored, error)
+
+func (p *pruner) add(match string, rows int64, limit int) error {
+	out, err := p.ranked(match, rows, limit)
 	if err != nil {
 		return err
 	}
-	for _, s := range rows {
+	for _, s := range out {
 		if old, ok := p.known[s.rowid]; !ok || s.score > old {
 			p.known[s.rowid] = s.score
 		}

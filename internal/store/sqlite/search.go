@@ -41,8 +41,19 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 			where, args = nil, nil
 		}
 	}
-	ranked := func(match string, n int) ([]scored, error) {
-		return rankedRowids(ctx, tx, match, where, args, n)
+	asSet := len(where) > 0 && onlyNamespaces(q.Filter)
+	kept := int64(-1) // chunks the filter keeps, counted when first needed
+	ranked := func(match string, rows int64, n int) ([]scored, error) {
+		set := false
+		if asSet && (rows < 0 || rows >= setMinRows) {
+			if kept < 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks c`+whereClause(where), args...).Scan(&kept); err != nil {
+					return nil, err
+				}
+			}
+			set = rows < 0 || rows*8 > kept
+		}
+		return rankedRowids(ctx, tx, match, where, args, set, n)
 	}
 	var top []scored
 	ok := false
@@ -60,7 +71,7 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		}
 	}
 	if !ok {
-		if top, err = ranked(q.Match, limit); err != nil {
+		if top, err = ranked(q.Match, -1, limit); err != nil {
 			return nil, friendly(err)
 		}
 	}
@@ -78,7 +89,7 @@ const overFetch = 16
 // when fewer than k pass and more matches exist, and the caller joins.
 func filterAfter(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, k int) ([]scored, bool, error) {
 	n := max(k*overFetch, 64)
-	cands, err := rankedRowids(ctx, tx, match, nil, nil, n)
+	cands, err := rankedRowids(ctx, tx, match, nil, nil, false, n)
 	if err != nil || len(cands) == 0 {
 		return nil, err == nil, err
 	}
@@ -112,6 +123,19 @@ func filterAfter(ctx context.Context, tx *sql.Tx, match string, where []string, 
 	return top, len(top) == k || len(cands) < n, nil
 }
 
+// setMinRows is the estimated match count from which a namespace filter is
+// applied as a set of rowids rather than by a join (a variable so that
+// tests can take both ways on small corpora). Building the set reads the
+// namespace index once, ~0.3 µs a kept chunk; the join reads a chunks row
+// per match, ~2.5 µs. Below this many matches the join always wins.
+var setMinRows int64 = 2000
+
+// onlyNamespaces reports whether f's only conditions are namespaces (and
+// the archive rule), which the chunks_namespace index answers alone.
+func onlyNamespaces(f store.Filter) bool {
+	return len(f.Namespaces) > 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
+}
+
 // onlyHidesArchive reports whether f's only condition is the default one,
 // hiding archived chunks.
 func onlyHidesArchive(f store.Filter) bool {
@@ -119,16 +143,24 @@ func onlyHidesArchive(f store.Filter) bool {
 }
 
 // rankedRowids runs one FTS5 match with the filter terms where (over the
-// chunks table "c", joined only when there are any) and returns rowids and
-// scores: the best limit of them, or with limit < 0 every match unsorted.
-func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, limit int) ([]scored, error) {
+// chunks table "c", joined only when there are any; with set, read once as
+// a set of rowids instead) and returns rowids and scores: the best limit of
+// them, or with limit < 0 every match unsorted.
+func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, set bool, limit int) ([]scored, error) {
 	// The score is named and the sort uses the name: ordering by bm25()
 	// again would compute it a second time for every match.
 	query := `SELECT chunks_fts.rowid, -bm25(chunks_fts, ` + bm25Weights + `) AS score FROM chunks_fts`
-	if len(where) > 0 {
+	conds := []string{"chunks_fts MATCH ?"}
+	switch {
+	case len(where) > 0 && set:
+		// The unary + keeps SQLite from handing the set to FTS5 as
+		// rowid constraints, which would run the match once per rowid.
+		conds = append(conds, "+chunks_fts.rowid IN (SELECT c.rowid FROM chunks c"+whereClause(where)+")")
+	case len(where) > 0:
 		query += ` JOIN chunks c ON c.rowid = chunks_fts.rowid`
+		conds = append(conds, where...)
 	}
-	query += whereClause(append([]string{"chunks_fts MATCH ?"}, where...))
+	query += whereClause(conds)
 	args = append([]any{match}, args...)
 	if limit >= 0 {
 		query += ` ORDER BY score DESC, chunks_fts.rowid LIMIT ?`

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"path"
 	"slices"
@@ -120,12 +121,15 @@ func searchQueries() []string {
 }
 
 // TestKeywordSearchSameAsJoin: on stores with and without archived chunks
-// (so with and without the join), every filter gives the same
-// chunks and scores as the query KeywordSearch ran before it pruned, and
-// only chunks the filter keeps.
+// (so with and without the join), with namespace filters applied as rowid
+// sets and as joins, every filter gives the same chunks and scores as the
+// query KeywordSearch ran before it pruned, and only chunks the filter
+// keeps.
 func TestKeywordSearchSameAsJoin(t *testing.T) {
 	ctx := context.Background()
-	for _, archive := range []bool{false, true} {
+	defer func(v int64) { setMinRows = v }(setMinRows)
+	for i, archive := range []bool{false, true, true} {
+		setMinRows = []int64{0, 0, math.MaxInt64}[i]
 		db := zipfStore(t, 150, archive)
 		for name, f := range searchFilters {
 			// Without archived chunks only the default filter takes the
@@ -145,7 +149,7 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 						t.Fatal(err)
 					}
 					if d := diffHits(want, got); d != "" {
-						t.Fatalf("archive=%v %s k=%d %s: %s", archive, name, k, m, d)
+						t.Fatalf("archive=%v setMinRows=%d %s k=%d %s: %s", archive, setMinRows, name, k, m, d)
 					}
 					for _, h := range got {
 						if !keeps(f, h.Chunk) {
@@ -183,8 +187,8 @@ func TestKeywordSearchPruneStages(t *testing.T) {
 			continue
 		}
 		for _, k := range []int{1, 5, 20, 100} {
-			_, how, err := prunedTopK(ctx, tx, ps, k, func(match string, n int) ([]scored, error) {
-				return rankedRowids(ctx, tx, match, nil, nil, n)
+			_, how, err := prunedTopK(ctx, tx, ps, k, func(match string, _ int64, n int) ([]scored, error) {
+				return rankedRowids(ctx, tx, match, nil, nil, false, n)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -209,6 +213,7 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 		f.Add(seed, uint8(40+seed*40), uint8(10+seed*20))
 	}
 	names := slices.Sorted(maps.Keys(searchFilters))
+	defer func(v int64) { setMinRows = v }(setMinRows)
 	f.Fuzz(func(t *testing.T, seed uint64, size, vocab uint8) {
 		ctx := context.Background()
 		v := 8 + int(vocab)%120
@@ -232,6 +237,7 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 			}
 			m := strings.Join(parts, " OR ")
 			name := names[r.IntN(len(names))]
+			setMinRows = []int64{0, math.MaxInt64}[r.IntN(2)]
 			q := store.KeywordQuery{Match: m, Filter: searchFilters[name], Limit: 1 + r.IntN(25)}
 			want, err := keywordSearchJoin(ctx, db, q)
 			if err != nil {

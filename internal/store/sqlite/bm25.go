@@ -132,9 +132,9 @@ func bm25Bound(nRow, nHit int64) float64 {
 }
 
 // prunedTopK returns the top k of the OR of phrases, as FTS5 would rank
-// them, without scoring the chunks that cannot reach it; ok is false when
-// the bounds cannot prove that cheaply, and the caller must score the whole
-// OR. ranked runs one FTS5 expression (filters applied) and returns its
+// them, without scoring the chunks that cannot reach it; how says which
+// stage proved it, or is notPruned when the bounds cannot prove it cheaply
+// and the caller must score the whole OR. ranked runs one FTS5 expression (filters applied) and returns its
 // best limit matches with their scores, or every match with limit < 0;
 // rows is an upper bound on the chunks the expression matches.
 //
@@ -300,8 +300,8 @@ type pruner struct {
 
 // rankFunc runs one FTS5 expression with the search's filter and returns
 // its best limit matches (every match with limit < 0) with their scores.
-// rows estimates how many chunks the expression matches (< 0: unknown),
-// which decides how the filter is applied.
+// rows is an upper bound on the chunks the expression matches (< 0:
+// unknown), which decides how the filter is applied.
 type rankFunc func(match string, rows int64, limit int) ([]scored, error)
 
 func (p *pruner) add(match string, rows int64, limit int) error {

@@ -18,9 +18,10 @@ const bm25Weights = "2.0, 1.0, 1.0"
 // Matches travel as rowid and score; only the final k are read from
 // chunks. The join to chunks that filters need is skipped when the filter
 // cannot exclude anything (the default one, with no archived chunk in the
-// store), and an OR of words is first tried without its commonest words
-// (prunedTopK), which gives the same top k whenever it answers at all.
-// Everything runs in one read snapshot.
+// store), a namespace filter over many matches is read as a rowid set
+// rather than joined, and an OR of words is first scored only where its
+// top k can be (prunedTopK), which gives the same top k whenever it
+// answers at all. Everything runs in one read snapshot.
 func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -44,14 +45,16 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	asSet := len(where) > 0 && onlyNamespaces(q.Filter)
 	kept := int64(-1) // chunks the filter keeps, counted when first needed
 	ranked := func(match string, rows int64, n int) ([]scored, error) {
+		// An unknown count (rows < 0) keeps the join: a rare word in a
+		// large namespace would pay for reading the whole namespace.
 		set := false
-		if asSet && (rows < 0 || rows >= setMinRows) {
+		if asSet && rows >= setMinRows {
 			if kept < 0 {
 				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks c`+whereClause(where), args...).Scan(&kept); err != nil {
 					return nil, err
 				}
 			}
-			set = rows < 0 || rows*8 > kept
+			set = rows*8 > kept
 		}
 		return rankedRowids(ctx, tx, match, where, args, set, n)
 	}

@@ -148,8 +148,9 @@ func bm25Bound(nRow, nHit int64) float64 {
 // stages, each run only while the k-th exact score is below the bound of
 // the classes still uncovered:
 //
-//  1. split: chunks holding a rare phrase (E), scored on E alone and on
-//     E AND NE; left: chunks holding only common (NE) phrases, below U(NE).
+//  1. split: chunks holding a rare phrase (E), scored on E alone (or E NOT
+//     NE) and on E AND NE; left: chunks holding only common (NE) phrases,
+//     below U(NE).
 //  2. chain: chunks holding two or more NE phrases, by p1 AND (p2 OR … pm),
 //     p2 AND (p3 OR … pm), …; left: chunks holding one NE phrase p only,
 //     each below p's bound.
@@ -200,7 +201,16 @@ func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
 			break
 		}
 		clear(pr.known)
-		if err := pr.add(orOf(e), eHits, -1); err != nil {
+		// Chunks holding E and NE phrases get their score from E AND NE.
+		// When there are many (E in more than 1/18 of the store, if words
+		// were independent), E NOT NE skips scoring them on E alone too,
+		// which costs more than bm25() counting the NE phrases once more
+		// (~0.14 µs a match, against ~2.5 µs a scored row).
+		onlyE := orOf(e)
+		if eHits*18 > nRow {
+			onlyE += " NOT " + orOf(ne)
+		}
+		if err := pr.add(onlyE, eHits, -1); err != nil {
 			return nil, notPruned, err
 		}
 		if err := pr.add(orOf(e)+" AND "+orOf(ne), min(eHits, neHits), -1); err != nil {

@@ -132,86 +132,222 @@ func bm25Bound(nRow, nHit int64) float64 {
 }
 
 // prunedTopK returns the top k of the OR of phrases, as FTS5 would rank
-// them, without scoring the chunks that hold only common phrases; ok is
-// false when the bound cannot prove that, and the caller must score the
-// whole OR. ranked runs one FTS5 expression (filters applied) and returns
-// every match with its score.
+// them, without scoring the chunks that cannot reach it; how says which
+// stage proved it, or is notPruned when the bounds cannot prove it cheaply
+// and the caller must score the whole OR. ranked runs one FTS5 expression (filters applied) and returns its
+// best limit matches with their scores, or every match with limit < 0;
+// rows is an upper bound on the chunks the expression matches.
+//
+// Every chunk scored here gets its exact score: bm25() over an expression
+// in which each phrase occurs once gives a matching chunk the sum over the
+// phrases it holds, so it equals the OR's score for chunks that hold no
+// phrase left out of the expression, and is lower for the others. Stages
+// cover classes of chunks (by which phrases they hold) so that every chunk
+// of a covered class is matched by some expression holding all its
+// phrases; the highest score a chunk gets is then its exact score. The
+// stages, each run only while the k-th exact score is below the bound of
+// the classes still uncovered:
+//
+//  1. split: chunks holding a rare phrase (E), scored on E alone (or E NOT
+//     NE) and on E AND NE; left: chunks holding only common (NE) phrases,
+//     below U(NE).
+//  2. chain: chunks holding two or more NE phrases, by p1 AND (p2 OR … pm),
+//     p2 AND (p3 OR … pm), …; left: chunks holding one NE phrase p only,
+//     each below p's bound.
+//  3. singles: the chunks holding p only, for the NE phrases of highest
+//     bound first.
 func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
-	ranked func(match string, limit int) ([]scored, error)) (top []scored, ok bool, err error) {
+	ranked rankFunc) (top []scored, how pruneStage, err error) {
 	nRow, ok := ftsRowCount(ctx, tx)
 	if !ok || nRow < pruneMinRows {
-		return nil, false, nil
-	}
-	type phrase struct {
-		text  string
-		hits  int64
-		bound float64
+		return nil, notPruned, nil
 	}
 	ps := make([]phrase, len(phrases))
 	var total int64
 	for i, p := range phrases {
 		ps[i].text = p
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?`, p).Scan(&ps[i].hits); err != nil {
-			return nil, false, err
+			return nil, notPruned, err
 		}
 		ps[i].bound = bm25Bound(nRow, ps[i].hits)
 		total += ps[i].hits
 	}
 	slices.SortStableFunc(ps, func(a, b phrase) int { return cmp.Compare(a.bound, b.bound) })
 
-	// Try the fewest, rarest phrases as E first; give up once E alone
-	// would match so much of the OR that scoring it all is as cheap.
-	for split := len(ps) - 1; split >= max(1, len(ps)-pruneTries); split-- {
-		ne, e := ps[:split], ps[split:]
+	pr := pruner{k: k, known: map[int64]float64{}, ranked: ranked}
+	// Stage 1. Try the fewest, rarest phrases as E first. Give up once E
+	// alone matches a third of the OR, and skip to the chain once scoring
+	// E costs more (two rows per E match, against the chunks holding two
+	// phrases if words were independent) unless the bound is so low that
+	// a chunk holding the rarest phrase alone could clear it: then the
+	// split is all but sure to prove, and the chain would still need the
+	// rarest phrase's singles.
+	chainAll := chainRows(ps, nRow)
+	split := len(ps) // E = ps[split:], NE = ps[:split]
+	for s := len(ps) - 1; s >= max(1, len(ps)-pruneTries); s-- {
+		ne, e := ps[:s], ps[s:]
 		var eHits int64
-		var bound float64
 		for _, p := range e {
 			eHits += p.hits
 		}
-		if eHits*3 > total {
-			break
-		}
+		var bound float64
+		var neHits int64
 		for _, p := range ne {
 			bound += p.bound
+			neHits += p.hits
 		}
-		join := func(set []phrase) string {
-			parts := make([]string, len(set))
-			for i, p := range set {
-				parts[i] = p.text
-			}
-			return "(" + strings.Join(parts, " OR ") + ")"
+		costly := len(ps) <= maxChain && 2*float64(eHits) > chainAll
+		if eHits*3 > total || (costly && bound > ps[len(ps)-1].bound) {
+			break
 		}
-		// Chunks holding E phrases, scored on E alone: exact for those
-		// holding no NE phrase. Those that also hold NE phrases get their
-		// full score from E AND NE, where every phrase appears once.
-		onlyE, err := ranked(join(e), -1)
-		if err != nil {
-			return nil, false, err
+		clear(pr.known)
+		// Chunks holding E and NE phrases get their score from E AND NE.
+		// When there are many (E in more than 1/18 of the store, if words
+		// were independent), E NOT NE skips scoring them on E alone too,
+		// which costs more than bm25() counting the NE phrases once more
+		// (~0.14 µs a match, against ~2.5 µs a scored row).
+		onlyE := orOf(e)
+		if eHits*18 > nRow {
+			onlyE += " NOT " + orOf(ne)
 		}
-		if len(onlyE) < k {
-			continue
+		if err := pr.add(onlyE, eHits, -1); err != nil {
+			return nil, notPruned, err
 		}
-		both, err := ranked(join(e)+" AND "+join(ne), -1)
-		if err != nil {
-			return nil, false, err
+		if err := pr.add(orOf(e)+" AND "+orOf(ne), min(eHits, neHits), -1); err != nil {
+			return nil, notPruned, err
 		}
-		full := make(map[int64]float64, len(both))
-		for _, s := range both {
-			full[s.rowid] = s.score
-		}
-		for i, s := range onlyE {
-			if f, ok := full[s.rowid]; ok {
-				onlyE[i].score = f
-			}
-		}
-		slices.SortFunc(onlyE, cmpScored)
-		// The k-th score must clear the bound with room for rounding:
-		// the sums above and FTS5's add the same terms in another order.
-		if kth := onlyE[k-1].score; kth >= bound+1e-9*(1+math.Abs(bound)) {
-			return onlyE[:k], true, nil
+		split = s
+		if pr.proves(bound) {
+			return pr.top(), prunedSplit, nil
 		}
 	}
-	return nil, false, nil
+	ne := slices.Clone(ps[:split])
+	if len(ne) > maxChain {
+		return nil, notPruned, nil
+	}
+	// Stage 2. The commonest phrase first, so that it is in one
+	// expression only.
+	slices.SortStableFunc(ne, func(a, b phrase) int { return cmp.Compare(b.hits, a.hits) })
+	for i := 0; i+1 < len(ne); i++ {
+		var later int64
+		for _, p := range ne[i+1:] {
+			later += p.hits
+		}
+		if err := pr.add(ne[i].text+" AND "+orOf(ne[i+1:]), min(ne[i].hits, later), -1); err != nil {
+			return nil, notPruned, err
+		}
+	}
+	// Stage 3. A chunk holding p only is not in known, so the best
+	// k+len(known) of p hold the best k of those.
+	slices.SortStableFunc(ne, func(a, b phrase) int { return cmp.Compare(b.bound, a.bound) })
+	var singles int64
+	for i, p := range ne {
+		if pr.proves(p.bound) {
+			if i == 0 {
+				return pr.top(), prunedChain, nil
+			}
+			return pr.top(), prunedSingles, nil
+		}
+		// Past this, the singles would score as many rows as the OR.
+		if singles += p.hits; singles > total {
+			return nil, notPruned, nil
+		}
+		if err := pr.add(p.text, p.hits, k+len(pr.known)); err != nil {
+			return nil, notPruned, err
+		}
+	}
+	return pr.top(), prunedAll, nil // every class is covered
+}
+
+// pruneStage says which stage of prunedTopK proved its answer.
+type pruneStage int
+
+const (
+	notPruned     pruneStage = iota // the caller must score the whole OR
+	prunedSplit                     // stage 1
+	prunedChain                     // stage 2
+	prunedSingles                   // stage 3, before every class was covered
+	prunedAll                       // stage 3 covered every class
+)
+
+// maxChain bounds the common phrases stage 2 takes: it runs one expression
+// per phrase, and bm25() counts every phrase of an expression first.
+const maxChain = 6
+
+type phrase struct {
+	text  string
+	hits  int64
+	bound float64
+}
+
+// chainRows estimates the rows stage 2 scores over ps, as if words were
+// independent: for each phrase, the chunks holding it and a later one.
+func chainRows(ps []phrase, nRow int64) float64 {
+	var rows, later float64
+	for i := len(ps) - 1; i >= 0; i-- {
+		h := float64(ps[i].hits)
+		rows += h * later / float64(nRow)
+		later += h
+	}
+	return rows
+}
+
+func orOf(set []phrase) string {
+	parts := make([]string, len(set))
+	for i, p := range set {
+		parts[i] = p.text
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// pruner holds the exact scores found so far: the highest score each
+// chunk got from any expression.
+type pruner struct {
+	k      int
+	known  map[int64]float64
+	ranked rankFunc
+}
+
+// rankFunc runs one FTS5 expression with the search's filter and returns
+// its best limit matches (every match with limit < 0) with their scores.
+// rows is an upper bound on the chunks the expression matches (< 0:
+// unknown), which decides how the filter is applied.
+type rankFunc func(match string, rows int64, limit int) ([]scored, error)
+
+func (p *pruner) add(match string, rows int64, limit int) error {
+	out, err := p.ranked(match, rows, limit)
+	if err != nil {
+		return err
+	}
+	for _, s := range out {
+		if old, ok := p.known[s.rowid]; !ok || s.score > old {
+			p.known[s.rowid] = s.score
+		}
+	}
+	return nil
+}
+
+// proves reports whether the k-th known score clears bound, with room for
+// rounding: the sums above and FTS5's add the same terms in another order.
+func (p *pruner) proves(bound float64) bool {
+	if len(p.known) < p.k {
+		return false
+	}
+	scores := make([]float64, 0, len(p.known))
+	for _, s := range p.known {
+		scores = append(scores, s)
+	}
+	slices.SortFunc(scores, func(a, b float64) int { return cmp.Compare(b, a) })
+	return scores[p.k-1] >= bound+1e-9*(1+math.Abs(bound))
+}
+
+func (p *pruner) top() []scored {
+	out := make([]scored, 0, len(p.known))
+	for r, s := range p.known {
+		out = append(out, scored{r, s})
+	}
+	slices.SortFunc(out, cmpScored)
+	return out[:min(p.k, len(out))]
 }
 
 // cmpScored orders best first, then by rowid, so ties come out the same

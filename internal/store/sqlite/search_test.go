@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"path"
 	"slices"
@@ -25,13 +27,20 @@ func init() { pruneMinRows = 1 }
 // and creation times; with archive, one chunk in 8 is archived.
 func zipfStore(t *testing.T, n int, archive bool) *DB {
 	t.Helper()
+	return zipfCorpus(t, 9, n, 300, archive)
+}
+
+// zipfCorpus is zipfStore over a vocabulary of vocab words, drawn from seed,
+// in files of 50 chunks (the last one shorter).
+func zipfCorpus(t *testing.T, seed uint64, n, vocab int, archive bool) *DB {
+	t.Helper()
 	db, _ := openTemp(t)
-	r := rand.New(rand.NewPCG(9, uint64(n)))
-	z := rand.NewZipf(r, 1.1, 1, 299)
+	r := rand.New(rand.NewPCG(seed, uint64(n)))
+	z := rand.NewZipf(r, 1.1, 1, uint64(vocab-1))
 	namespaces := []string{"work", "home", "work:sub"}
-	for f := 0; f < n/50; f++ {
+	for f := 0; f*50 < n; f++ {
 		var chunks []store.Chunk
-		for i := range 50 {
+		for i := range min(50, n-f*50) {
 			words := make([]string, 8+r.IntN(30))
 			for j := range words {
 				words[j] = zipfWord(int(z.Uint64()))
@@ -112,12 +121,15 @@ func searchQueries() []string {
 }
 
 // TestKeywordSearchSameAsJoin: on stores with and without archived chunks
-// (so with and without the join), every filter gives the same
-// chunks and scores as the query KeywordSearch ran before it pruned, and
-// only chunks the filter keeps.
+// (so with and without the join), with namespace filters applied as rowid
+// sets and as joins, every filter gives the same chunks and scores as the
+// query KeywordSearch ran before it pruned, and only chunks the filter
+// keeps.
 func TestKeywordSearchSameAsJoin(t *testing.T) {
 	ctx := context.Background()
-	for _, archive := range []bool{false, true} {
+	defer func(v int64) { setMinRows = v }(setMinRows)
+	for i, archive := range []bool{false, true, true} {
+		setMinRows = []int64{0, 0, math.MaxInt64}[i]
 		db := zipfStore(t, 150, archive)
 		for name, f := range searchFilters {
 			// Without archived chunks only the default filter takes the
@@ -137,7 +149,7 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 						t.Fatal(err)
 					}
 					if d := diffHits(want, got); d != "" {
-						t.Fatalf("archive=%v %s k=%d %s: %s", archive, name, k, m, d)
+						t.Fatalf("archive=%v setMinRows=%d %s k=%d %s: %s", archive, setMinRows, name, k, m, d)
 					}
 					for _, h := range got {
 						if !keeps(f, h.Chunk) {
@@ -151,10 +163,10 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 	}
 }
 
-// TestKeywordSearchPrunes: the comparison above covers both the pruned
-// answer and the full OR, because the bound proves some queries and not
-// others on this corpus.
-func TestKeywordSearchPrunes(t *testing.T) {
+// TestKeywordSearchPruneStages: the comparison above covers every way
+// prunedTopK proves an answer, and the fallback to the whole OR, because
+// the queries and k below reach each of them on this corpus.
+func TestKeywordSearchPruneStages(t *testing.T) {
 	ctx := context.Background()
 	db := zipfStore(t, 150, false)
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -162,27 +174,84 @@ func TestKeywordSearchPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	proved, fell := 0, 0
-	for _, m := range searchQueries() {
+	stages := map[pruneStage]int{}
+	// Twelve common words: too many for the chain, and the split cannot
+	// bound the others low enough.
+	var common []string
+	for i := range 12 {
+		common = append(common, `"`+zipfWord(i)+`"`)
+	}
+	for _, m := range append(searchQueries(), strings.Join(common, " OR ")) {
 		ps := orPhrases(m)
 		if len(ps) < 2 {
 			continue
 		}
-		_, ok, err := prunedTopK(ctx, tx, ps, 5, func(match string, n int) ([]scored, error) {
-			return rankedRowids(ctx, tx, match, nil, nil, n)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			proved++
-		} else {
-			fell++
+		for _, k := range []int{1, 5, 20, 100} {
+			_, how, err := prunedTopK(ctx, tx, ps, k, func(match string, _ int64, n int) ([]scored, error) {
+				return rankedRowids(ctx, tx, match, nil, nil, false, n)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stages[how]++
 		}
 	}
-	if proved == 0 || fell == 0 {
-		t.Fatalf("pruned %d queries, fell back on %d: the corpus must exercise both", proved, fell)
+	for _, s := range []pruneStage{notPruned, prunedSplit, prunedChain, prunedSingles, prunedAll} {
+		if stages[s] == 0 {
+			t.Errorf("no query ended in stage %d (%v): the corpus must exercise every stage", s, stages)
+		}
 	}
+}
+
+// FuzzKeywordSearchPruned: on random corpora and random OR queries (words,
+// phrases, prefixes, a word twice), every filter and k give the same
+// chunks and scores as scoring the whole OR. The seeds run in the default
+// suite; go test -fuzz=KeywordSearchPruned ./internal/store/sqlite/ looks
+// further.
+func FuzzKeywordSearchPruned(f *testing.F) {
+	for seed := range uint64(6) {
+		f.Add(seed, uint8(40+seed*40), uint8(10+seed*20))
+	}
+	names := slices.Sorted(maps.Keys(searchFilters))
+	defer func(v int64) { setMinRows = v }(setMinRows)
+	f.Fuzz(func(t *testing.T, seed uint64, size, vocab uint8) {
+		ctx := context.Background()
+		v := 8 + int(vocab)%120
+		db := zipfCorpus(t, seed, 30+int(size), v, seed%2 == 1)
+		r := rand.New(rand.NewPCG(seed, 77))
+		z := rand.NewZipf(r, 1.1, 1, uint64(v-1))
+		word := func() string { return zipfWord(int(z.Uint64())) }
+		for range 16 {
+			var parts []string
+			for range 2 + r.IntN(5) {
+				switch x := r.IntN(20); {
+				case x < 2:
+					parts = append(parts, `"`+word()+" "+word()+`"`)
+				case x < 4:
+					parts = append(parts, `"`+word()[:2]+`"*`)
+				case x < 5 && len(parts) > 0:
+					parts = append(parts, parts[0])
+				default:
+					parts = append(parts, `"`+word()+`"`)
+				}
+			}
+			m := strings.Join(parts, " OR ")
+			name := names[r.IntN(len(names))]
+			setMinRows = []int64{0, math.MaxInt64}[r.IntN(2)]
+			q := store.KeywordQuery{Match: m, Filter: searchFilters[name], Limit: 1 + r.IntN(25)}
+			want, err := keywordSearchJoin(ctx, db, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.KeywordSearch(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffHits(want, got); d != "" {
+				t.Fatalf("%s, k=%d, %s: %s", name, q.Limit, m, d)
+			}
+		}
+	})
 }
 
 // TestKeywordSearchFiltersBeforeLimit: when the best matches are all

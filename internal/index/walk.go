@@ -320,6 +320,11 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.ChunksIndexed += res.Diff.Indexed
 		}
 	}
+	if st.ChunksIndexed > 0 {
+		// Best effort: a failure leaves the index correct, and a later
+		// walk or FTS5's own merging tidies it.
+		_ = ix.Store.MergeKeywordIndex(ctx)
+	}
 	// Always: besides this walk's new chunks, this backfills chunks an
 	// earlier run or another process could not embed (provider down).
 	if ix.Embed != nil {

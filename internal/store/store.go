@@ -214,6 +214,11 @@ type Store interface {
 	// file unwritten (Replaced.Err). The results are in the order of builds;
 	// err is set only when nothing could be written (the context ended).
 	ReplaceFiles(ctx context.Context, mode ReplaceMode, builds []func() (File, []Chunk, error)) ([]Replaced, error)
+	// MergeKeywordIndex tidies the keyword index after a bulk write (a
+	// walk), so that searches stay as fast as after many small writes; a
+	// backend with nothing to tidy does nothing. It may take a few short
+	// write transactions.
+	MergeKeywordIndex(ctx context.Context) error
 	// DeleteFile forgets a file and its chunks whatever is on disk. To
 	// follow a file that was deleted, use ReplaceFile with a Gone build,
 	// which checks the disk inside the transaction.

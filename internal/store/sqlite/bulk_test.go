@@ -67,7 +67,7 @@ func dump(t *testing.T, db *DB, rowids bool) string {
 		}
 		var ids []string
 		for _, h := range hits {
-			ids = append(ids, h.ID)
+			ids = append(ids, fmt.Sprintf("%s:%.9f", h.ID, h.Score))
 		}
 		slices.Sort(ids) // equal scores come in rowid order
 		fmt.Fprintln(&sb, q, ids)
@@ -176,5 +176,30 @@ func TestReplaceFilesSameFileTwice(t *testing.T) {
 	hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"version1"`, Limit: 10})
 	if n != 4 || len(hits) != 0 {
 		t.Errorf("%d chunks stored, %d of version 1 found; want 4 and none", n, len(hits))
+	}
+}
+
+// Merging the keyword index after a bulk write changes no search result.
+func TestMergeKeywordIndex(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	for round := range 6 {
+		var builds []func() (store.File, []store.Chunk, error)
+		for i := range 4 {
+			builds = append(builds, buildOf(bulkFile(round*4+i, 30, 1)))
+		}
+		if _, err := db.ReplaceFiles(ctx, store.IfChanged, builds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := dump(t, db, true)
+	if err := db.MergeKeywordIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := dump(t, db, true); after != before {
+		t.Fatalf("the merge changed what is found:\nbefore\n%s\nafter\n%s", before, after)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

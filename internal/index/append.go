@@ -42,6 +42,15 @@ func encodeTail(sha, context string) string {
 	return fmt.Sprintf(`{"sha256":%q,"context":%s}`, sha, context)
 }
 
+// tailFor is the store.File.Tail of a file with hash sha whose chunking
+// ended in context end (contextJSON; "" for a file that is not markdown).
+func tailFor(sha, end string) string {
+	if end == "" {
+		return ""
+	}
+	return encodeTail(sha, end)
+}
+
 // decodeTail returns the context stored for the file with hash sha.
 func decodeTail(stored, sha string) (chunk.Context, bool) {
 	var t fileTail

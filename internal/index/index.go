@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,109 +151,12 @@ type FileOptions struct {
 // in between. The error then wraps fs.ErrNotExist or is a *SkipError, and
 // the result's Diff says what was dropped.
 func (ix *Indexer) IndexFile(ctx context.Context, path string, opts FileOptions) (FileResult, error) {
-	// The store keys a file by its canonical path only: a file reached
-	// through a symlinked home or folder must not be stored twice.
-	canon, err := fspath.Canonical(path)
-	if err != nil {
-		return FileResult{}, err
+	p := ix.prepare(ctx, path, opts)
+	if p.done {
+		return p.res, p.err
 	}
-	if err := ix.dropSpelling(ctx, path, canon, false); err != nil {
-		return FileResult{}, err
-	}
-	path = canon
-	res := FileResult{Path: path}
-	// A file the ignore rules leave out never enters the index, whoever
-	// names it (mm index, mem_index, the watcher), and leaves it if it was
-	// indexed before the rule. A walk's forget check (keep) applies them
-	// itself.
-	var ignored error
-	if !opts.checked && opts.keep == nil {
-		if reason, detail := ix.ignoreReason(path); reason != "" {
-			ignored = &SkipError{path, reason, reason + ": " + detail}
-		}
-	}
-	if ix.Heal != nil && !opts.Written && opts.keep == nil && ignored == nil && ix.InMemoryDir(path) {
-		if err := ix.Heal(ctx, path); err != nil {
-			return res, fmt.Errorf("index %s: %w", path, err)
-		}
-	}
-	stored, known, err := ix.Store.FileState(ctx, path)
-	if err != nil {
-		return res, err
-	}
-	if ignored != nil && !known {
-		return res, ignored
-	}
-	if opts.keep == nil && ignored == nil {
-		// The common cases need no write transaction: an unchanged file, and
-		// a missing or skipped one the store never had.
-		content, _, err := ix.readFile(opts.root, path)
-		var skipped *SkipError
-		switch {
-		case err == nil && known && !opts.Force:
-			fm, _, _ := chunk.ParseFrontmatter(content)
-			if stored.SHA256 == hashBytes(content) && stored.Namespace == ix.namespace(path, opts.Namespace, fm, stored, known) {
-				res.Unchanged = true
-				return res, nil
-			}
-		case err != nil && !known && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped)):
-			return res, err
-		}
-		if err == nil {
-			// Scan outside the write transaction, which then finds the
-			// results cached (unless the file changed in between).
-			ix.scanAhead(path, content)
-		}
-	}
-	mode := store.IfChanged
-	if opts.Force {
-		mode = store.Always
-	}
-	var gone error          // why the path left the index, decided inside the transaction
-	var leftOut []ChunkSkip // chunks not stored: they hold a credential
-	diff, chunks, err := ix.Store.ReplaceFile(ctx, mode, func() (store.File, []store.Chunk, error) {
-		gone, leftOut = nil, nil
-		if ignored != nil {
-			gone = ignored
-			return store.File{Path: path, Gone: true}, nil, nil
-		}
-		if opts.keep != nil && !opts.keep(path) {
-			gone = errNotWalked
-			return store.File{Path: path, Gone: true}, nil, nil
-		}
-		content, info, err := ix.readFile(opts.root, path)
-		var skipped *SkipError
-		switch {
-		case errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped):
-			gone = err
-			return store.File{Path: path, Gone: true}, nil, nil
-		case err != nil:
-			return store.File{}, nil, err
-		}
-		fm, _, _ := chunk.ParseFrontmatter(content)
-		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
-		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: hashBytes(content), Namespace: ns}
-		var cs []store.Chunk
-		cs, leftOut, f.Tail = ix.chunks(path, content, info, ns)
-		if f.Tail != "" {
-			f.Tail = encodeTail(f.SHA256, f.Tail)
-		}
-		return f, cs, nil
-	})
-	res.Diff = diff
-	switch {
-	case err != nil:
-		return res, fmt.Errorf("index %s: %w", path, err)
-	case gone == errNotWalked:
-		return res, nil
-	case gone != nil:
-		return res, gone
-	}
-	res.Chunks, res.Skipped = chunks, leftOut
-	if ix.Embed != nil && !opts.deferEmbed && (diff.Indexed > 0 || opts.Force) {
-		res.EmbedErr = ix.Embed(ctx, path, nil)
-	}
-	return res, nil
+	diff, chunks, err := ix.Store.ReplaceFile(ctx, p.mode, p.build)
+	return ix.finish(ctx, p, opts, diff, chunks, err)
 }
 
 // dropSpelling forgets what the store holds under a spelling of a path

@@ -131,9 +131,9 @@ func TestIndexFileSeesLatestContent(t *testing.T) {
 	}
 }
 
-// hookStore runs before once, right before the first ReplaceFile: after
-// the indexer looked at the disk, before its write transaction, which is
-// where another process's change can land.
+// hookStore runs before once, right before the first ReplaceFile or
+// ReplaceFiles: after the indexer looked at the disk, before its write
+// transaction, which is where another process's change can land.
 type hookStore struct {
 	store.Store
 	before func()
@@ -146,6 +146,14 @@ func (h *hookStore) ReplaceFile(ctx context.Context, mode store.ReplaceMode, bui
 		h.before()
 	}
 	return h.Store.ReplaceFile(ctx, mode, build)
+}
+
+func (h *hookStore) ReplaceFiles(ctx context.Context, mode store.ReplaceMode, builds []func() (store.File, []store.Chunk, error)) ([]store.Replaced, error) {
+	if !h.done {
+		h.done = true
+		h.before()
+	}
+	return h.Store.ReplaceFiles(ctx, mode, builds)
 }
 
 // A file in a memory directory is never skipped as binary: a NUL written

@@ -1,107 +1,116 @@
 package index
 
 import (
+	"context"
 	"runtime"
 	"sync"
-
-	"github.com/memtomem/memtomem/internal/fspath"
 )
 
-// prefetchAhead bounds how many files, per scanning goroutine, are read and
-// scanned ahead of the file being written. It keeps their findings well
-// inside the scan cache (scanCacheSize) and the memory held small.
-const prefetchAhead = 4
+// How far the preparing goroutines may run ahead of the files written:
+// their files are held (content chunked) until their batch is written, so
+// the bound is in files and in bytes. Each is above the batch's own bound
+// (batchFiles, batchBytes in walk.go), so a batch always fills.
+const (
+	aheadFiles = 2 * batchFiles
+	aheadBytes = 2 * batchBytes
+)
 
-// prefetch scans the walk's files for credentials on other cores, ahead of
-// the loop that writes them one transaction at a time: the scan is the
-// larger half of indexing a file, and it needs neither the store nor the
-// write lock. It only fills the scan cache; what is stored is still read
-// and checked by IndexFile inside the file's own transaction, so a file
-// that changes after it was scanned here is simply scanned again there.
-// The reads go through the walk's root, like IndexFile's.
-//
-// Call next(i) before file i is written (in order, each once); it waits
-// for that file's scan. stop ends the goroutines.
-func (ix *Indexer) prefetch(files []string, under []*fspath.Beneath) (next func(i int), stop func()) {
-	if ix.noSecretScan || len(files) < 2 {
-		return func(int) {}, func() {}
+// preparer prepares a walk's files (see Indexer.prepare: read, unchanged
+// check, chunking, secret scan) on other cores, in order, ahead of the
+// loop that writes them: the preparation is the larger part of indexing a
+// file, and needs neither the write lock nor the writer's core. What is
+// stored is still read inside the write transaction (build): a file that
+// changed after it was prepared is simply chunked again there.
+type preparer struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	next    int   // the next file to hand out
+	held    int   // files handed out and not yet released
+	bytes   int64 // content the held files keep
+	stopped bool
+	slots   []slot
+	wg      sync.WaitGroup
+}
+
+type slot struct {
+	ready chan struct{} // closed once p is set
+	p     *pendingFile
+}
+
+// prepareAhead starts preparing files[i] with opts(i). Call wait(i) for
+// each file in order, release(i) once it is written, and stop at the end.
+func (ix *Indexer) prepareAhead(ctx context.Context, files []string, opts func(i int) FileOptions) *preparer {
+	pr := &preparer{slots: make([]slot, len(files))}
+	pr.cond = sync.NewCond(&pr.mu)
+	for i := range pr.slots {
+		pr.slots[i].ready = make(chan struct{})
 	}
-	// One core stays with the writer; on one core the scan still overlaps
-	// the writer's waits.
-	workers := max(1, runtime.GOMAXPROCS(0)-1)
-	jobs := make(chan int)
-	stopped := make(chan struct{})
-	// scanned[i] closes when file i's scan is done (or was given up): the
-	// writer waits for it rather than scan the same file a second time
-	// when the scanners fall behind (on a busy machine they do).
-	scanned := make([]chan struct{}, len(files))
-	for i := range scanned {
-		scanned[i] = make(chan struct{})
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
+	// One core stays with the writer; on one core the preparation still
+	// overlaps the writer's waits.
+	for range max(1, runtime.GOMAXPROCS(0)-1) {
+		pr.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				ix.scanEarly(under[i], files[i])
-				close(scanned[i])
+			defer pr.wg.Done()
+			for {
+				i, ok := pr.take()
+				if !ok {
+					return
+				}
+				p := ix.prepare(ctx, files[i], opts(i))
+				pr.mu.Lock()
+				if p.pre != nil {
+					pr.bytes += p.pre.size
+				}
+				pr.mu.Unlock()
+				pr.slots[i].p = p
+				close(pr.slots[i].ready)
 			}
 		}()
 	}
-	// window holds a token per file handed out and not yet written.
-	window := make(chan struct{}, workers*prefetchAhead)
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case window <- struct{}{}:
-			case <-stopped:
-				return
-			}
-			select {
-			case jobs <- i:
-			case <-stopped:
-				return
-			}
-		}
-	}()
-	next = func(i int) {
-		if i > 0 {
-			<-window // file i-1 is written: one more may go ahead
-		}
-		// File i was handed out: the window (at least one file) lets the
-		// hand-out run ahead of the writer.
-		<-scanned[i]
-	}
-	stop = func() {
-		close(stopped)
-		wg.Wait()
-	}
-	return next, stop
+	return pr
 }
 
-// scanEarly reads one file beneath its root and scans its chunks into the
-// cache; any failure is left for IndexFile to meet and report.
-func (ix *Indexer) scanEarly(root *fspath.Beneath, path string) {
-	if root == nil {
-		return
+// take hands out the next file once the bounds allow.
+func (pr *preparer) take() (int, bool) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for !pr.stopped && pr.next < len(pr.slots) && (pr.held >= aheadFiles || pr.bytes >= aheadBytes) {
+		pr.cond.Wait()
 	}
-	f, err := root.Open(path)
-	if err != nil {
-		return
+	if pr.stopped || pr.next >= len(pr.slots) {
+		return 0, false
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() || (ix.MaxFileBytes > 0 && info.Size() > ix.MaxFileBytes) {
-		return
+	pr.held++
+	pr.next++
+	return pr.next - 1, true
+}
+
+// wait returns file i prepared. The files before it that are not released
+// yet are all in the writer's batch, below the batch bounds, so file i is
+// always handed out.
+func (pr *preparer) wait(i int) *pendingFile {
+	<-pr.slots[i].ready
+	return pr.slots[i].p
+}
+
+// release lets the preparers go one file further, and drops what file i held.
+func (pr *preparer) release(i int) {
+	p := pr.slots[i].p
+	pr.slots[i].p = nil
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.held--
+	if p != nil && p.pre != nil {
+		pr.bytes -= p.pre.size
 	}
-	content := make([]byte, info.Size())
-	if n, err := f.ReadAt(content, 0); err != nil && n != len(content) {
-		return
-	}
-	if looksBinary(content) || looksSecret(content) {
-		return
-	}
-	ix.scanAhead(path, content)
+	pr.cond.Broadcast()
+}
+
+// stop ends the goroutines (each finishes the file it is preparing).
+func (pr *preparer) stop() {
+	pr.mu.Lock()
+	pr.stopped = true
+	pr.cond.Broadcast()
+	pr.mu.Unlock()
+	pr.wg.Wait()
 }

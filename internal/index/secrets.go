@@ -79,14 +79,3 @@ func (ix *Indexer) findIn(s string) []secret.Finding {
 	ix.scanned.put(key, f)
 	return f
 }
-
-// scanAhead scans a file's chunks into the cache, so that the write
-// transaction that stores them does not scan.
-func (ix *Indexer) scanAhead(path string, content []byte) {
-	if ix.noSecretScan {
-		return
-	}
-	for _, p := range chunk.Split(path, content, ix.Chunking) {
-		ix.secrets(p)
-	}
-}

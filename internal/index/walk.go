@@ -237,20 +237,12 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 	if opts.Progress != nil {
 		opts.Progress(0, len(files), "")
 	}
-	scanNext, scanStop := ix.prefetch(files, under)
-	defer scanStop()
-	for i, f := range files {
-		scanNext(i)
-		if beforeFile != nil {
-			beforeFile(ctx, f)
-		}
-		// Between files: a cancelled call or a shutdown stops here, with
-		// every file so far committed in its own transaction.
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		st.FilesScanned++
-		res, err := ix.IndexFile(ctx, f, FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true, checked: !named[f], root: under[i]})
+	fileOpts := func(i int) FileOptions {
+		return FileOptions{Namespace: opts.Namespace, Force: opts.Force, deferEmbed: true, checked: !named[files[i]], root: under[i]}
+	}
+	pr := ix.prepareAhead(ctx, files, fileOpts)
+	defer pr.stop()
+	b := walkBatch{ix: ix, pr: pr, opts: fileOpts, done: func(i int, res FileResult, err error) {
 		var skipped *SkipError
 		// A file that became binary or too large, or was deleted since the
 		// listing, was forgotten by IndexFile.
@@ -273,9 +265,28 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.skipChunks(res.Skipped)
 		}
 		if opts.Progress != nil {
-			opts.Progress(i+1, len(files), f)
+			opts.Progress(i+1, len(files), files[i])
+		}
+	}}
+	for i, f := range files {
+		p := pr.wait(i)
+		if beforeFile != nil {
+			beforeFile(ctx, f)
+		}
+		// Between files: a cancelled call or a shutdown stops here, with
+		// every file before this one committed. The batch in hand was read
+		// and is written first: its transaction is as short as any other,
+		// and bounded by the store's write wait.
+		if err := ctx.Err(); err != nil {
+			b.flush(context.WithoutCancel(ctx))
+			return st, err
+		}
+		st.FilesScanned++
+		if b.add(i, p) {
+			b.flush(ctx)
 		}
 	}
+	b.flush(ctx)
 
 	// Files the store knows under a walked directory that the walk did not
 	// find were deleted, or are now excluded: drop their chunks. Whether the
@@ -308,6 +319,11 @@ func (ix *Indexer) IndexPaths(ctx context.Context, paths []string, opts Options)
 			st.ChunksDeleted += res.Diff.Deleted
 			st.ChunksIndexed += res.Diff.Indexed
 		}
+	}
+	if st.ChunksIndexed > 0 {
+		// Best effort: a failure leaves the index correct, and a later
+		// walk or FTS5's own merging tidies it.
+		_ = ix.Store.MergeKeywordIndex(ctx)
 	}
 	// Always: besides this walk's new chunks, this backfills chunks an
 	// earlier run or another process could not embed (provider down).

@@ -71,12 +71,16 @@ var detector = sync.OnceValue(func() *detect.Detector {
 	// The default rules were read through viper's global instance, which
 	// nothing else here uses: drop its copy of them.
 	viper.Reset()
+	return newDetector(cfg)
+})
+
+func newDetector(cfg config.Config) *detect.Detector {
 	d := detect.NewDetector(cfg)
 	// A "gitleaks:allow" comment would let any text exempt itself: content
 	// is never trusted to widen what is stored.
 	d.IgnoreGitleaksAllow = true
 	return d
-})
+}
 
 // Rules returns the ids of the rules in use, sorted.
 func Rules() []string {
@@ -94,8 +98,17 @@ func Find(text string) []Finding {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
+	d := scanner(text)
+	if d == nil {
+		return nil
+	}
+	return findWith(d, text)
+}
+
+// findWith is Find through one detector.
+func findWith(d *detect.Detector, text string) []Finding {
 	var out []Finding
-	for _, f := range detector().DetectString(text) {
+	for _, f := range d.DetectString(text) {
 		out = append(out, Finding{Rule: f.RuleID, Line: f.StartLine + 1, secret: f.Secret, col: f.StartColumn})
 	}
 	// The rules live in a map, so gitleaks reports them in no fixed order.

@@ -127,6 +127,14 @@ type Diff struct {
 	Forgotten bool
 }
 
+// Replaced is what ReplaceFiles did to one file: what ReplaceFile would
+// have returned for it.
+type Replaced struct {
+	Diff   Diff
+	Chunks []Chunk
+	Err    error
+}
+
 // StatsTop is how many namespaces and tags Stats lists at most (the ones
 // with the most chunks): a store may hold any number of either, and a
 // status must stay small. Counts pages through all of them.
@@ -209,6 +217,18 @@ type Store interface {
 	// caller indexes the whole file. The chunks get their ids as ReplaceFile
 	// would give them, so they must belong to entries new to the file.
 	AppendChunks(ctx context.Context, before string, f File, chunks []Chunk) (bool, error)
+	// ReplaceFiles is ReplaceFile for several files in one write
+	// transaction (a walk's batch): the builds run inside it, in order, each
+	// exactly as ReplaceFile's, so each file is still read once this
+	// process holds the write lock. A build that fails leaves only its own
+	// file unwritten (Replaced.Err). The results are in the order of builds;
+	// err is set only when nothing could be written (the context ended).
+	ReplaceFiles(ctx context.Context, mode ReplaceMode, builds []func() (File, []Chunk, error)) ([]Replaced, error)
+	// MergeKeywordIndex tidies the keyword index after a bulk write (a
+	// walk), so that searches stay as fast as after many small writes; a
+	// backend with nothing to tidy does nothing. It may take a few short
+	// write transactions.
+	MergeKeywordIndex(ctx context.Context) error
 	// DeleteFile forgets a file and its chunks whatever is on disk. To
 	// follow a file that was deleted, use ReplaceFile with a Gone build,
 	// which checks the disk inside the transaction.

@@ -59,106 +59,24 @@ func placeOf(start, end int, ns, tags, entryID string, created int64) string {
 	return fmt.Sprint(start, "\x00", end, "\x00", ns, "\x00", tags, "\x00", entryID, "\x00", created)
 }
 
-// ReplaceFile implements store.Store.
+// ReplaceFile implements store.Store: a batch of one (see bulk.go).
 func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (store.Diff, []store.Chunk, error) {
-	var diff store.Diff
-	var chunks []store.Chunk
+	var r store.Replaced
 	err := db.write(ctx, func(sqlTx *sql.Tx) error {
-		tx := newStmtTx(sqlTx)
-		diff, chunks = store.Diff{}, nil
-		f, built, err := build()
-		if err != nil {
+		b := db.newBulk(ctx, sqlTx)
+		var err error
+		if r, err = b.replace(mode, build); err != nil {
 			return err
 		}
-		if f.Gone {
-			diff.Deleted, diff.Forgotten, err = forgetFile(ctx, sqlTx, f.Path)
-			return err
+		if r.Err != nil {
+			return r.Err // nothing of the file was written
 		}
-		if mode == store.IfChanged {
-			var sum, ns string
-			err := tx.QueryRowContext(ctx, `SELECT sha256, namespace FROM files WHERE path = ?`, f.Path).Scan(&sum, &ns)
-			if err == nil && sum == f.SHA256 && ns == f.Namespace {
-				return nil
-			}
-		}
-		chunks = built
-		for i := range chunks {
-			chunks[i].Source = f.Path
-			if chunks[i].Namespace == "" {
-				chunks[i].Namespace = f.Namespace
-			}
-		}
-		nth := store.AssignIDs(f.Path, chunks)
-		old, err := chunksOfFile(ctx, sqlTx, f.Path)
-		if err != nil {
-			return err
-		}
-		byID := map[string]int{}
-		for i, o := range old {
-			byID[o.id] = i
-		}
-		matched := make([]bool, len(old))
-		keep := make([]int, len(chunks)) // index into old, or -1
-		for i, c := range chunks {
-			keep[i] = -1
-			if j, ok := byID[c.ID]; ok && old[j].hash == c.ContentHash {
-				keep[i], matched[j] = j, true
-			}
-		}
-		// Rows written before ids were derived (random ids) are matched by
-		// text and re-keyed in place, so they keep their vectors. No other
-		// row of this file can hold the derived id: it would have matched.
-		byHash := map[string][]int{}
-		for j, o := range old {
-			if !matched[j] {
-				byHash[o.hash] = append(byHash[o.hash], j)
-			}
-		}
-		for i, c := range chunks {
-			if keep[i] >= 0 {
-				continue
-			}
-			if js := byHash[c.ContentHash]; len(js) > 0 {
-				byHash[c.ContentHash] = js[1:]
-				keep[i], matched[js[0]] = js[0], true
-				if err := rekeyChunk(ctx, tx, old[js[0]].rowid, &chunks[i], f.Path, nth[i]); err != nil {
-					return err
-				}
-			}
-		}
-		// Delete before insert: a removed chunk's id may be the one a new
-		// chunk derives (an entry moved back to where it was), and ids are
-		// UNIQUE.
-		for j, o := range old {
-			if matched[j] {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE rowid = ?`, o.rowid); err != nil {
-				return err
-			}
-			diff.Deleted++
-		}
-		now := time.Now().UTC()
-		for i := range chunks {
-			c := &chunks[i]
-			if j := keep[i]; j >= 0 {
-				if old[j].place != placeOf(c.StartLine, c.EndLine, c.Namespace, jsonList(c.Tags), c.EntryID, nanos(c.CreatedAt)) {
-					if err := updateChunkPlace(ctx, tx, old[j].rowid, c); err != nil {
-						return err
-					}
-				}
-				diff.Unchanged++
-				continue
-			}
-			c.UpdatedAt = now
-			if err := insertChunkUnique(ctx, tx, c, f.Path, nth[i]); err != nil {
-				return err
-			}
-			diff.Indexed++
-		}
-		return db.upsertFile(ctx, tx, f, now)
+		return b.flush()
 	})
-	return diff, chunks, err
+	if err != nil {
+		return store.Diff{}, nil, err
+	}
+	return r.Diff, r.Chunks, nil
 }
 
 func chunksOfFile(ctx context.Context, tx *sql.Tx, path string) ([]storedChunk, error) {

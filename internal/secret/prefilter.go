@@ -1,0 +1,294 @@
+package secret
+
+import (
+	"strings"
+	"sync"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	"github.com/zricethezav/gitleaks/v8/config"
+	"github.com/zricethezav/gitleaks/v8/detect"
+)
+
+// gitleaks runs a rule's regular expression on the whole text whenever one
+// of the rule's keywords occurs anywhere in it. For three rules that is
+// nearly every note, and their expressions are the slow ones: "key",
+// "token", "access", "auth" are everyday words (generic-api-key), "ey" is
+// in "key", "they" and "survey" (jwt), and notes speak of passwords
+// (password-assignment). Each prefilter below says false only when its
+// rule's expression cannot match the text; Find then asks a detector
+// without those rules, which finds exactly the same (see detectorWithout).
+// TestPrefiltersExact and FuzzPrefilters check the "cannot".
+
+// prefilter stands in for one rule; regex is the expression it was written
+// against, and TestPrefilterRegexes fails if a gitleaks upgrade (or an edit
+// of rules.toml) changes it, so that the prefilter is looked at again.
+type prefilter struct {
+	rule  string
+	regex string
+	may   func(text, folded string) bool // folded: text with ASCII letters lower-cased
+}
+
+var prefilters = []prefilter{
+	{
+		rule:  "generic-api-key",
+		regex: `(?i)[\w.-]{0,50}?(?:access|auth|(?-i:[Aa]pi|API)|credential|creds|key|passw(?:or)?d|secret|token)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}([\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,}={0,3})(?:[\x60'"\s;]|\\[nr]|$)`,
+		may: assignment{
+			// Every keyword starts with one of the stems, in lower case
+			// ([Aa]pi|API is looked for in any case).
+			stems: []string{"access", "api", "auth", "cred", "key", "passw", "secret", "token"},
+			// The rest of the longest keyword ("ential" of "credential"),
+			// then [ \t\w.-]{0,20} and [\s'"]{0,3}.
+			slack:    6 + 20 + 3,
+			between:  func(c byte) bool { return isWord(c) || isSpace(c) || strings.IndexByte(".-'\"", c) >= 0 },
+			ops:      "=>:|?,",
+			skip:     3 + 5, // the rest of ":::=", then [\x60'"\s=]{0,5}
+			skipped:  func(c byte) bool { return isSpace(c) || strings.IndexByte(":=>|`'\"", c) >= 0 },
+			value:    func(c byte) bool { return isWord(c) || strings.IndexByte(".=+/-", c) >= 0 },
+			minValue: 10, // [\w.=-]{10,150} or [a-z0-9][a-z0-9+/]{11,}
+		}.may,
+	},
+	{
+		rule:  "password-assignment",
+		regex: `(?i)\b(?:passw(?:or)?d|passphrase|pwd)[\w.-]{0,20}[ \t]{0,3}(?:=|:=|:|=>)[ \t]{0,3}["'\x60]?([^\s"'\x60]{8,128}?)["'\x60]?(?:[\s,;]|$)`,
+		may: assignment{
+			stems:    []string{"passw", "passphrase", "pwd"},
+			slack:    3 + 20 + 3, // "ord" of "password", [\w.-]{0,20}, [ \t]{0,3}
+			between:  func(c byte) bool { return isWord(c) || strings.IndexByte(".- \t", c) >= 0 },
+			ops:      "=:",
+			skip:     1 + 3 + 1, // the rest of ":=" or "=>", [ \t]{0,3}, a quote
+			skipped:  func(c byte) bool { return strings.IndexByte("=> \t\"'`", c) >= 0 },
+			value:    func(c byte) bool { return !isSpace(c) && strings.IndexByte("\"'`", c) < 0 },
+			minValue: 8, // [^\s"'\x60]{8,128}: 8 characters are at least 8 bytes
+		}.may,
+	},
+	{
+		rule:  "jwt",
+		regex: `\b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9\/\\_-]{17,}\.(?:[a-zA-Z0-9\/\\_-]{10,}={0,2})?)(?:[\x60'"\s;]|\\[nr]|$)`,
+		// Case-sensitive, and every match holds ".ey".
+		may: func(text, _ string) bool { return strings.Contains(text, ".ey") },
+	},
+}
+
+// detectors[mask] is the detector without the prefilters' rules whose bit
+// is set in mask, built on first use; [0] is the full set.
+var detectors [1 << 3]struct {
+	once sync.Once
+	d    *detect.Detector
+}
+
+// detectorWithout returns the detector without the rules in mask. It
+// shares the full set's compiled rules. Its findings on a text that the
+// left-out rules' expressions cannot match are exactly the full set's:
+// each rule is scanned on its own, and the one step that looks across
+// rules (a generic finding dropped for a specific one on the same line)
+// only ever drops a finding of a generic rule, which needs its expression
+// to match.
+func detectorWithout(mask int) *detect.Detector {
+	e := &detectors[mask]
+	e.once.Do(func() {
+		full := detector()
+		if mask == 0 {
+			e.d = full
+			return
+		}
+		cfg := full.Config
+		cfg.Rules = map[string]config.Rule{}
+		for id, r := range full.Config.Rules {
+			cfg.Rules[id] = r
+		}
+		cfg.OrderedRules = nil
+		for i, pf := range prefilters {
+			if mask&(1<<i) != 0 {
+				delete(cfg.Rules, pf.rule)
+			}
+		}
+		for _, id := range full.Config.OrderedRules {
+			if _, ok := cfg.Rules[id]; ok {
+				cfg.OrderedRules = append(cfg.OrderedRules, id)
+			}
+		}
+		e.d = newDetector(cfg)
+	})
+	return e.d
+}
+
+// keywordIndex is how gitleaks picks the rules to run on a text (see
+// scanner): the same trie over the same keywords, and for each keyword the
+// rules it lets run (the prefilter's index, or -1 for any other rule).
+type keywordIndex struct {
+	trie  *ahocorasick.Trie
+	rules map[string][]int
+	// decide is false should a rule without keywords look at text: every
+	// text would then be scanned in full.
+	decide bool
+}
+
+var keywords = sync.OnceValue(func() keywordIndex {
+	cfg := detector().Config
+	ix := keywordIndex{rules: map[string][]int{}, decide: true}
+	var ks []string
+	for k := range cfg.Keywords {
+		ks = append(ks, k)
+	}
+	ix.trie = ahocorasick.NewTrieBuilder().AddStrings(ks).Build()
+	for id, r := range cfg.Rules {
+		if len(r.Keywords) == 0 && (r.Regex != nil || r.Path == nil || r.Path.MatchString("")) {
+			// The only rule without keywords (pkcs12-file) looks at file
+			// names alone, and Find names no file.
+			ix.decide = false
+		}
+		n := -1
+		for i, pf := range prefilters {
+			if pf.rule == id {
+				n = i
+			}
+		}
+		for _, k := range r.Keywords {
+			ix.rules[k] = append(ix.rules[k], n)
+		}
+	}
+	return ix
+})
+
+// scanner picks the detector for text, or nil when no rule can find
+// anything in it. Like gitleaks, it looks for the rules' keywords in the
+// lower-cased text; a rule with none of its keywords there would not run,
+// and a prefiltered rule that cannot match is left out. Should no rule
+// remain, gitleaks would run none: it is not called at all (a heading, a
+// tag, a chunk of prose that mentions keys is a few microseconds, not the
+// tens gitleaks spends picking rules).
+func scanner(text string) *detect.Detector {
+	kw := keywords()
+	all := 1<<len(prefilters) - 1
+	if !kw.decide {
+		return detectorWithout(0)
+	}
+	low := strings.ToLower(text)
+	other, wanted := false, 0
+	for _, m := range kw.trie.MatchString(low) {
+		for _, n := range kw.rules[string(m.Match())] {
+			if n < 0 {
+				other = true
+			} else {
+				wanted |= 1 << n
+			}
+		}
+	}
+	folded := low
+	if len(folded) != len(text) || !isASCII(text) {
+		folded = asciiLower(text) // the prefilters need the text's offsets
+	}
+	mask := 0
+	for i, pf := range prefilters {
+		if wanted&(1<<i) == 0 || !pf.may(text, folded) {
+			mask |= 1 << i
+		}
+	}
+	if !other && mask == all {
+		return nil
+	}
+	return detectorWithout(mask)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower lower-cases the ASCII letters of s, and nothing else.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lower(c)
+	}
+	return string(b)
+}
+
+// assignment is the shape of an expression that finds a value assigned to
+// a keyword: a stem, a short run of name characters and spaces, an
+// operator, a few quotes or spaces, a value. may is an exact prefilter
+// for such an expression under (?i): Go folds the Kelvin sign (U+212A) to
+// k and the long s (U+017F) to s, in literals and in \w alike, and every
+// other character these expressions can match is ASCII. A text with
+// either rune is let through; otherwise bytes are compared with ASCII case
+// folded (a byte of a multi-byte character matches none of the ASCII
+// classes, as its rune does not).
+type assignment struct {
+	stems    []string        // lower case; every keyword starts with one
+	slack    int             // the most characters between a stem and the operator
+	between  func(byte) bool // what those may be
+	ops      string          // an operator's first characters (none is in between)
+	skip     int             // the most characters between an operator's first and the value
+	skipped  func(byte) bool // what those may be
+	value    func(byte) bool // what the value is made of
+	minValue int             // the fewest bytes a value has
+}
+
+// may reports whether the expression could match text; folded is text
+// with its ASCII letters lower-cased (and nothing else).
+func (a assignment) may(text, folded string) bool {
+	if strings.Contains(text, "\u212a") || strings.Contains(text, "\u017f") {
+		return true
+	}
+	for _, stem := range a.stems {
+		for off := 0; ; {
+			j := strings.Index(folded[off:], stem)
+			if j < 0 {
+				break
+			}
+			if a.assigns(text, off+j+len(stem)) {
+				return true
+			}
+			off += j + 1
+		}
+	}
+	return false
+}
+
+// assigns reports whether the text from e, just past a stem, can go on as
+// an operator and a value.
+func (a assignment) assigns(text string, e int) bool {
+	o := e // the operator is the first character past the stem not in between
+	for o < len(text) && a.between(text[o]) {
+		if o++; o-e > a.slack {
+			return false
+		}
+	}
+	if o >= len(text) || strings.IndexByte(a.ops, text[o]) < 0 {
+		return false
+	}
+	for s := o + 1; s <= o+1+a.skip && s < len(text); s++ {
+		n := 0
+		for s+n < len(text) && n < a.minValue && a.value(text[s+n]) {
+			n++
+		}
+		if n >= a.minValue {
+			return true
+		}
+		if !a.skipped(text[s]) {
+			return false
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isWord(c byte) bool {
+	c = lower(c)
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
+}
+
+// isSpace is Go's \s: [\t\n\f\r ].
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -17,17 +18,32 @@ const (
 // buildMM builds a release-like mm for tests that need more than the test
 // binary re-executed as mm: other schema versions (schema > 0 fakes a release
 // with that schema version and floors), crash points (tags "crashtest").
-// The binary lives in the test's temp dir.
+// Binaries are shared by every test of the run: the same tags and flags
+// under another name are the same program, and each link costs seconds on
+// a loaded machine. name only names the first build of a kind.
 func buildMM(t *testing.T, name string, tags string, schema, readFloor, writeFloor int, ldflags ...string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name)
-	ldflags = append(ldflags, "-X "+versionPkg+".Version=test-"+name)
 	if schema > 0 {
 		ldflags = append(ldflags,
 			"-X "+schemaPkg+".schemaOverride="+itoa(schema),
 			"-X "+schemaPkg+".testReadFloor="+itoa(readFloor),
 			"-X "+schemaPkg+".testWriteFloor="+itoa(writeFloor))
 	}
+	key := tags + "|" + strings.Join(ldflags, " ")
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if bin, ok := builds.bins[key]; ok {
+		return bin
+	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "mm-test-builds-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds.dir = dir
+	}
+	out := filepath.Join(builds.dir, name)
+	ldflags = append(ldflags, "-X "+versionPkg+".Version=test-"+name)
 	args := []string{"build", "-o", out, "-ldflags", strings.Join(ldflags, " ")}
 	if tags != "" {
 		args = append(args, "-tags", tags)
@@ -37,7 +53,24 @@ func buildMM(t *testing.T, name string, tags string, schema, readFloor, writeFlo
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, b)
 	}
+	builds.bins[key] = out
 	return out
+}
+
+// builds are the binaries buildMM made, by tags and flags; removeBuilds
+// deletes them when the package's tests end (see TestMain).
+var builds = struct {
+	mu   sync.Mutex
+	dir  string
+	bins map[string]string
+}{bins: map[string]string{}}
+
+func removeBuilds() {
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

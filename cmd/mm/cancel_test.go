@@ -82,7 +82,7 @@ func num(m map[string]any, key string) int {
 // the cancel are searchable and the rest are not, and the next mem_index
 // indexes exactly the rest.
 func TestCancelledIndexKeepsWhatItDid(t *testing.T) {
-	const total, pause = 120, 40
+	const total, pause = 60, 20
 	home := t.TempDir()
 	dir := cancelCorpus(t, home, total)
 	mark := filepath.Join(t.TempDir(), "paused")
@@ -104,16 +104,17 @@ func TestCancelledIndexKeepsWhatItDid(t *testing.T) {
 	// see its context end too (a detached walk would sit at its pause).
 	eventually(t, "the server's walk to see the cancel", func() bool { _, err := os.Stat(mark + ".resumed"); return err == nil })
 
-	// The walk stopped before note040: what it read before is committed
+	// The walk stopped before the pause: what it read before is committed
 	// and searchable, and nothing after it. (A walk still running would
-	// index note119.) The walk writes several files per transaction, so
-	// the last of them are committed as it stops, just after its context
-	// ended.
+	// index the last note.) The walk writes several files per
+	// transaction, so the last of them are committed as it stops, just
+	// after its context ended.
+	before, last := fmt.Sprintf("word%03d", pause-1), fmt.Sprintf("word%03d", total-1)
 	eventually(t, "the notes indexed before the cancel to be found", func() bool {
-		ok, err := s.found("word039", "word039", 5)
+		ok, err := s.found(before, before, 5)
 		return err == nil && ok
 	})
-	if ok, err := s.found("word119", "word119", 5); err != nil || ok {
+	if ok, err := s.found(last, last, 5); err != nil || ok {
 		t.Fatalf("a note after the cancel point is searchable (found %v, err %v): the index did not stop", ok, err)
 	}
 	_, st := s.mustCall("mem_status", nil)
@@ -121,12 +122,12 @@ func TestCancelledIndexKeepsWhatItDid(t *testing.T) {
 		t.Errorf("mem_status files = %d after the cancel, want the %d indexed before it", got, pause)
 	}
 
-	// A later run completes it: the first 40 are unchanged, the rest new.
+	// A later run completes it: the first 20 are unchanged, the rest new.
 	_, out := s.mustCall("mem_index", map[string]any{"path": dir})
 	if num(out, "files_unchanged") != pause || num(out, "files_indexed") != total-pause || out["stopped"] != nil {
 		t.Errorf("second mem_index: %v; want %d unchanged and %d indexed", out, pause, total-pause)
 	}
-	if ok, err := s.found("word119", "word119", 5); err != nil || !ok {
+	if ok, err := s.found(last, last, 5); err != nil || !ok {
 		t.Fatalf("the last note is not found after the second run (err %v)", err)
 	}
 }

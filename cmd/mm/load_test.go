@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// The integration run starts TestConcurrentAddProcesses's full twenty adds
+// at once (the default suite, eight).
+func init() { concurrentAdds = 20 }
+
 // Eight servers, 125 adds each with several in flight per server: every
 // entry lands on disk exactly once, every file parses, each entry is found
 // at once by the server that wrote it and by every other server, and the

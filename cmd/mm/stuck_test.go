@@ -21,19 +21,6 @@ import (
 	"github.com/memtomem/memtomem/internal/crashpoint"
 )
 
-// eventually polls cond every 50ms and fails the test if it is not true
-// within a generous bound (these tests run on loaded machines).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // isStopped reports whether the process is stopped by a signal (state T in
 // /proc/<pid>/stat).
 func isStopped(pid int) bool {

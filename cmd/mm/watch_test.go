@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
 )
@@ -15,16 +14,6 @@ import (
 func TestWatcherFailover(t *testing.T) {
 	home := t.TempDir()
 	roleLock := filepath.Join(home, "memtomem.run", "role-indexer.lock")
-	eventually := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 	roleHeld := func() bool {
 		l, ok, err := coord.TryLock(roleLock, true)
 		if err != nil || !ok {
@@ -36,7 +25,7 @@ func TestWatcherFailover(t *testing.T) {
 
 	a := startServer(t, home)
 	a.mustCall("mem_status", nil) // opens the store: a campaigns, alone, and wins
-	eventually("server A to take the indexer role", roleHeld)
+	eventually(t, "server A to take the indexer role", roleHeld)
 	b := startServer(t, home)
 	b.mustCall("mem_status", nil)
 
@@ -52,13 +41,13 @@ func TestWatcherFailover(t *testing.T) {
 		}
 	}
 	write("by-hand.md", "# Airships\n\nThe zeppelin hangar is in Friedrichshafen.\n")
-	eventually("the hand-written file to be indexed by A's watcher", finds(b, "zeppelin", "Friedrichshafen"))
+	eventually(t, "the hand-written file to be indexed by A's watcher", finds(b, "zeppelin", "Friedrichshafen"))
 
 	a.cmd.Process.Kill() // the leader dies without cleaning up
 	a.session.Wait()
 	a.session.Close()
 	write("by-hand-2.md", "# Airships\n\nA dirigible needs a mooring mast.\n")
-	eventually("B to take over the watcher and index the new file", finds(b, "dirigible", "mooring mast"))
+	eventually(t, "B to take over the watcher and index the new file", finds(b, "dirigible", "mooring mast"))
 	if !roleHeld() {
 		t.Error("nobody holds the indexer role after the take-over")
 	}

@@ -159,7 +159,8 @@ func (x *denseIndex) sync(ctx context.Context, gen string) (int, error) {
 		return 0, friendly(err)
 	}
 	defer tx.Rollback()
-	if !x.loaded || x.gen != gen {
+	full := !x.loaded || x.gen != gen
+	if full {
 		err = x.fullLoad(ctx, tx, gen)
 	} else {
 		err = x.resync(ctx, tx)
@@ -167,6 +168,14 @@ func (x *denseIndex) sync(ctx context.Context, gen string) (int, error) {
 	if err != nil {
 		x.drop()
 		return 0, err
+	}
+	if full {
+		// The load read every vector page through this connection, and
+		// SQLite keeps ~3 MB (at 100k) of what that took, which no later
+		// query needs: a resync re-reads a bucket at most. Best effort: a
+		// failure costs only memory.
+		tx.Rollback()
+		_, _ = x.conn.ExecContext(ctx, "PRAGMA shrink_memory")
 	}
 	x.loaded, x.dirty, x.version = true, false, v
 	return x.dim, nil

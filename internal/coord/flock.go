@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,6 +35,11 @@ type Lock struct {
 // created if missing; they are private (0600/0700) because the run directory
 // is nobody else's business.
 func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
+	return lockFile(path, exclusive, false)
+}
+
+// lockFile is TryLock, or with block a flock(2) that waits in the kernel.
+func lockFile(path string, exclusive, block bool) (l *Lock, ok bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("lock dir for %s: %w", path, err)
 	}
@@ -61,8 +65,11 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 	if exclusive {
 		how = unix.LOCK_EX
 	}
+	if !block {
+		how |= unix.LOCK_NB
+	}
 	for {
-		err = unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+		err = unix.Flock(int(f.Fd()), how)
 		if err != unix.EINTR {
 			break
 		}
@@ -81,45 +88,93 @@ func TryLock(path string, exclusive bool) (l *Lock, ok bool, err error) {
 	return l, true, nil
 }
 
-// LockWait polls TryLock rather than blocking in flock(2), because a blocked
-// flock cannot be interrupted by ctx or bounded by a timeout. The backoff
-// starts at about 1ms so an uncontended hand-over is quick, and is capped at
-// about 5ms with jitter so waiters do not retry in lockstep. A low cap keeps
-// the hand-over fair: with tens of writers on one day file, a 50ms cap let
-// unlucky waiters sleep through hand-over after hand-over (seconds of tail
-// latency), while polling a free-or-held flock costs microseconds. wait <= 0
-// means only ctx bounds the wait.
+// LockWait takes the lock, waiting at most wait (wait <= 0: only ctx bounds
+// the wait). The wait happens in the kernel: flock(2) queues the waiters
+// and wakes them the moment the holder lets go. Polling with sleeps, as an
+// earlier version did, made the hand-over a lottery: a waiter asleep when
+// the lock came free lost it to whoever asked next, again and again, and
+// under load some waited out their whole bound behind writes of a few
+// milliseconds each.
+//
+// A blocked flock cannot be interrupted, so it runs in its own goroutine:
+// a caller whose bound runs out (or whose ctx ends) leaves, and should the
+// abandoned flock succeed later, that goroutine releases the lock at once.
+// (One such goroutine per lock per process at most: QueuedLock lets only
+// the head of a process's queue wait here.)
 func LockWait(ctx context.Context, path string, exclusive bool, wait time.Duration) (*Lock, error) {
-	var deadline time.Time
-	if wait > 0 {
-		deadline = time.Now().Add(wait)
+	if l, ok, err := TryLock(path, exclusive); err != nil || ok {
+		return l, err
 	}
-	backoff := time.Millisecond
-	const maxBackoff = 5 * time.Millisecond
+	type result struct {
+		l   *Lock
+		err error
+	}
+	var (
+		mu     sync.Mutex
+		gaveUp bool
+		got    = make(chan result, 1)
+	)
+	go func() {
+		l, err := lockLive(path, exclusive)
+		mu.Lock()
+		defer mu.Unlock()
+		if gaveUp {
+			if l != nil {
+				l.Unlock()
+			}
+			return
+		}
+		got <- result{l, err}
+	}()
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	leave := func() (result, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		gaveUp = true
+		select {
+		case r := <-got: // it came in just now: take it
+			return r, true
+		default:
+			return result{}, false
+		}
+	}
+	select {
+	case r := <-got:
+		return r.l, r.err
+	case <-timeout:
+		if r, ok := leave(); ok {
+			return r.l, r.err
+		}
+		return nil, fmt.Errorf("%w: %s still held by %s after %v", ErrBusy, path, HolderOf(path), wait)
+	case <-ctx.Done():
+		if r, ok := leave(); ok && r.l != nil {
+			r.l.Unlock()
+		}
+		return nil, fmt.Errorf("waiting for lock %s: %w", path, ctx.Err())
+	}
+}
+
+// lockLive blocks until it holds the lock on the file that path names when
+// it gets it. A lock file removed while we waited on it (memtomem.run
+// deleted, then re-created by another process) would give us a lock
+// nobody else can see, so then it locks the new file instead.
+func lockLive(path string, exclusive bool) (*Lock, error) {
 	for {
-		l, ok, err := TryLock(path, exclusive)
+		l, _, err := lockFile(path, exclusive, true)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		held, err1 := l.f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
 			return l, nil
 		}
-		sleep := backoff/2 + rand.N(backoff)
-		if !deadline.IsZero() {
-			left := time.Until(deadline)
-			if left <= 0 {
-				return nil, fmt.Errorf("%w: %s still held by %s after %v", ErrBusy, path, HolderOf(path), wait)
-			}
-			sleep = min(sleep, left)
-		}
-		t := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("waiting for lock %s: %w", path, ctx.Err())
-		case <-t.C:
-		}
-		backoff = min(backoff*2, maxBackoff)
+		l.Unlock()
 	}
 }
 

@@ -15,8 +15,8 @@ var ErrOwnQueue = fmt.Errorf("%w: this process's earlier writes are still waitin
 // QueuedLock is an exclusive flock taken in order within a process: the
 // goroutines of one process first queue for the lock's turn (a channel, so
 // blocked goroutines are served in order), and only the one holding the turn
-// polls the flock (LockWait). With many writes in flight per process,
-// everyone polling at once made the wait a lottery with a long tail; queueing
+// waits for the flock (LockWait). With many writes in flight per process,
+// everyone waiting on the flock at once made the wait a lottery with a long tail; queueing
 // locally keeps it close to the length of the queue. Both waits end at one
 // deadline, so a stopped holder gives a retryable ErrBusy, never a hang.
 type QueuedLock struct {

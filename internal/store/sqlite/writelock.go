@@ -26,14 +26,11 @@ const WriteWait = 10 * time.Second
 // handler makes a waiting writer sleep (up to 100 ms at a time) and retry,
 // so under contention a writer can lose the race again and again while
 // newcomers win: tens of mm serve processes saw multi-second tails. The lock
-// is taken with coord.LockWait: polling flock with LOCK_NB, jittered backoff
-// from about 1 ms capped at about 5 ms. That keeps hand-over within a few
-// milliseconds of the holder's commit and lets a waiter give up at a
-// deadline, which a blocking flock(2) cannot (it is not interruptible, and a
-// flock left blocked in a helper thread after a timeout would take the lock
-// later with nobody to use or release it). It is a coord.QueuedLock: the
-// writers of one process queue in order and one of them polls; each attempt
-// opens the lock file by path, so one removed with memtomem.run is re-created.
+// is taken with coord.LockWait, which waits in flock(2) so the kernel hands
+// it over the moment the holder commits, yet lets a waiter give up at a
+// deadline. It is a coord.QueuedLock: the writers of one process queue in
+// order and one of them waits on the flock; a lock file removed with
+// memtomem.run is re-created.
 // The holder's pid is written into the file (see coord.HolderOf), so a
 // waiter that gives up names it. SQLite's locking still guards against
 // writers that do not take this lock.

@@ -43,7 +43,7 @@ type chunked struct {
 	chunks  []store.Chunk
 	leftOut []ChunkSkip
 	tail    string // store.File.Tail of this content
-	size    int64 // bytes of content the chunks hold, to bound what is held ahead
+	size    int64  // bytes of content the chunks hold, to bound what is held ahead
 }
 
 // prepare does what IndexFile does before its write transaction: the

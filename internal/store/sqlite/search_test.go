@@ -126,7 +126,6 @@ func searchQueries() []string {
 // query KeywordSearch ran before it pruned, and only chunks the filter
 // keeps.
 func TestKeywordSearchSameAsJoin(t *testing.T) {
-	ctx := context.Background()
 	defer func(v int64) { setMinRows = v }(setMinRows)
 	for i, archive := range []bool{false, true, true} {
 		setMinRows = []int64{0, 0, math.MaxInt64}[i]
@@ -140,15 +139,8 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 			for _, k := range []int{5} {
 				for _, m := range searchQueries() {
 					q := store.KeywordQuery{Match: m, Filter: f, Limit: k}
-					want, err := keywordSearchJoin(ctx, db, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := db.KeywordSearch(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := diffHits(want, got); d != "" {
+					got, d := prunedVsJoin(t, db, q)
+					if d != "" {
 						t.Fatalf("archive=%v setMinRows=%d %s k=%d %s: %s", archive, setMinRows, name, k, m, d)
 					}
 					for _, h := range got {
@@ -215,7 +207,6 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 	names := slices.Sorted(maps.Keys(searchFilters))
 	defer func(v int64) { setMinRows = v }(setMinRows)
 	f.Fuzz(func(t *testing.T, seed uint64, size, vocab uint8) {
-		ctx := context.Background()
 		v := 8 + int(vocab)%120
 		db := zipfCorpus(t, seed, 30+int(size), v, seed%2 == 1)
 		r := rand.New(rand.NewPCG(seed, 77))
@@ -239,15 +230,7 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 			name := names[r.IntN(len(names))]
 			setMinRows = []int64{0, math.MaxInt64}[r.IntN(2)]
 			q := store.KeywordQuery{Match: m, Filter: searchFilters[name], Limit: 1 + r.IntN(25)}
-			want, err := keywordSearchJoin(ctx, db, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := db.KeywordSearch(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := diffHits(want, got); d != "" {
+			if _, d := prunedVsJoin(t, db, q); d != "" {
 				t.Fatalf("%s, k=%d, %s: %s", name, q.Limit, m, d)
 			}
 		}
@@ -347,4 +330,20 @@ func TestFTSRowCount(t *testing.T) {
 	if got, ok := ftsRowCount(ctx, tx); !ok || got != want || want != 101 {
 		t.Fatalf("ftsRowCount = %d, %v; chunks hold %d (want 101)", got, ok, want)
 	}
+}
+
+// prunedVsJoin runs q through KeywordSearch and through the exhaustive
+// join it must agree with: its hits, and how the two differ ("" when they
+// agree).
+func prunedVsJoin(t testing.TB, db *DB, q store.KeywordQuery) ([]store.Hit, string) {
+	t.Helper()
+	want, err := keywordSearchJoin(context.Background(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.KeywordSearch(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, diffHits(want, got)
 }

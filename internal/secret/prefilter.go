@@ -124,29 +124,28 @@ type keywordIndex struct {
 }
 
 var keywords = sync.OnceValue(func() keywordIndex {
-	cfg := detector().Config
-	ix := keywordIndex{rules: map[string][]int{}, decide: true}
+	// From the generated table, not from the compiled rules: a text none
+	// of whose keywords is there is answered without building the
+	// detector at all (TestKeywordTable keeps the two the same).
+	ix := keywordIndex{rules: map[string][]int{}, decide: keywordsDecide}
+	seen := map[string]bool{}
 	var ks []string
-	for k := range cfg.Keywords {
-		ks = append(ks, k)
-	}
-	ix.trie = ahocorasick.NewTrieBuilder().AddStrings(ks).Build()
-	for id, r := range cfg.Rules {
-		if len(r.Keywords) == 0 && (r.Regex != nil || r.Path == nil || r.Path.MatchString("")) {
-			// The only rule without keywords (pkcs12-file) looks at file
-			// names alone, and Find names no file.
-			ix.decide = false
-		}
+	for id, rks := range ruleKeywords {
 		n := -1
 		for i, pf := range prefilters {
 			if pf.rule == id {
 				n = i
 			}
 		}
-		for _, k := range r.Keywords {
+		for _, k := range rks {
 			ix.rules[k] = append(ix.rules[k], n)
+			if !seen[k] {
+				seen[k] = true
+				ks = append(ks, k)
+			}
 		}
 	}
+	ix.trie = ahocorasick.NewTrieBuilder().AddStrings(ks).Build()
 	return ix
 })
 

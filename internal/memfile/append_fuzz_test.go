@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -152,4 +153,33 @@ func TestAppendAfterOutsideChange(t *testing.T) {
 func hashHex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// The journal an append rewrites stays bounded however many entries the
+// file gets: at most journalSlack lines over the limit, and it decodes to
+// the newest journalMaxEntries.
+func TestJournalStaysBoundedUnderAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "day.md")
+	w := &Writer{Locks: coord.NewFileLocks(t.TempDir())}
+	ctx := context.Background()
+	var last string
+	for i := range journalMaxEntries + 2*journalSlack {
+		e, _, err := w.Append(ctx, path, Entry{Title: fmt.Sprintf("n%d", i), Body: "body"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = e.ID
+	}
+	j, ok := loadJournal(w.Locks.JournalFile(path))
+	if !ok || !j.lazy {
+		t.Fatal("the journal did not load as written by appends")
+	}
+	if n := bytes.Count(j.raw, []byte("\n")); n > journalMaxEntries+journalSlack {
+		t.Fatalf("the journal holds %d entry lines", n)
+	}
+	j.decodeEntries()
+	j = j.apply(journalDelta{}, fileState{}, time.Now())
+	if len(j.Entries) != journalMaxEntries || j.Entries[len(j.Entries)-1].ID != last {
+		t.Fatalf("the journal decodes to %d entries ending %s, want %d ending %s", len(j.Entries), j.Entries[len(j.Entries)-1].ID, journalMaxEntries, last)
+	}
 }

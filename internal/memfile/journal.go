@@ -73,14 +73,16 @@ func (j *journal) decodeEntries() {
 }
 
 // added is the journal after an append of ours at now left the file in st:
-// j's entries plus texts, without decoding j's entries. The oldest lines
-// go once there are twice the limit (decoding applies the limit exactly).
+// j's entries plus texts, without decoding j's entries. Once there are
+// journalSlack lines over the limit, the oldest go (decoding applies the
+// limit exactly); the slack spares a trim on every append, and keeping it
+// small keeps the rewrite every append makes small.
 func (j journal) added(texts []journalEntry, st fileState, now time.Time) journal {
 	if !j.lazy {
 		return j.apply(journalDelta{added: texts}, st, now)
 	}
 	raw := j.raw
-	if n := bytes.Count(raw, []byte("\n")); n+len(texts) > 2*journalMaxEntries {
+	if n := bytes.Count(raw, []byte("\n")); n+len(texts) > journalMaxEntries+journalSlack {
 		for drop := n + len(texts) - journalMaxEntries; drop > 0 && len(raw) > 0; drop-- {
 			_, raw, _ = bytes.Cut(raw, []byte("\n"))
 		}
@@ -112,6 +114,9 @@ type journalEntry struct {
 const (
 	journalWindow     = 10 * time.Minute
 	journalMaxEntries = 512
+	// journalSlack is how many entry lines over the limit an append may
+	// leave before it trims the oldest (see journal.added).
+	journalSlack = 64
 )
 
 func toJournalState(s fileState) journalState {

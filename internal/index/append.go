@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/fspath"
@@ -28,27 +27,17 @@ type fileTail struct {
 	Context chunk.Context `json:"context"`
 }
 
-func contextJSON(c chunk.Context) string {
-	b, err := json.Marshal(c)
+// tailFor is the store.File.Tail of a file with hash sha whose chunking
+// ended in context end (nil for a file that is not markdown: no tail).
+func tailFor(sha string, end *chunk.Context) string {
+	if end == nil {
+		return ""
+	}
+	b, err := json.Marshal(fileTail{SHA256: sha, Context: *end})
 	if err != nil {
 		return ""
 	}
 	return string(b)
-}
-
-// encodeTail binds a context (as contextJSON gives it) to the file hash it
-// describes.
-func encodeTail(sha, context string) string {
-	return fmt.Sprintf(`{"sha256":%q,"context":%s}`, sha, context)
-}
-
-// tailFor is the store.File.Tail of a file with hash sha whose chunking
-// ended in context end (contextJSON; "" for a file that is not markdown).
-func tailFor(sha, end string) string {
-	if end == "" {
-		return ""
-	}
-	return encodeTail(sha, end)
 }
 
 // decodeTail returns the context stored for the file with hash sha.
@@ -115,7 +104,7 @@ func (ix *Indexer) indexAppended(ctx context.Context, path string, a *memfile.Ap
 	}
 	chunks, skipped := ix.storeChunks(path, pieces, a.ModTime, ns)
 	f := store.File{Path: path, Size: a.Size, ModTime: a.ModTime, SHA256: a.After, Namespace: ns,
-		Tail: encodeTail(a.After, contextJSON(end))}
+		Tail: tailFor(a.After, &end)}
 	ok, err = ix.Store.AppendChunks(ctx, a.Before, f, chunks)
 	if err != nil || !ok {
 		return res, false, err

@@ -339,10 +339,10 @@ func (ix *Indexer) readFile(beneath *fspath.Beneath, path string) ([]byte, os.Fi
 //
 // For markdown, end is the chunking context at the file's end (JSON of a
 // chunk.Context), which lets an append be indexed alone (append.go).
-func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) (out []store.Chunk, skipped []ChunkSkip, end string) {
+func (ix *Indexer) chunks(path string, content []byte, info os.FileInfo, ns string) (out []store.Chunk, skipped []ChunkSkip, end *chunk.Context) {
 	pieces, ctx, ok := chunk.SplitContext(path, content, ix.Chunking)
 	if ok {
-		end = contextJSON(ctx)
+		end = &ctx
 	}
 	out, skipped = ix.storeChunks(path, pieces, info.ModTime(), ns)
 	return out, skipped, end

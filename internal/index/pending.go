@@ -105,7 +105,7 @@ func (ix *Indexer) prepare(ctx context.Context, path string, opts FileOptions) *
 			}
 			// Chunk and scan outside the write transaction.
 			pre := &chunked{sha: sha, ns: ns, modTime: info.ModTime(), size: int64(len(content))}
-			var end string
+			var end *chunk.Context
 			pre.chunks, pre.leftOut, end = ix.chunks(path, content, info, ns)
 			pre.tail = tailFor(sha, end)
 			p.pre = pre
@@ -148,7 +148,7 @@ func (ix *Indexer) prepare(ctx context.Context, path string, opts FileOptions) *
 		ns := ix.namespace(path, opts.Namespace, fm, stored, known)
 		f := store.File{Path: path, Size: info.Size(), ModTime: info.ModTime(), SHA256: sha, Namespace: ns}
 		var cs []store.Chunk
-		var end string
+		var end *chunk.Context
 		cs, p.leftOut, end = ix.chunks(path, content, info, ns)
 		f.Tail = tailFor(sha, end)
 		return f, cs, nil

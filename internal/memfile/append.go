@@ -143,23 +143,19 @@ func appendFast(d *memDir, base, jpath string, j journal, known bool, render fun
 	if !known || j.Tail == nil {
 		return nil, j, false, nil
 	}
-	st, err := statState(d, base)
-	if err != nil || !st.exists || !j.State.matches(st) {
-		return nil, j, false, nil
+	f, err := d.root.OpenFile(base, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, j, false, nil // gone: the slow path creates it
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !j.State.matches(stateOf(fi)) {
+		return nil, j, false, nil // someone else wrote it since
 	}
 	texts, err := render(j.Tail.NL)
 	if err != nil {
 		return nil, j, false, err
 	}
 	data := appendBytes(texts, j.Tail.NL)
-	f, err := d.root.OpenFile(base, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, j, false, nil
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !j.State.matches(stateOf(fi)) {
-		return nil, j, false, nil // replaced between the stat and the open
-	}
 	if err := writeBeneath(intentPath(jpath), mustJSON(appendIntent{Base: j.State, Entries: texts})); err != nil {
 		return nil, j, false, nil // no intent, no fast path: a crash must be recoverable
 	}

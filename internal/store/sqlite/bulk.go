@@ -38,6 +38,10 @@ type bulk struct {
 	tx      *stmtTx
 	pending []pendingRow
 	sources map[string]bool // files with pending rows
+	// walk is set for a walk's batch (ReplaceFiles), whose end
+	// MergeKeywordIndex marks: only those switch the writer to the bulk
+	// settings (bulkmode.go).
+	walk bool
 }
 
 // pendingRow is a chunk to insert at the next flush; c points into the
@@ -61,6 +65,7 @@ func (db *DB) ReplaceFiles(ctx context.Context, mode store.ReplaceMode, builds [
 	out := make([]store.Replaced, len(builds))
 	err := db.write(ctx, func(sqlTx *sql.Tx) error {
 		b := db.newBulk(ctx, sqlTx)
+		b.walk = true
 		for i, build := range builds {
 			r, err := b.replace(mode, build)
 			if err != nil {
@@ -256,6 +261,11 @@ func (b *bulk) insert(rows []pendingRow) error {
 		// Past the largest rowid SQLite picks one at random: let it.
 		return b.insertEach(rows)
 	}
+	if b.walk && len(rows) >= insertRows {
+		if err := b.db.enterBulk(b.tx); err != nil {
+			return err
+		}
+	}
 	const cols = 15
 	args := make([]any, 0, cols*len(rows))
 	for i, p := range rows {
@@ -315,6 +325,7 @@ const maxMergeSteps = 1000
 // eventually ('merge' with a positive page count: only levels holding
 // usermerge, 4, segments), in steps of mergePages.
 func (db *DB) MergeKeywordIndex(ctx context.Context) error {
+	defer db.leaveBulk(ctx)
 	for range maxMergeSteps {
 		var before, after int64
 		err := db.write(ctx, func(tx *sql.Tx) error {

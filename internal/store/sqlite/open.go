@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -44,6 +45,7 @@ type DB struct {
 	replacedState
 	dense     *denseIndex // built by the first dense query (denseindex.go)
 	denseOnce sync.Once
+	bulk      atomic.Bool // the writer has the bulk settings (bulkmode.go)
 }
 
 // Options tune Open.
@@ -212,6 +214,12 @@ func dsn(path string, readOnly bool, extra url.Values) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", journalLimit))
+		// Statement journals in memory: every multi-row insert into chunks
+		// keeps one (it fires the FTS5 triggers), and past 64 KiB SQLite
+		// spills it to a temporary file, a write(2) per page. It is bounded
+		// by one statement's pages (bulk.go's insertRows).
+		q.Add("_pragma", "temp_store(2)")
 	}
 	for k, vs := range extra {
 		q[k] = vs

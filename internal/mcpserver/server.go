@@ -3,7 +3,7 @@
 //
 // The server is meant to be spawned by every editor session, so its
 // handshake must be instant and free of side effects: the store is opened
-// lazily, on the first tool call, through an Opener. A failed open is a tool
+// lazily, on the first tool call (memtomem.Lazy). A failed open is a tool
 // error on that call and is retried on the next one; a successful open is
 // kept for the life of the process.
 package mcpserver
@@ -21,8 +21,9 @@ import (
 	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
-// Opener opens the store. It runs on the first tool call, not at start-up.
-type Opener func(ctx context.Context) (*memtomem.Memory, error)
+// Opener opens the store. It runs on the first tool call, not at start-up
+// (see memtomem.Lazy).
+type Opener = memtomem.Opener
 
 // Instructions tell the agent when memory is worth using; clients put them in
 // the model's context, so they are short and concrete.
@@ -42,11 +43,8 @@ mem_recall lists recent memories by date; mem_read shows one chunk in full; mem_
 
 // Server is the MCP server over one lazily opened store.
 type Server struct {
-	mcp  *mcp.Server
-	open Opener
-
-	openMu sync.Mutex // serialises opening, so concurrent first calls open once
-	mem    *memtomem.Memory
+	mcp   *mcp.Server
+	store *memtomem.Lazy
 
 	// calls drains the tool calls at shutdown (see call.writes and
 	// call.longWork for the contexts they run on).
@@ -57,7 +55,7 @@ type Server struct {
 
 // New builds a server whose tools use the store returned by open.
 func New(open Opener) *Server {
-	s := &Server{open: open, calls: lifecycle.NewCalls()}
+	s := &Server{store: memtomem.NewLazy(open), calls: lifecycle.NewCalls()}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "memtomem", Title: "memtomem", Version: memtomem.Version}, &mcp.ServerOptions{
 		Instructions: Instructions,
 		// No logging capability: the server has nothing to log to the client.
@@ -72,21 +70,14 @@ func New(open Opener) *Server {
 // MCP is the SDK server, for connecting it to a transport.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
-// memory returns the store, opening it on first use. A failure is not
-// cached: the user may fix the cause (a bad config, a directory in the way)
-// without restarting their editor.
+// memory returns the store, opening it on first use; a failed open is
+// explained in terms of what the user can do, and retried on the next call.
 func (s *Server) memory(ctx context.Context) (*memtomem.Memory, error) {
-	s.openMu.Lock()
-	defer s.openMu.Unlock()
-	if s.mem != nil {
-		return s.mem, nil
-	}
-	m, err := s.open(ctx)
-	if err != nil {
+	m, err := s.store.Get(ctx)
+	if err != nil && !errors.Is(err, memtomem.ErrClosed) {
 		return nil, openError{err}
 	}
-	s.mem = m
-	return m, nil
+	return m, err
 }
 
 // openError explains a failed open in terms of what the user can do.
@@ -109,12 +100,7 @@ func (s *Server) Shutdown(grace time.Duration) error {
 			s.shutdownErr = errors.New("tool calls still running after the shutdown grace period; exiting without closing the store")
 			return
 		}
-		s.openMu.Lock()
-		defer s.openMu.Unlock()
-		if s.mem != nil {
-			s.shutdownErr = s.mem.Close()
-			s.mem = nil
-		}
+		s.shutdownErr = s.store.Close()
 	})
 	return s.shutdownErr
 }

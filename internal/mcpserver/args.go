@@ -14,7 +14,6 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/search"
 )
 
 // StringList is a list of strings that also accepts one comma-separated
@@ -129,10 +128,10 @@ func invalid(format string, args ...any) error {
 // time or an age such as 7d.
 func timeRange(since, until string) (s, u time.Time, err error) {
 	now := time.Now()
-	if s, err = search.ParseTime(since, now); err != nil {
+	if s, err = memtomem.ParseTime(since, now); err != nil {
 		return s, u, invalid("since: %v", err)
 	}
-	if u, err = search.ParseTime(until, now); err != nil {
+	if u, err = memtomem.ParseTime(until, now); err != nil {
 		return s, u, invalid("until: %v", err)
 	}
 	return s, u, nil

@@ -66,9 +66,12 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	// end of a session only once in-flight calls have returned, and a long
 	// write must not keep the process alive unbounded after the client left.
 	in := lifecycle.WatchInput(opts.In)
+	out := &lineWriter{w: opts.Out}
 	stopReading := make(chan struct{})
 	transport := &drainTransport{
-		inner: &mcp.IOTransport{Reader: in, Writer: nopCloser{opts.Out}},
+		// frames answers bad lines and bounds each one, so the SDK's own
+		// bound is off.
+		inner: &mcp.IOTransport{Reader: newFrames(in, out, MaxFrameBytes), Writer: out, MaxLineLength: -1},
 		stop:  stopReading,
 		bound: opts.Grace,
 	}
@@ -120,9 +123,3 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	}
 	return nil
 }
-
-// nopCloser keeps the session from closing stdout: a response still being
-// written by another goroutine must not hit a closed file.
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }

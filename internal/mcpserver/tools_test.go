@@ -246,7 +246,57 @@ func TestPanicIsToolError(t *testing.T) {
 func TestNullOptionalArguments(t *testing.T) {
 	cs, _ := newSession(t)
 	mustCall(t, cs, "mem_add", map[string]any{"content": "null-tolerant", "title": nil, "tags": nil, "namespace": nil})
-	mustCall(t, cs, "mem_search", map[string]any{"query": "tolerant", "top_k": nil, "tag_filter": nil})
+	mustCall(t, cs, "mem_search", map[string]any{"query": "tolerant", "top_k": nil, "tag_filter": nil, "bm25_weight": nil})
+	mustCall(t, cs, "mem_list", map[string]any{"limit": nil, "offset": nil})
+	mustCall(t, cs, "mem_index", map[string]any{"recursive": nil, "force": nil, "path": nil})
+	mustFail(t, cs, "mem_add", map[string]any{"content": nil}, "content")
+}
+
+// Optional parameters are declared with one plain type, so that a client
+// which turns command-line strings into arguments by the schema's type (the
+// MCP Inspector CLI: --tool-arg top_k=3) sends 3, not "3"; a list of types
+// such as ["integer","null"] defeated that.
+func TestOptionalParametersHavePlainTypes(t *testing.T) {
+	cs, _ := newSession(t)
+	tools, err := cs.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{}
+	for _, tool := range tools.Tools {
+		b, _ := json.Marshal(tool.InputSchema)
+		var schema struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &schema); err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range schema.Properties {
+			if typ, ok := p["type"]; ok {
+				s, plain := typ.(string)
+				if !plain {
+					t.Errorf("%s.%s: type %v, want one type", tool.Name, name, typ)
+				}
+				types[tool.Name+"."+name] = s
+			}
+			if strings.Contains(string(must(json.Marshal(p))), `"null"`) {
+				t.Errorf("%s.%s declares null: %v", tool.Name, name, p)
+			}
+		}
+	}
+	for param, want := range map[string]string{"mem_search.top_k": "integer", "mem_recall.limit": "integer", "mem_list.offset": "integer",
+		"mem_index.recursive": "boolean", "mem_index.force": "boolean", "mem_search.bm25_weight": "number", "mem_search.namespace": "string"} {
+		if types[param] != want {
+			t.Errorf("%s: type %q, want %q", param, types[param], want)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func TestStringList(t *testing.T) {

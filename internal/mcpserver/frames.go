@@ -103,26 +103,40 @@ func (f *frames) next() (line []byte, tooLong bool, err error) {
 // check says what is wrong with a line, as a JSON-RPC error code and
 // message (code 0: nothing), and the id to answer with.
 func (f *frames) check(line []byte) (id any, code int, msg string) {
-	if !json.Valid(line) {
-		var v any
-		err := json.Unmarshal(line, &v)
-		return nil, jsonrpc.CodeParseError, fmt.Sprintf("parse error: the line is not JSON (%v); send each message as one line of JSON", err)
-	}
-	if line[0] == '[' {
+	switch line[0] {
+	case '{':
+		// The SDK's own decoding, so that what passes is exactly what it
+		// takes; JSON validity is checked only to say why a line failed.
+		m, err := jsonrpc.DecodeMessage(line)
+		if err != nil {
+			if !json.Valid(line) {
+				return nil, jsonrpc.CodeParseError, parseError(line)
+			}
+			return usableID(line), jsonrpc.CodeInvalidRequest, "invalid request: " + err.Error()
+		}
+		if req, ok := m.(*jsonrpc.Request); ok && req.Method == "initialize" {
+			f.batches = batchesAllowed(req.Params)
+		}
+		return nil, 0, ""
+	case '[':
+		if !json.Valid(line) {
+			return nil, jsonrpc.CodeParseError, parseError(line)
+		}
 		code, msg := f.checkBatch(line)
 		return nil, code, msg
-	}
-	if line[0] != '{' {
+	default:
+		if !json.Valid(line) {
+			return nil, jsonrpc.CodeParseError, parseError(line)
+		}
 		return nil, jsonrpc.CodeInvalidRequest, "invalid request: a JSON-RPC message is an object"
 	}
-	m, err := jsonrpc.DecodeMessage(line)
-	if err != nil {
-		return usableID(line), jsonrpc.CodeInvalidRequest, "invalid request: " + err.Error()
-	}
-	if req, ok := m.(*jsonrpc.Request); ok && req.Method == "initialize" {
-		f.batches = batchesAllowed(req.Params)
-	}
-	return nil, 0, ""
+}
+
+// parseError says why line is not JSON.
+func parseError(line []byte) string {
+	var v any
+	err := json.Unmarshal(line, &v)
+	return fmt.Sprintf("parse error: the line is not JSON (%v); send each message as one line of JSON", err)
 }
 
 // checkBatch checks a batch (an array of messages): the SDK ends the

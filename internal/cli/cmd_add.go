@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 type addOptions struct {
@@ -59,7 +60,7 @@ func (a *app) runAdd(ctx context.Context, m *memtomem.Memory, o addOptions, text
 		return err
 	}
 	if o.json {
-		return writeJSON(a.stdout, res)
+		return writeJSON(a.stdout, view.FromAdd(res))
 	}
 	verb := "Saved"
 	if !res.Added {

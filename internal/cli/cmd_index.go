@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 func (a *app) indexCommand() *cobra.Command {
@@ -69,7 +69,7 @@ same syntax, read after .gitignore, can re-include) and indexing.exclude_globs.`
 					return err
 				}
 				if asJSON {
-					return writeJSON(a.stdout, st)
+					return writeJSON(a.stdout, view.FromIndex(st))
 				}
 				printIndexStats(a, st)
 				return nil
@@ -112,7 +112,7 @@ func (a *app) forgetSources(cmd *cobra.Command, paths []string, asJSON bool) err
 	})
 }
 
-func printIndexStats(a *app, st index.Stats) {
+func printIndexStats(a *app, st memtomem.IndexStats) {
 	fmt.Fprintf(a.stdout, "Scanned %d files in %s: %d indexed, %d unchanged, %d removed.\n",
 		st.FilesScanned, st.Duration.Round(time.Millisecond), st.FilesIndexed, st.FilesUnchanged, st.FilesRemoved)
 	fmt.Fprintf(a.stdout, "Chunks: %d indexed, %d unchanged, %d deleted.\n", st.ChunksIndexed, st.ChunksKept, st.ChunksDeleted)

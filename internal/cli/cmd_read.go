@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 func (a *app) readCommand() *cobra.Command {
@@ -25,7 +26,7 @@ its markdown file) prints the entry's first chunk.`,
 					return err
 				}
 				if asJSON {
-					return writeJSON(a.stdout, toJSON(c))
+					return writeJSON(a.stdout, view.FromChunk(c))
 				}
 				fmt.Fprintf(a.stdout, "%s\n[%s]%s  created %s\n\n%s\n", location(c), c.Namespace, tagSuffix(c.Tags), shortTime(c.CreatedAt), c.Content)
 				return nil

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 func (a *app) recallCommand() *cobra.Command {
@@ -54,18 +55,7 @@ func (a *app) printChunkList(page memtomem.ChunkPage, offset int, asJSON bool) e
 	chunks := page.Chunks
 	end := offset + len(chunks)
 	if asJSON {
-		out := struct {
-			Results    []chunkJSON `json:"results"`
-			Total      int         `json:"total"`
-			NextOffset *int        `json:"next_offset,omitempty"`
-		}{Results: []chunkJSON{}, Total: page.Total}
-		for _, c := range chunks {
-			out.Results = append(out.Results, toJSON(c))
-		}
-		if end < page.Total {
-			out.NextOffset = &end
-		}
-		return writeJSON(a.stdout, out)
+		return writeJSON(a.stdout, view.FromPage(page, offset))
 	}
 	if len(chunks) == 0 {
 		a.stdout.Write([]byte("Nothing found.\n"))

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/search"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 type searchOptions struct {
@@ -73,11 +73,11 @@ func changed(cmd *cobra.Command, name string, v float64) *float64 {
 
 func parseRange(since, until string) (time.Time, time.Time, error) {
 	now := time.Now()
-	s, err := search.ParseTime(since, now)
+	s, err := memtomem.ParseTime(since, now)
 	if err != nil {
 		return s, s, usagef("--since: %v", err)
 	}
-	u, err := search.ParseTime(until, now)
+	u, err := memtomem.ParseTime(until, now)
 	if err != nil {
 		return s, u, usagef("--until: %v", err)
 	}
@@ -96,23 +96,7 @@ func (a *app) runSearch(ctx context.Context, m *memtomem.Memory, o searchOptions
 		return err
 	}
 	if o.json {
-		type result struct {
-			Rank       int     `json:"rank"`
-			Score      float64 `json:"score"`
-			ScoreScale string  `json:"score_scale"`
-			chunkJSON
-		}
-		out := struct {
-			Query   string   `json:"query"`
-			Results []result `json:"results"`
-			Hints   []string `json:"hints,omitempty"`
-			// Set when results are keyword-only: the provider is down.
-			Unreachable *search.Outage `json:"provider_unreachable,omitempty"`
-		}{Query: query, Results: []result{}, Hints: resp.Hints, Unreachable: resp.Unreachable}
-		for _, r := range resp.Results {
-			out.Results = append(out.Results, result{r.Rank, r.Score, r.ScoreScale, toJSON(r.Chunk)})
-		}
-		return writeJSON(a.stdout, out)
+		return writeJSON(a.stdout, view.FromSearch(query, resp))
 	}
 	if len(resp.Results) == 0 {
 		fmt.Fprintf(a.stdout, "No results for %q.\n", query)

@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/memtomem/memtomem/internal/index"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/memtomem/memtomem"
 	"github.com/memtomem/memtomem/internal/mcpserver"
@@ -47,12 +45,12 @@ or when its parent process dies, after letting in-flight writes finish.
 		Example: `  claude mcp add memtomem -- mm serve`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			if isTerminal(a.stdin) {
 				fmt.Fprint(a.stderr, serveHelp)
 				return nil
 			}
 			return mcpserver.Serve(cmd.Context(), mcpserver.ServeOptions{
-				Open: a.serveOpener(),
+				Open: a.serveOpener("stdio"),
 				In:   a.stdin,
 				Out:  a.stdout,
 				Log:  a.stderr,
@@ -63,8 +61,9 @@ or when its parent process dies, after letting in-flight writes finish.
 
 // serveOpener loads the configuration and opens the store when the first
 // tool call needs it, so that a broken config or store is reported to the
-// agent (and retried) instead of failing the handshake.
-func (a *app) serveOpener() mcpserver.Opener {
+// agent (and retried) instead of failing the handshake. transport ("stdio",
+// "http") is how the server is listed among the store's live instances.
+func (a *app) serveOpener(transport string) memtomem.Opener {
 	return func(ctx context.Context) (*memtomem.Memory, error) {
 		cfg, err := a.loadConfig()
 		if err != nil {
@@ -73,8 +72,8 @@ func (a *app) serveOpener() mcpserver.Opener {
 		// Every server is a candidate for the store's single watcher role;
 		// the one that holds it keeps memory directories edited by hand
 		// indexed, and another takes over if it exits.
-		watch := index.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
-		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"),
+		watch := memtomem.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
+		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport(transport),
 			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
 		if err == nil {
 			// A store on a full or read-only disk still serves reads;

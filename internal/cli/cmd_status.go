@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -23,7 +24,7 @@ func (a *app) statusCommand() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return writeJSON(a.stdout, st)
+					return writeJSON(a.stdout, view.FromStatus(st))
 				}
 				w := a.stdout
 				fmt.Fprintf(w, "mm %s\n", st.Version)

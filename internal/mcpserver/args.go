@@ -14,7 +14,6 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/search"
 )
 
 // StringList is a list of strings that also accepts one comma-separated
@@ -58,10 +57,14 @@ var stringListSchema = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
 }}
 
 // inputSchema derives a tool's input schema from its argument struct, then
-// makes it forgiving in the two ways models need: optional parameters accept
-// null (many models send null for "not given"), and unknown parameters are
-// not rejected (they are reported in the result instead, see unknownNote),
-// so skills written for other memtomem versions keep working.
+// makes it forgiving: unknown parameters are not rejected (they are
+// reported in the result instead, see unknownNote), so skills written for
+// other memtomem versions keep working. Optional parameters are declared
+// with their plain type ("integer", not ["integer","null"]): clients that
+// turn command-line strings into arguments by the schema's type (the MCP
+// Inspector CLI) cannot read a list of types, and could not pass top_k=3.
+// The null many models send for "not given" is still accepted: it is
+// dropped before validation (see nullArguments).
 func inputSchema[In any](defaults map[string]any) *jsonschema.Schema {
 	s, err := jsonschema.For[In](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
 		reflect.TypeFor[StringList]():   stringListSchema,
@@ -81,16 +84,15 @@ func inputSchema[In any](defaults map[string]any) *jsonschema.Schema {
 			}
 			p.Default = raw
 		}
-		if slices.Contains(s.Required, name) {
-			continue
-		}
-		switch {
-		case p.Type != "":
-			p.Types, p.Type = []string{p.Type, "null"}, ""
-		case len(p.Types) > 0 && !slices.Contains(p.Types, "null"):
-			p.Types = append(p.Types, "null")
-		case len(p.AnyOf) > 0:
-			p.AnyOf = append(p.AnyOf, &jsonschema.Schema{Type: "null"})
+		// jsonschema.For declares a pointer field (*int: optional, nil when
+		// not given) as ["null","integer"].
+		if types := slices.DeleteFunc(slices.Clone(p.Types), func(t string) bool { return t == "null" }); len(p.Types) > 0 {
+			p.Types, p.Type = nil, ""
+			if len(types) == 1 {
+				p.Type = types[0]
+			} else {
+				p.Types = types
+			}
 		}
 	}
 	return s
@@ -129,10 +131,10 @@ func invalid(format string, args ...any) error {
 // time or an age such as 7d.
 func timeRange(since, until string) (s, u time.Time, err error) {
 	now := time.Now()
-	if s, err = search.ParseTime(since, now); err != nil {
+	if s, err = memtomem.ParseTime(since, now); err != nil {
 		return s, u, invalid("since: %v", err)
 	}
-	if u, err = search.ParseTime(until, now); err != nil {
+	if u, err = memtomem.ParseTime(until, now); err != nil {
 		return s, u, invalid("until: %v", err)
 	}
 	return s, u, nil

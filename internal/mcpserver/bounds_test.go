@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // Every list- or size-valued parameter of every tool has a bound, and going
@@ -14,7 +16,7 @@ func TestLongInputsGetClearErrors(t *testing.T) {
 	cs, _ := newSession(t)
 	mustCall(t, cs, "mem_add", map[string]any{"content": "a memory to find", "tags": []string{"t"}})
 	res := mustCall(t, cs, "mem_search", map[string]any{"query": "memory"})
-	var found SearchOutput
+	var found view.Search
 	structured(t, res, &found)
 	chunkID := found.Results[0].ChunkID
 
@@ -102,7 +104,7 @@ func TestLongInputsGetClearErrors(t *testing.T) {
 	}
 	// Nothing stored was lost or added by the refused calls.
 	res = mustCall(t, cs, "mem_list", map[string]any{})
-	var listed ChunksOutput
+	var listed view.Page
 	structured(t, res, &listed)
 	if listed.Total != 1 {
 		t.Errorf("%d chunks after the refused calls, want the 1 added", listed.Total)

@@ -9,7 +9,7 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // The mem_do actions. Each takes its own parameter struct; field tags are
@@ -101,9 +101,9 @@ type batchParams struct {
 
 // BatchResult is one item's outcome.
 type BatchResult struct {
-	Index  int        `json:"index"`
-	Result *AddOutput `json:"result,omitempty"`
-	Error  string     `json:"error,omitempty"`
+	Index  int       `json:"index"`
+	Result *view.Add `json:"result,omitempty"`
+	Error  string    `json:"error,omitempty"`
 	// Stored says the item's memory is on disk, even when Error says it
 	// could not be indexed.
 	Stored bool `json:"stored"`
@@ -143,9 +143,9 @@ func doBatchAdd(c *call, m *memtomem.Memory, p batchParams) (string, any, error)
 			continue
 		}
 		out.Added++
-		r := toAddOutput(it.Result)
+		r := view.FromAdd(it.Result)
 		out.Items[i].Result = &r
-		lines = append(lines, fmt.Sprintf("[%d] %s", i, strings.ReplaceAll(r.text(), "\n", " | ")))
+		lines = append(lines, fmt.Sprintf("[%d] %s", i, strings.ReplaceAll(addText(r), "\n", " | ")))
 	}
 	return fmt.Sprintf("Added %d of %d (%d failed; %d stored on disk in all).\n%s", out.Added, len(items), out.Failed, out.Stored, strings.Join(lines, "\n")), out, nil
 }
@@ -175,7 +175,7 @@ func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) 
 			focus = at.ID
 		}
 	}
-	out := toChunks(chunks)
+	out := view.Chunks(chunks)
 	var b strings.Builder
 	for i, ch := range out {
 		if i > 0 {
@@ -188,7 +188,7 @@ func doExpand(c *call, m *memtomem.Memory, p expandParams) (string, any, error) 
 		fmt.Fprintf(&b, "%s%s\n%s\n%s", mark, heading(ch), strings.TrimSpace(ch.Content), meta(ch))
 	}
 	return b.String(), struct {
-		Chunks []Chunk `json:"chunks"`
+		Chunks []view.Chunk `json:"chunks"`
 	}{out}, nil
 }
 
@@ -228,7 +228,7 @@ func (o CountsOutput) MarshalJSON() ([]byte, error) {
 }
 
 // countsPage turns a store page into the action's text and result.
-func countsPage(what string, req memtomem.PageRequest, page store.CountPage) (string, any, error) {
+func countsPage(what string, req memtomem.PageRequest, page memtomem.CountPage) (string, any, error) {
 	out := CountsOutput{Counts: map[string]int{}, Total: page.Total, key: what}
 	for _, c := range page.Counts {
 		out.Counts[c.Name] = c.Chunks

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // help lists every action with its parameters, and needs no store.
@@ -48,13 +49,13 @@ func TestDoHelp(t *testing.T) {
 
 func TestDoActions(t *testing.T) {
 	cs, _ := newSession(t)
-	add := func(content string, args map[string]any) AddOutput {
+	add := func(content string, args map[string]any) view.Add {
 		t.Helper()
 		a := map[string]any{"content": content}
 		for k, v := range args {
 			a[k] = v
 		}
-		var out AddOutput
+		var out view.Add
 		structured(t, mustCall(t, cs, "mem_add", a), &out)
 		return out
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // The entry id an agent or a person sees in the markdown ("> id:") works
@@ -11,7 +13,7 @@ import (
 // as entry_id or under chunk_id. Edits keep the entry id.
 func TestEntryIDsAcceptedByTools(t *testing.T) {
 	cs, _ := newSession(t)
-	var added AddOutput
+	var added view.Add
 	structured(t, mustCall(t, cs, "mem_add", map[string]any{"content": "The build cache lives in /var/cache/ci.", "title": "CI cache"}), &added)
 	disk, err := os.ReadFile(added.File)
 	if err != nil || !strings.Contains(string(disk), "> id: "+added.EntryID) {
@@ -19,7 +21,7 @@ func TestEntryIDsAcceptedByTools(t *testing.T) {
 	}
 
 	for _, args := range []map[string]any{{"entry_id": added.EntryID}, {"chunk_id": added.EntryID}} {
-		var got Chunk
+		var got view.Chunk
 		structured(t, mustCall(t, cs, "mem_read", args), &got)
 		if got.ChunkID != added.ChunkIDs[0] || !strings.Contains(got.Content, "/var/cache/ci") {
 			t.Errorf("mem_read(%v) = %+v, want chunk %s", args, got, added.ChunkIDs[0])
@@ -30,7 +32,7 @@ func TestEntryIDsAcceptedByTools(t *testing.T) {
 	if !strings.Contains(text(res), "entry_id "+added.EntryID) {
 		t.Errorf("edit reply does not give the kept entry id:\n%s", text(res))
 	}
-	var got Chunk
+	var got view.Chunk
 	structured(t, mustCall(t, cs, "mem_read", map[string]any{"entry_id": added.EntryID}), &got)
 	if !strings.Contains(got.Content, "/srv/ci-cache") || got.EntryID != added.EntryID {
 		t.Errorf("after edit, mem_read(entry_id) = %+v; want the new text under the same entry id", got)

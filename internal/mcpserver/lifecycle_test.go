@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,42 +114,4 @@ func TestShutdownDrainsInFlightWrites(t *testing.T) {
 		t.Errorf("the call's context was cancelled: %v", got)
 	}
 	outR.Close()
-}
-
-// Work that outlives the grace period is cancelled, and shutdown still ends.
-func TestShutdownBoundsStuckCalls(t *testing.T) {
-	s := New(storeAt(t.TempDir()))
-	if err := s.begin(); err != nil {
-		t.Fatal(err)
-	}
-	c := &call{s: s, ctx: context.Background()}
-	c.writes()
-	go func() {
-		<-c.ctx.Done() // cancelled once the grace period is over
-		s.calls.Done()
-	}()
-	start := time.Now()
-	if err := s.Shutdown(100 * time.Millisecond); err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("shutdown took %v", d)
-	}
-	if err := s.begin(); err == nil || !strings.Contains(err.Error(), "shutting down") {
-		t.Errorf("a call after shutdown: %v", err)
-	}
-}
-
-// The poll fallback notices re-parenting (here: a parent pid that is not
-// ours from the start, as after the parent died before we looked).
-func TestPollParentNoticesReparenting(t *testing.T) {
-	defer func(d time.Duration) { parentPoll = d }(parentPoll)
-	parentPoll = 5 * time.Millisecond
-	ctx, gone := context.WithCancel(t.Context())
-	go pollParent(ctx, os.Getppid()+1, gone)
-	select {
-	case <-ctx.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("a changed parent pid was not noticed")
-	}
 }

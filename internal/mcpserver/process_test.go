@@ -17,9 +17,6 @@ import (
 // TestMain lets the test binary run as mm, so the tests below exercise real
 // mm serve processes (stdio, signals, exit codes) without a separate build.
 func TestMain(m *testing.M) {
-	if os.Getenv("MEMTOMEM_TEST_PARENT") == "1" {
-		runAsParent()
-	}
 	if os.Getenv("MEMTOMEM_TEST_RUN_AS_MM") == "1" {
 		os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}

@@ -3,7 +3,6 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
 // call is one tool invocation: its context and access to the store.
@@ -30,7 +30,7 @@ func (c *call) store() (*memtomem.Memory, error) { return c.s.memory(c.ctx) }
 // it runs on a context that a client disconnect does not cancel (see
 // Server.work).
 func (c *call) writes() {
-	ctx, cancel := c.s.work(c.ctx)
+	ctx, cancel := c.s.calls.Detach(c.ctx)
 	c.ctx = ctx
 	c.cleanup = append(c.cleanup, cancel)
 }
@@ -44,28 +44,14 @@ func (c *call) writes() {
 // keeping what it finished: a long index must not hold the drain for its
 // whole grace period, nor run on for a client that gave up on it.
 func (c *call) longWork() {
-	req := c.ctx
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(req))
-	stops := []func() bool{
-		context.AfterFunc(req, func() { cancel(context.Canceled) }),
-		context.AfterFunc(c.s.stopping, func() { cancel(errStopping) }),
-		context.AfterFunc(c.s.hardStop, func() { cancel(errStopping) }),
-	}
+	ctx, cancel := c.s.calls.StopLong(c.ctx)
 	c.ctx = ctx
-	c.cleanup = append(c.cleanup, func() {
-		for _, stop := range stops {
-			stop()
-		}
-		cancel(nil)
-	})
+	c.cleanup = append(c.cleanup, cancel)
 }
-
-// errStopping is the cause of long work's end at shutdown.
-var errStopping = errors.New("the server is shutting down")
 
 // stoppedWhy says why long work stopped, once its context has ended.
 func stoppedWhy(ctx context.Context) string {
-	if context.Cause(ctx) == errStopping {
+	if context.Cause(ctx) == lifecycle.ErrStopping {
 		return "the server is shutting down"
 	}
 	return "the call was cancelled"
@@ -81,10 +67,10 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 	schema := inputSchema[In](defaults)
 	t.InputSchema = schema
 	mcp.AddTool(s.mcp, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
-		if err := s.begin(); err != nil {
+		if err := s.calls.Begin(); err != nil {
 			return nil, out, err
 		}
-		defer s.calls.Done()
+		defer s.calls.End()
 		// The SDK does not recover panics: one bug in one call would end
 		// the process and take the agent's memory away for the session.
 		defer func() {

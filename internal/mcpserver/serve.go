@@ -6,21 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
-// DefaultGrace bounds shutdown: answering every request received before the
-// end of input or a signal, and waiting for in-flight writes. It is longer
-// than a write's worst wait for a stuck writer elsewhere (sqlite.WriteWait,
-// about 12 s) plus the work itself, so a request that arrived just before
-// the end is answered, not dropped; and short enough that a wedged call
-// cannot keep a process alive long after its editor left.
-const DefaultGrace = 30 * time.Second
+// DefaultGrace bounds shutdown (see lifecycle.DefaultGrace).
+const DefaultGrace = lifecycle.DefaultGrace
 
 // ServeOptions configure Serve.
 type ServeOptions struct {
@@ -58,15 +52,10 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	// A client that dies leaves a broken stdout; without this the next
-	// response would kill the process with SIGPIPE instead of ending the
-	// session through a write error.
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer stopSignals()
-	ctx, parentGone := context.WithCancel(ctx)
-	defer parentGone()
-	watchParent(ctx, parentGone)
+	// Signals and the parent's death end the session (SIGPIPE does not: a
+	// broken stdout ends it through a write error).
+	ctx, stopWatching := lifecycle.Watch(ctx)
+	defer stopWatching()
 
 	s := New(opts.Open)
 	if setup != nil {
@@ -76,10 +65,13 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	// os.Stdin and os.Stdout) with the input watched: the SDK reports the
 	// end of a session only once in-flight calls have returned, and a long
 	// write must not keep the process alive unbounded after the client left.
-	in := &inputWatch{r: opts.In, ended: make(chan struct{})}
+	in := lifecycle.WatchInput(opts.In)
+	out := &lineWriter{w: opts.Out}
 	stopReading := make(chan struct{})
 	transport := &drainTransport{
-		inner: &mcp.IOTransport{Reader: in, Writer: nopCloser{opts.Out}},
+		// frames answers bad lines and bounds each one, so the SDK's own
+		// bound is off.
+		inner: &mcp.IOTransport{Reader: newFrames(in, out, MaxFrameBytes), Writer: out, MaxLineLength: -1},
 		stop:  stopReading,
 		bound: opts.Grace,
 	}
@@ -97,7 +89,7 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	select {
 	case sessionErr = <-ended:
 		done = true
-	case <-in.ended:
+	case <-in.Ended():
 		// The client closed its end: calls read so far run to their end
 		// (`printf ... | mm serve` is a way to script mm), within the grace
 		// period, after which long work stops at its next step.
@@ -105,13 +97,8 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 		// A signal or the parent's death: long work (an index, an import)
 		// stops at its next step and answers with what it did, so the drain
 		// does not wait out the grace period for it.
-		s.beginStop()
-		// We are on our way out; further termination signals must not cut
-		// the drain short. They do come: the kernel sends the parent-death
-		// signal again each time the dying parent's threads exit one by one,
-		// and a late one after Serve returns would otherwise kill the
-		// process with status 143 instead of exit 0.
-		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+		s.calls.BeginStop()
+		lifecycle.IgnoreTerminations()
 		// Read what is already on its way, then end the input as if the
 		// client had closed it: the session ends once every request read
 		// has been answered (see drainTransport).
@@ -136,31 +123,3 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	}
 	return nil
 }
-
-// inputWatch closes ended when the input stream ends or fails.
-type inputWatch struct {
-	r     io.Reader
-	once  sync.Once
-	ended chan struct{}
-}
-
-func (w *inputWatch) Read(p []byte) (int, error) {
-	n, err := w.r.Read(p)
-	if err != nil {
-		w.once.Do(func() { close(w.ended) })
-	}
-	return n, err
-}
-
-func (w *inputWatch) Close() error {
-	if c, ok := w.r.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
-// nopCloser keeps the session from closing stdout: a response still being
-// written by another goroutine must not hit a closed file.
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }

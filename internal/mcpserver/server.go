@@ -3,7 +3,7 @@
 //
 // The server is meant to be spawned by every editor session, so its
 // handshake must be instant and free of side effects: the store is opened
-// lazily, on the first tool call, through an Opener. A failed open is a tool
+// lazily, on the first tool call (memtomem.Lazy). A failed open is a tool
 // error on that call and is retried on the next one; a successful open is
 // kept for the life of the process.
 package mcpserver
@@ -18,10 +18,12 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
-// Opener opens the store. It runs on the first tool call, not at start-up.
-type Opener func(ctx context.Context) (*memtomem.Memory, error)
+// Opener opens the store. It runs on the first tool call, not at start-up
+// (see memtomem.Lazy).
+type Opener = memtomem.Opener
 
 // Instructions tell the agent when memory is worth using; clients put them in
 // the model's context, so they are short and concrete.
@@ -41,35 +43,19 @@ mem_recall lists recent memories by date; mem_read shows one chunk in full; mem_
 
 // Server is the MCP server over one lazily opened store.
 type Server struct {
-	mcp  *mcp.Server
-	open Opener
+	mcp   *mcp.Server
+	store *memtomem.Lazy
 
-	openMu sync.Mutex // serialises opening, so concurrent first calls open once
-	mem    *memtomem.Memory
-
-	mu      sync.Mutex // guards closing and the calls counter's Add
-	closing bool
-	calls   sync.WaitGroup
-
-	// hardStop is cancelled when the shutdown grace period runs out: detached
-	// write work (see work) derives from it so it cannot outlive the process
-	// by more than the grace period.
-	hardStop    context.Context
-	stopWorkNow context.CancelFunc
-	// stopping is cancelled when shutdown begins (a termination signal, the
-	// client closing the input): long work that can stop between steps
-	// (see call.longWork) stops then, rather than holding the drain.
-	stopping     context.Context
-	beginStop    context.CancelFunc
+	// calls drains the tool calls at shutdown (see call.writes and
+	// call.longWork for the contexts they run on).
+	calls        *lifecycle.Calls
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
 
 // New builds a server whose tools use the store returned by open.
 func New(open Opener) *Server {
-	s := &Server{open: open}
-	s.hardStop, s.stopWorkNow = context.WithCancel(context.Background())
-	s.stopping, s.beginStop = context.WithCancel(context.Background())
+	s := &Server{store: memtomem.NewLazy(open), calls: lifecycle.NewCalls()}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "memtomem", Title: "memtomem", Version: memtomem.Version}, &mcp.ServerOptions{
 		Instructions: Instructions,
 		// No logging capability: the server has nothing to log to the client.
@@ -84,35 +70,14 @@ func New(open Opener) *Server {
 // MCP is the SDK server, for connecting it to a transport.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
-// errShuttingDown answers calls that arrive once shutdown has begun.
-var errShuttingDown = errors.New("the memtomem server is shutting down; the client should start a new one and retry")
-
-// begin registers an in-flight call; it fails once shutdown has begun.
-func (s *Server) begin() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return errShuttingDown
-	}
-	s.calls.Add(1)
-	return nil
-}
-
-// memory returns the store, opening it on first use. A failure is not
-// cached: the user may fix the cause (a bad config, a directory in the way)
-// without restarting their editor.
+// memory returns the store, opening it on first use; a failed open is
+// explained in terms of what the user can do, and retried on the next call.
 func (s *Server) memory(ctx context.Context) (*memtomem.Memory, error) {
-	s.openMu.Lock()
-	defer s.openMu.Unlock()
-	if s.mem != nil {
-		return s.mem, nil
-	}
-	m, err := s.open(ctx)
-	if err != nil {
+	m, err := s.store.Get(ctx)
+	if err != nil && !errors.Is(err, memtomem.ErrClosed) {
 		return nil, openError{err}
 	}
-	s.mem = m
-	return m, nil
+	return m, err
 }
 
 // openError explains a failed open in terms of what the user can do.
@@ -124,16 +89,6 @@ func (e openError) Error() string {
 }
 func (e openError) Unwrap() error { return e.err }
 
-// work returns the context a writing tool runs on. It is detached from the
-// request, because a client that disconnects (stdin EOF cancels every
-// in-flight request) must not abort a write half-way, and is bounded by the
-// shutdown grace period instead.
-func (s *Server) work(ctx context.Context) (context.Context, context.CancelFunc) {
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(s.hardStop, cancel)
-	return wctx, func() { stop(); cancel() }
-}
-
 // Shutdown stops taking calls, waits up to grace for in-flight ones to
 // finish, then closes the store. Work still running after grace is
 // cancelled; if it does not return promptly the store is left for the
@@ -141,38 +96,11 @@ func (s *Server) work(ctx context.Context) (context.Context, context.CancelFunc)
 // it. Shutdown is idempotent.
 func (s *Server) Shutdown(grace time.Duration) error {
 	s.shutdownOnce.Do(func() {
-		s.beginStop()
-		s.mu.Lock()
-		s.closing = true
-		s.mu.Unlock()
-		idle := make(chan struct{})
-		go func() { s.calls.Wait(); close(idle) }()
-		finished := waitFor(idle, grace)
-		s.stopWorkNow()
-		if !finished {
-			finished = waitFor(idle, 2*time.Second)
-		}
-		if !finished {
+		if !s.calls.Drain(grace) {
 			s.shutdownErr = errors.New("tool calls still running after the shutdown grace period; exiting without closing the store")
 			return
 		}
-		s.openMu.Lock()
-		defer s.openMu.Unlock()
-		if s.mem != nil {
-			s.shutdownErr = s.mem.Close()
-			s.mem = nil
-		}
+		s.shutdownErr = s.store.Close()
 	})
 	return s.shutdownErr
-}
-
-func waitFor(ch <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-t.C:
-		return false
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/sources"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // An agent's mem_index may index only what the user allowed (the memory
@@ -38,7 +39,7 @@ func TestMemIndexDoesNotRememberSources(t *testing.T) {
 	if res := mustCall(t, cs, "mem_search", map[string]any{"query": "wombats"}); !strings.Contains(text(res), "burrows") {
 		t.Fatalf("mem_index did not index the folder:\n%s", text(res))
 	}
-	var st StatusOutput
+	var st view.Status
 	res := mustCall(t, cs, "mem_status", nil)
 	structured(t, res, &st)
 	if len(st.Sources) != 1 || st.Sources[0].Path != fspath.MustCanonical(notes) || !strings.Contains(text(res), "sources: 1 remembered") {

@@ -3,13 +3,11 @@ package mcpserver
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/index"
-	"github.com/memtomem/memtomem/internal/search"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 // The core tools. Names and parameter names follow memtomem's, so agent
@@ -44,31 +42,8 @@ type addArgs struct {
 	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"a key unique to this memory: retrying a call with the same key never writes it twice"`
 }
 
-// AddOutput says where a memory went.
-type AddOutput struct {
-	EntryID   string   `json:"entry_id"`
-	File      string   `json:"file"`
-	Namespace string   `json:"namespace"`
-	Created   string   `json:"created"`
-	ChunkIDs  []string `json:"chunk_ids"`
-	Added     bool     `json:"added" jsonschema:"false when the same entry was already saved (a retry); nothing was written twice"`
-	Warnings  []string `json:"warnings,omitempty" jsonschema:"what went only partly well, e.g. saved but not embedded, or a credential redacted"`
-	// Redacted lists credentials replaced by [REDACTED:<rule>].
-	Redacted []memtomem.Redaction `json:"redacted,omitempty" jsonschema:"credentials replaced by [REDACTED:<rule>] (security.secrets = redact)"`
-}
-
-func toAddOutput(r memtomem.AddResult) AddOutput {
-	out := AddOutput{EntryID: r.EntryID, File: r.File, Namespace: r.Namespace, ChunkIDs: r.ChunkIDs, Added: r.Added, Warnings: r.Warnings, Redacted: r.Redacted}
-	if out.ChunkIDs == nil {
-		out.ChunkIDs = []string{}
-	}
-	if !r.Created.IsZero() {
-		out.Created = r.Created.UTC().Format(time.RFC3339)
-	}
-	return out
-}
-
-func (out AddOutput) text() string {
+// addText is mem_add's text: where the memory went.
+func addText(out view.Add) string {
 	verb := "Saved"
 	if !out.Added {
 		verb = "Already saved (nothing written twice)"
@@ -80,10 +55,10 @@ func (out AddOutput) text() string {
 	return text
 }
 
-func (s *Server) memAdd(c *call, in addArgs) (string, AddOutput, error) {
+func (s *Server) memAdd(c *call, in addArgs) (string, view.Add, error) {
 	m, err := c.store()
 	if err != nil {
-		return "", AddOutput{}, err
+		return "", view.Add{}, err
 	}
 	c.writes()
 	res, err := m.Add(c.ctx, memtomem.AddRequest{
@@ -91,10 +66,10 @@ func (s *Server) memAdd(c *call, in addArgs) (string, AddOutput, error) {
 		IdempotencyKey: in.IdempotencyKey,
 	})
 	if err != nil {
-		return "", AddOutput{}, err
+		return "", view.Add{}, err
 	}
-	out := toAddOutput(res)
-	return out.text(), out, nil
+	out := view.FromAdd(res)
+	return addText(out), out, nil
 }
 
 type searchArgs struct {
@@ -112,29 +87,29 @@ type searchArgs struct {
 	MMRLambda    *float64   `json:"mmr_lambda,omitempty" jsonschema:"diversity re-ranking, 0 (off) to 1 (relevance only); needs vectors"`
 }
 
-func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error) {
+func (s *Server) memSearch(c *call, in searchArgs) (string, view.Search, error) {
 	format := strings.ToLower(strings.TrimSpace(in.OutputFormat))
 	switch format {
 	case "", "compact", "verbose":
 	case "structured", "json":
 		format = "structured"
 	default:
-		return "", SearchOutput{}, invalid("output_format %q: use compact or structured", in.OutputFormat)
+		return "", view.Search{}, invalid("output_format %q: use compact or structured", in.OutputFormat)
 	}
 	if strings.TrimSpace(in.Query) == "" {
-		return "", SearchOutput{}, invalid("query is empty: give at least one word to search for")
+		return "", view.Search{}, invalid("query is empty: give at least one word to search for")
 	}
-	topK, err := intArg("top_k", in.TopK, 0, 1, search.MaxTopK)
+	topK, err := intArg("top_k", in.TopK, 0, 1, memtomem.MaxTopK)
 	if err != nil {
-		return "", SearchOutput{}, err
+		return "", view.Search{}, err
 	}
 	since, until, err := timeRange(in.Since, in.Until)
 	if err != nil {
-		return "", SearchOutput{}, err
+		return "", view.Search{}, err
 	}
 	m, err := c.store()
 	if err != nil {
-		return "", SearchOutput{}, err
+		return "", view.Search{}, err
 	}
 	resp, err := m.Search(c.ctx, memtomem.SearchRequest{
 		Query: in.Query, TopK: topK, Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter,
@@ -142,35 +117,17 @@ func (s *Server) memSearch(c *call, in searchArgs) (string, SearchOutput, error)
 		DecayHalfLifeDays: in.DecayDays, MMRLambda: in.MMRLambda,
 	})
 	if err != nil {
-		return "", SearchOutput{}, err
+		return "", view.Search{}, err
 	}
-	out := toSearchOutput(in.Query, resp)
+	out := view.FromSearch(in.Query, resp)
 	if format == "structured" {
 		return jsonText(out), out, nil
 	}
 	return compactSearch(out), out, nil
 }
 
-// ChunksOutput is a page of chunks (recall, list).
-type ChunksOutput struct {
-	Results []Chunk `json:"results"`
-	Count   int     `json:"count"`
-	// Total counts the chunks of the whole listing; NextOffset is set
-	// when there are more after this page.
-	Total      int  `json:"total" jsonschema:"how many the whole listing holds"`
-	NextOffset *int `json:"next_offset,omitempty" jsonschema:"offset of the next page, when there is one"`
-}
-
-func chunksOutput(page memtomem.ChunkPage, offset int) ChunksOutput {
-	out := ChunksOutput{Results: toChunks(page.Chunks), Count: len(page.Chunks), Total: page.Total}
-	if end := offset + len(page.Chunks); end < page.Total {
-		out.NextOffset = ptr(end)
-	}
-	return out
-}
-
 // moreText is the line that tells an agent a listing goes on.
-func (out ChunksOutput) moreText() string {
+func moreText(out view.Page) string {
 	if out.NextOffset == nil {
 		return ""
 	}
@@ -186,29 +143,29 @@ type recallArgs struct {
 	Offset    *int       `json:"offset,omitempty" jsonschema:"how many to skip (for paging)"`
 }
 
-func (s *Server) memRecall(c *call, in recallArgs) (string, ChunksOutput, error) {
+func (s *Server) memRecall(c *call, in recallArgs) (string, view.Page, error) {
 	limit, err := intArg("limit", in.Limit, 20, 1, 1000)
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	since, until, err := timeRange(in.Since, in.Until)
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	m, err := c.store()
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	offset, err := intArg("offset", in.Offset, 0, 0, 1<<30)
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	page, err := m.Recall(c.ctx, memtomem.RecallRequest{Since: since, Until: until, Namespace: in.Namespace, Tags: in.TagFilter, Limit: limit, Offset: offset})
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
-	out := chunksOutput(page, offset)
-	return chunkList(out.Results, "No memories in that range.") + out.moreText(), out, nil
+	out := view.FromPage(page, offset)
+	return chunkList(out.Results, "No memories in that range.") + moreText(out), out, nil
 }
 
 type indexArgs struct {
@@ -218,39 +175,20 @@ type indexArgs struct {
 	Namespace string `json:"namespace,omitempty" jsonschema:"put the indexed files in this namespace"`
 }
 
-// IndexOutput summarises an index run.
-type IndexOutput struct {
-	FilesScanned   int               `json:"files_scanned"`
-	FilesIndexed   int               `json:"files_indexed"`
-	FilesUnchanged int               `json:"files_unchanged"`
-	FilesRemoved   int               `json:"files_removed"`
-	FilesSkipped   map[string]int    `json:"files_skipped" jsonschema:"skipped files by reason"`
-	ChunksIndexed  int               `json:"chunks_indexed"`
-	ChunksKept     int               `json:"chunks_unchanged"`
-	ChunksDeleted  int               `json:"chunks_deleted"`
-	ChunksSkipped  map[string]int    `json:"chunks_skipped,omitempty" jsonschema:"chunks left out of indexed files, by reason (secret: <rule>)"`
-	SkippedChunks  []index.ChunkSkip `json:"skipped_chunks,omitempty" jsonschema:"where those chunks are (file and line; the first 100)"`
-	Errors         []string          `json:"errors,omitempty"`
-	DurationMS     int64             `json:"duration_ms"`
-	Stopped        string            `json:"stopped,omitempty" jsonschema:"why the run stopped before the end (cancelled, shutting down)"`
-}
-
 // maxIndexErrors bounds the errors an index reply lists: a walk of a big
 // unreadable tree can fail on every file, and the reply must stay small.
 const maxIndexErrors = 50
 
-func toIndexOutput(st index.Stats) IndexOutput {
-	out := IndexOutput{FilesScanned: st.FilesScanned, FilesIndexed: st.FilesIndexed, FilesUnchanged: st.FilesUnchanged,
-		FilesRemoved: st.FilesRemoved, FilesSkipped: nonNil(st.FilesSkipped), ChunksIndexed: st.ChunksIndexed,
-		ChunksKept: st.ChunksKept, ChunksDeleted: st.ChunksDeleted, ChunksSkipped: st.ChunksSkipped, SkippedChunks: st.SkippedChunks,
-		Errors: st.Errors, DurationMS: st.Duration.Milliseconds()}
+// capErrors keeps the first maxIndexErrors errors of a run and counts the rest.
+func capErrors(out view.Index) view.Index {
 	if n := len(out.Errors); n > maxIndexErrors {
 		out.Errors = append(out.Errors[:maxIndexErrors:maxIndexErrors], fmt.Sprintf("… and %d more errors (mm index PATH in a terminal lists them all)", n-maxIndexErrors))
 	}
 	return out
 }
 
-func (out IndexOutput) text() string {
+// indexText is mem_index's text.
+func indexText(out view.Index) string {
 	t := fmt.Sprintf("Scanned %d files in %d ms: %d indexed, %d unchanged, %d removed.\nChunks: %d indexed, %d unchanged, %d deleted.",
 		out.FilesScanned, out.DurationMS, out.FilesIndexed, out.FilesUnchanged, out.FilesRemoved, out.ChunksIndexed, out.ChunksKept, out.ChunksDeleted)
 	if len(out.FilesSkipped) > 0 {
@@ -271,10 +209,10 @@ func (out IndexOutput) text() string {
 	return t
 }
 
-func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
+func (s *Server) memIndex(c *call, in indexArgs) (string, view.Index, error) {
 	m, err := c.store()
 	if err != nil {
-		return "", IndexOutput{}, err
+		return "", view.Index{}, err
 	}
 	// Remember stays false: an agent's mem_index indexes a path but never
 	// adds it to the remembered sources (sources.json). That list is the
@@ -288,83 +226,35 @@ func (s *Server) memIndex(c *call, in indexArgs) (string, IndexOutput, error) {
 	c.longWork()
 	st, err := m.Index(c.ctx, req)
 	if err != nil && c.ctx.Err() == nil {
-		return "", IndexOutput{}, err
+		return "", view.Index{}, err
 	}
-	out := toIndexOutput(st)
+	out := capErrors(view.FromIndex(st))
 	if err != nil {
 		// Cancelled or shutting down: every file indexed so far is
 		// committed (one transaction per file); the next run goes on from
 		// there, since unchanged files are skipped.
 		out.Stopped = stoppedWhy(c.ctx) + "; the files indexed so far are searchable: run mem_index again to finish"
 	}
-	return out.text(), out, nil
+	return indexText(out), out, nil
 }
 
 type noArgs struct{}
 
-// StatusOutput describes the store.
-type StatusOutput struct {
-	Version        string                   `json:"version"`
-	Home           string                   `json:"home"`
-	Database       string                   `json:"database"`
-	SchemaVersion  int                      `json:"schema_version"`
-	ReadOnly       string                   `json:"read_only,omitempty" jsonschema:"why the store is read-only, if it is"`
-	Disk           string                   `json:"disk,omitempty" jsonschema:"which disk of the store refuses writes now (full or read-only) and what to do; searches and reads still work"`
-	MemoryDirs     []string                 `json:"memory_dirs"`
-	Files          int                      `json:"files"`
-	Chunks         int                      `json:"chunks"`
-	DBBytes        int64                    `json:"db_bytes"`
-	Namespaces     map[string]int           `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
-	NamespacesMore int                      `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
-	Embedding      memtomem.EmbeddingStatus `json:"embedding" jsonschema:"configured and stored embedding generations, and chunks lacking vectors"`
-	Instances      []InstanceOutput         `json:"instances" jsonschema:"live processes that have the store open"`
-	Problems       []memtomem.FileProblem   `json:"problems,omitempty" jsonschema:"memory entries holding control characters or invalid UTF-8 (indexed with them replaced), at most 50"`
-	ProblemCount   int                      `json:"problem_count,omitempty" jsonschema:"how many such entries there are in all"`
-	Sources        []SourceOutput           `json:"sources" jsonschema:"folders and files the user indexed with mm index PATH; mm reset indexes them again"`
-	SourcesError   string                   `json:"sources_error,omitempty" jsonschema:"why the remembered sources could not be read"`
-}
-
-// SourceOutput is one remembered source.
-type SourceOutput struct {
-	Path      string `json:"path"`
-	Dir       bool   `json:"dir"`
-	Recursive bool   `json:"recursive"`
-	Namespace string `json:"namespace,omitempty"`
-}
-
-// InstanceOutput is one live process sharing the store.
-type InstanceOutput struct {
-	PID       int    `json:"pid"`
-	Version   string `json:"version"`
-	Transport string `json:"transport"`
-	Started   string `json:"started"`
-}
-
-func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
+func (s *Server) memStatus(c *call, _ noArgs) (string, view.Status, error) {
 	m, err := c.store()
 	if err != nil {
-		return "", StatusOutput{}, err
+		return "", view.Status{}, err
 	}
 	st, err := m.Status(c.ctx)
 	if err != nil {
-		return "", StatusOutput{}, err
+		return "", view.Status{}, err
 	}
-	out := StatusOutput{Version: st.Version, Home: st.Home, Database: st.Database, SchemaVersion: st.SchemaVersion,
-		ReadOnly: st.ReadOnly, Disk: st.Disk, MemoryDirs: st.MemoryDirs, Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes,
-		Namespaces: nonNil(st.Namespaces), NamespacesMore: st.NamespacesMore, Embedding: st.Embedding, Instances: []InstanceOutput{},
-		Sources: []SourceOutput{}, SourcesError: st.SourcesError,
-		Problems: st.Problems, ProblemCount: st.ProblemCount}
-	var srcs []string
+	out := view.FromStatus(st)
+	var srcs, live []string
 	for _, src := range st.Sources {
-		out.Sources = append(out.Sources, SourceOutput{Path: src.Path, Dir: src.Dir, Recursive: src.Recursive, Namespace: src.Namespace})
 		srcs = append(srcs, src.Path)
 	}
-	if out.Embedding.Generations == nil {
-		out.Embedding.Generations = map[string]int{}
-	}
-	var live []string
 	for _, in := range st.Instances {
-		out.Instances = append(out.Instances, InstanceOutput{PID: in.PID, Version: in.Version, Transport: in.Transport, Started: in.Started.UTC().Format(time.RFC3339)})
 		live = append(live, in.String())
 	}
 	text := fmt.Sprintf("memtomem %s\nhome: %s\ndatabase: %s (schema v%d, %s)\nmemory dirs: %s\nindexed: %d files, %d chunks\nnamespaces: %s\nembedding: %s\ninstances: %d live (%s)",
@@ -389,17 +279,6 @@ func (s *Server) memStatus(c *call, _ noArgs) (string, StatusOutput, error) {
 	return text, out, nil
 }
 
-// StatsOutput counts what the store holds.
-type StatsOutput struct {
-	Files          int            `json:"files"`
-	Chunks         int            `json:"chunks"`
-	DBBytes        int64          `json:"db_bytes"`
-	Namespaces     map[string]int `json:"namespaces" jsonschema:"chunks per namespace, the 100 with the most"`
-	Tags           map[string]int `json:"tags" jsonschema:"chunks per tag, the 100 with the most"`
-	NamespacesMore int            `json:"namespaces_more,omitempty" jsonschema:"namespaces not shown (mem_do ns_list pages through all)"`
-	TagsMore       int            `json:"tags_more,omitempty" jsonschema:"tags not shown (mem_do tag_list pages through all)"`
-}
-
 // more notes the names a summary left out and the action that lists them.
 func more(n int, action string) string {
 	if n <= 0 {
@@ -408,17 +287,16 @@ func more(n int, action string) string {
 	return fmt.Sprintf(" and %d more (mem_do %s pages through them all)", n, action)
 }
 
-func (s *Server) memStats(c *call, _ noArgs) (string, StatsOutput, error) {
+func (s *Server) memStats(c *call, _ noArgs) (string, view.Stats, error) {
 	m, err := c.store()
 	if err != nil {
-		return "", StatsOutput{}, err
+		return "", view.Stats{}, err
 	}
 	st, err := m.Status(c.ctx)
 	if err != nil {
-		return "", StatsOutput{}, err
+		return "", view.Stats{}, err
 	}
-	out := StatsOutput{Files: st.Files, Chunks: st.Chunks, DBBytes: st.DBBytes, Namespaces: nonNil(st.Namespaces), Tags: nonNil(st.Tags),
-		NamespacesMore: st.NamespacesMore, TagsMore: st.TagsMore}
+	out := view.FromStats(st)
 	text := fmt.Sprintf("files: %d\nchunks: %d\ndatabase: %s\nnamespaces: %s\ntags: %s",
 		out.Files, out.Chunks, mib(out.DBBytes), counts(out.Namespaces)+more(out.NamespacesMore, "ns_list"), counts(out.Tags)+more(out.TagsMore, "tag_list"))
 	return text, out, nil
@@ -432,25 +310,25 @@ type listArgs struct {
 	Offset       *int       `json:"offset,omitempty" jsonschema:"how many to skip (for paging)"`
 }
 
-func (s *Server) memList(c *call, in listArgs) (string, ChunksOutput, error) {
+func (s *Server) memList(c *call, in listArgs) (string, view.Page, error) {
 	limit, err := intArg("limit", in.Limit, 50, 1, 1000)
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	offset, err := intArg("offset", in.Offset, 0, 0, 1<<30)
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	m, err := c.store()
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
 	page, err := m.List(c.ctx, memtomem.ListRequest{Namespace: in.Namespace, Tags: in.TagFilter, Source: in.SourceFilter, Limit: limit, Offset: offset})
 	if err != nil {
-		return "", ChunksOutput{}, err
+		return "", view.Page{}, err
 	}
-	out := chunksOutput(page, offset)
-	return chunkList(out.Results, "No chunks.") + out.moreText(), out, nil
+	out := view.FromPage(page, offset)
+	return chunkList(out.Results, "No chunks.") + moreText(out), out, nil
 }
 
 type readArgs struct {
@@ -458,19 +336,19 @@ type readArgs struct {
 	EntryID string `json:"entry_id,omitempty" jsonschema:"an entry id (the \"> id:\" line in the markdown), instead of chunk_id: reads the entry's first chunk"`
 }
 
-func (s *Server) memRead(c *call, in readArgs) (string, Chunk, error) {
+func (s *Server) memRead(c *call, in readArgs) (string, view.Chunk, error) {
 	m, err := c.store()
 	if err != nil {
-		return "", Chunk{}, err
+		return "", view.Chunk{}, err
 	}
 	id, err := oneID(in.ChunkID, in.EntryID)
 	if err != nil {
-		return "", Chunk{}, err
+		return "", view.Chunk{}, err
 	}
 	ch, err := m.Read(c.ctx, id)
 	if err != nil {
-		return "", Chunk{}, err
+		return "", view.Chunk{}, err
 	}
-	out := toChunk(ch)
+	out := view.FromChunk(ch)
 	return fullChunk(out), out, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/fspath"
 	"github.com/memtomem/memtomem/internal/sources"
+	"github.com/memtomem/memtomem/internal/view"
 )
 
 var allTools = []string{"mem_add", "mem_search", "mem_recall", "mem_index", "mem_status", "mem_stats", "mem_list", "mem_read", "mem_do"}
@@ -82,7 +83,7 @@ func TestAddSearchRead(t *testing.T) {
 		"title":   "Deployment checklist",
 		"tags":    "ops, deploy", // a comma-separated string is accepted too
 	})
-	var added AddOutput
+	var added view.Add
 	structured(t, res, &added)
 	if !added.Added || len(added.ChunkIDs) != 1 || added.Namespace != "default" {
 		t.Fatalf("add result %+v", added)
@@ -92,7 +93,7 @@ func TestAddSearchRead(t *testing.T) {
 	}
 
 	res = mustCall(t, cs, "mem_search", map[string]any{"query": "blue-green rollout"})
-	var found SearchOutput
+	var found view.Search
 	structured(t, res, &found)
 	if len(found.Results) != 1 {
 		t.Fatalf("search results %+v", found)
@@ -107,7 +108,7 @@ func TestAddSearchRead(t *testing.T) {
 	}
 
 	res = mustCall(t, cs, "mem_search", map[string]any{"query": "rollout", "output_format": "structured", "tag_filter": []string{"ops"}})
-	var viaText SearchOutput
+	var viaText view.Search
 	if err := json.Unmarshal([]byte(text(res)), &viaText); err != nil || len(viaText.Results) != 1 {
 		t.Errorf("structured text is not the JSON result (%v): %s", err, text(res))
 	}
@@ -117,20 +118,20 @@ func TestAddSearchRead(t *testing.T) {
 	}
 
 	res = mustCall(t, cs, "mem_read", map[string]any{"chunk_id": added.ChunkIDs[0]})
-	var chunk Chunk
+	var chunk view.Chunk
 	structured(t, res, &chunk)
 	if !strings.Contains(chunk.Content, "five minute bake") || !strings.Contains(text(res), "five minute bake") {
 		t.Errorf("read: %+v / %s", chunk, text(res))
 	}
 
 	res = mustCall(t, cs, "mem_recall", map[string]any{"since": "1d"})
-	var recalled ChunksOutput
+	var recalled view.Page
 	structured(t, res, &recalled)
 	if recalled.Count != 1 {
 		t.Errorf("recall: %+v", recalled)
 	}
 	res = mustCall(t, cs, "mem_list", map[string]any{"limit": 1})
-	var listed ChunksOutput
+	var listed view.Page
 	structured(t, res, &listed)
 	// A full page that is the whole listing: the total says so, and there
 	// is no next page to ask for.
@@ -138,13 +139,13 @@ func TestAddSearchRead(t *testing.T) {
 		t.Errorf("list: %+v", listed)
 	}
 	res = mustCall(t, cs, "mem_stats", nil)
-	var stats StatsOutput
+	var stats view.Stats
 	structured(t, res, &stats)
 	if stats.Chunks != 1 || stats.Tags["ops"] != 1 || stats.Namespaces["default"] != 1 {
 		t.Errorf("stats: %+v", stats)
 	}
 	res = mustCall(t, cs, "mem_status", nil)
-	var status StatusOutput
+	var status view.Status
 	structured(t, res, &status)
 	if status.Files != 1 || status.SchemaVersion == 0 {
 		t.Errorf("status: %+v", status)
@@ -155,7 +156,7 @@ func TestAddSearchRead(t *testing.T) {
 func TestAddIdempotencyKey(t *testing.T) {
 	cs, _ := newSession(t)
 	args := map[string]any{"content": "retry-safe memory", "idempotency_key": "k-1"}
-	var first, second AddOutput
+	var first, second view.Add
 	structured(t, mustCall(t, cs, "mem_add", args), &first)
 	structured(t, mustCall(t, cs, "mem_add", args), &second)
 	if !first.Added || second.Added || first.EntryID != second.EntryID {
@@ -174,7 +175,7 @@ func TestIndexFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := mustCall(t, cs, "mem_index", map[string]any{"path": dir, "namespace": "notes"})
-	var st IndexOutput
+	var st view.Index
 	structured(t, res, &st)
 	if st.FilesIndexed != 1 || st.ChunksIndexed == 0 {
 		t.Fatalf("index: %+v", st)
@@ -224,7 +225,7 @@ func TestUnknownArgumentNote(t *testing.T) {
 	}
 	// The note is a block of its own: structured text stays valid JSON.
 	res = mustCall(t, cs, "mem_search", map[string]any{"query": "anything", "output_format": "structured", "tags": "ops"})
-	var out SearchOutput
+	var out view.Search
 	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &out); err != nil || len(res.Content) != 2 {
 		t.Errorf("structured text with a note: %v, %d blocks", err, len(res.Content))
 	}
@@ -245,7 +246,57 @@ func TestPanicIsToolError(t *testing.T) {
 func TestNullOptionalArguments(t *testing.T) {
 	cs, _ := newSession(t)
 	mustCall(t, cs, "mem_add", map[string]any{"content": "null-tolerant", "title": nil, "tags": nil, "namespace": nil})
-	mustCall(t, cs, "mem_search", map[string]any{"query": "tolerant", "top_k": nil, "tag_filter": nil})
+	mustCall(t, cs, "mem_search", map[string]any{"query": "tolerant", "top_k": nil, "tag_filter": nil, "bm25_weight": nil})
+	mustCall(t, cs, "mem_list", map[string]any{"limit": nil, "offset": nil})
+	mustCall(t, cs, "mem_index", map[string]any{"recursive": nil, "force": nil, "path": nil})
+	mustFail(t, cs, "mem_add", map[string]any{"content": nil}, "content")
+}
+
+// Optional parameters are declared with one plain type, so that a client
+// which turns command-line strings into arguments by the schema's type (the
+// MCP Inspector CLI: --tool-arg top_k=3) sends 3, not "3"; a list of types
+// such as ["integer","null"] defeated that.
+func TestOptionalParametersHavePlainTypes(t *testing.T) {
+	cs, _ := newSession(t)
+	tools, err := cs.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{}
+	for _, tool := range tools.Tools {
+		b, _ := json.Marshal(tool.InputSchema)
+		var schema struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &schema); err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range schema.Properties {
+			if typ, ok := p["type"]; ok {
+				s, plain := typ.(string)
+				if !plain {
+					t.Errorf("%s.%s: type %v, want one type", tool.Name, name, typ)
+				}
+				types[tool.Name+"."+name] = s
+			}
+			if strings.Contains(string(must(json.Marshal(p))), `"null"`) {
+				t.Errorf("%s.%s declares null: %v", tool.Name, name, p)
+			}
+		}
+	}
+	for param, want := range map[string]string{"mem_search.top_k": "integer", "mem_recall.limit": "integer", "mem_list.offset": "integer",
+		"mem_index.recursive": "boolean", "mem_index.force": "boolean", "mem_search.bm25_weight": "number", "mem_search.namespace": "string"} {
+		if types[param] != want {
+			t.Errorf("%s: type %q, want %q", param, types[param], want)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func TestStringList(t *testing.T) {

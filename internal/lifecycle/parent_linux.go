@@ -1,4 +1,4 @@
-package mcpserver
+package lifecycle
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// watchParent calls gone when the process that started us dies. The kernel
-// sends SIGTERM (which Serve handles) when the parent exits; the poll in
+// WatchParent calls gone when the process that started us dies. The kernel
+// sends SIGTERM (which Watch handles) when the parent exits; the poll in
 // pollParent covers the cases the signal misses: a parent that died before
 // prctl ran, or a parent-death signal tied to a parent thread rather than
 // the whole parent process.
-func watchParent(ctx context.Context, gone context.CancelFunc) {
+func WatchParent(ctx context.Context, gone context.CancelFunc) {
 	ppid := os.Getppid()
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0)
 	if os.Getppid() != ppid {

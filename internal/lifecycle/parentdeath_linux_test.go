@@ -1,4 +1,4 @@
-package mcpserver_test
+package lifecycle_test
 
 import (
 	"bufio"
@@ -11,16 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"golang.org/x/sys/unix"
 )
 
 // runAsParent is the middle process of TestProcessExitsWhenParentDies: it
-// starts mm serve on the stdin and stdout it was handed as fds 3 and 4,
-// prints the server's pid, and waits to be killed.
+// starts a watching server (runWatcher) on the stdin and stdout it was
+// handed as fds 3 and 4, prints the server's pid, and waits to be killed.
 func runAsParent() {
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "MEMTOMEM_TEST_RUN_AS_MM=1", "MEMTOMEM_TEST_PARENT=")
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "MEMTOMEM_TEST_WATCH=1", "MEMTOMEM_TEST_PARENT=")
 	cmd.Stdin, cmd.Stdout = os.NewFile(3, "stdin"), os.NewFile(4, "stdout")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -31,9 +30,10 @@ func runAsParent() {
 	select {}
 }
 
-// When the process that started mm serve dies without closing its stdin
+// When the process that started a server dies without closing its stdin
 // (here: killed, while another process still holds the pipe), the server
-// notices and exits 0 within a few seconds instead of lingering.
+// notices and exits 0 within a few seconds instead of lingering. (mm serve
+// ends on Watch's context like on SIGTERM, which its own tests send.)
 func TestProcessExitsWhenParentDies(t *testing.T) {
 	// Orphans are re-parented to us, so we can collect the server's status.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -53,7 +53,7 @@ func TestProcessExitsWhenParentDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	parent := exec.Command(exe)
-	parent.Env = append(childEnv(), "MEMTOMEM_TEST_PARENT=1", "MEMTOMEM_HOME="+t.TempDir())
+	parent.Env = append(childEnv(), "MEMTOMEM_TEST_PARENT=1")
 	parent.ExtraFiles = []*os.File{stdinR, stdoutW}
 	parent.Stderr = os.Stderr // a file, not a pipe the server would keep open
 	out, err := parent.StdoutPipe()
@@ -71,16 +71,15 @@ func TestProcessExitsWhenParentDies(t *testing.T) {
 		parent.Process.Kill()
 		t.Fatalf("middle process said %q (%v)", line, err)
 	}
-	// The handshake proves the server is up and watching its parent before
-	// the parent dies. Our end of its stdin stays open throughout: the
-	// server must not get away with noticing end of input instead.
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), &mcp.IOTransport{Reader: stdoutR, Writer: stdinW}, nil)
-	if err != nil {
+	// The server's line proves it is watching its parent before the parent
+	// dies. Our end of its stdin stays open throughout: the server must not
+	// get away with noticing end of input instead.
+	defer stdinW.Close()
+	if line, err := bufio.NewReader(stdoutR).ReadString('\n'); err != nil || line != watchingLine+"\n" {
 		parent.Process.Kill()
 		syscall.Kill(pid, syscall.SIGKILL)
-		t.Fatal(err)
+		t.Fatalf("server said %q (%v)", line, err)
 	}
-	defer cs.Close()
 	if err := parent.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

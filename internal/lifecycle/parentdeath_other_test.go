@@ -1,5 +1,5 @@
 //go:build !linux
 
-package mcpserver_test
+package lifecycle_test
 
 func runAsParent() {}

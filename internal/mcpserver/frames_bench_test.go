@@ -1,0 +1,53 @@
+package mcpserver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// BenchmarkFrames measures what checking each line costs the stdio server:
+// the SDK's transport reading b.N messages, alone (as before) and behind
+// frames, for a small call and a 100 kB mem_add (the largest content a
+// memory may have).
+//
+//	go test -run '^$' -bench Frames -count 10 ./internal/mcpserver
+func BenchmarkFrames(b *testing.B) {
+	for _, size := range []int{100, 100_000} {
+		line := fmt.Sprintf(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"mem_add","arguments":{"content":%q,"tags":["a","b"]}}}`+"\n", strings.Repeat("word ", size/5))
+		for _, filtered := range []bool{false, true} {
+			name := fmt.Sprintf("%dB/sdk", len(line))
+			if filtered {
+				name += "+frames"
+			}
+			b.Run(name, func(b *testing.B) {
+				in := bytes.NewReader(bytes.Repeat([]byte(line), b.N))
+				var r io.ReadCloser = io.NopCloser(in)
+				if filtered {
+					r = newFrames(r, &lineWriter{w: io.Discard}, MaxFrameBytes)
+				}
+				conn, err := (&mcp.IOTransport{Reader: r, Writer: nopWriteCloser{}, MaxLineLength: -1}).Connect(b.Context())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer conn.Close()
+				b.SetBytes(int64(len(line)))
+				b.ResetTimer()
+				for range b.N {
+					if _, err := conn.Read(b.Context()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+type nopWriteCloser struct{}
+
+func (nopWriteCloser) Write(p []byte) (int, error) { return len(p), nil }
+func (nopWriteCloser) Close() error                { return nil }

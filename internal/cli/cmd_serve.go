@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"github.com/memtomem/memtomem/internal/index"
 	"os"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/mcpserver"
 )
 
@@ -33,9 +33,10 @@ the server's environment to use a store other than ~/.memtomem.
 `
 
 func (a *app) serveCommand() *cobra.Command {
-	return &cobra.Command{
+	var h httpFlags
+	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the MCP server for coding agents (stdio)",
+		Short: "Run the MCP server for coding agents (stdio, or HTTP with --http)",
 		Long: `Run the memtomem MCP server over stdin/stdout. Coding agents start it; each
 session gets its own process, and any number of them share one store.
 
@@ -43,28 +44,37 @@ The handshake touches nothing on disk; the store opens on the first tool call.
 The server exits when the client closes stdin, on SIGTERM, SIGINT or SIGHUP,
 or when its parent process dies, after letting in-flight writes finish.
 
-` + serveHelp,
-		Example: `  claude mcp add memtomem -- mm serve`,
-		Args:    args(cobra.NoArgs),
+` + serveHelp + "\n" + serveHTTPHelp,
+		Example: `  claude mcp add memtomem -- mm serve
+  mm serve --http 127.0.0.1:8765`,
+		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if h.addr != "" {
+				return a.serveHTTP(cmd.Context(), h)
+			}
+			if h.changedWithoutAddr(cmd) {
+				return usagef("--token-file, --allow-remote and --allow-host go with --http ADDR")
+			}
 			if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				fmt.Fprint(a.stderr, serveHelp)
 				return nil
 			}
 			return mcpserver.Serve(cmd.Context(), mcpserver.ServeOptions{
-				Open: a.serveOpener(),
+				Open: a.serveOpener("stdio"),
 				In:   a.stdin,
 				Out:  a.stdout,
 				Log:  a.stderr,
 			})
 		},
 	}
+	h.register(cmd)
+	return cmd
 }
 
 // serveOpener loads the configuration and opens the store when the first
 // tool call needs it, so that a broken config or store is reported to the
 // agent (and retried) instead of failing the handshake.
-func (a *app) serveOpener() mcpserver.Opener {
+func (a *app) serveOpener(transport string) mcpserver.Opener {
 	return func(ctx context.Context) (*memtomem.Memory, error) {
 		cfg, err := a.loadConfig()
 		if err != nil {
@@ -74,7 +84,7 @@ func (a *app) serveOpener() mcpserver.Opener {
 		// the one that holds it keeps memory directories edited by hand
 		// indexed, and another takes over if it exits.
 		watch := index.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
-		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport("stdio"),
+		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport(transport),
 			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
 		if err == nil {
 			// A store on a full or read-only disk still serves reads;

@@ -1,0 +1,127 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/memtomem/memtomem/internal/httpauth"
+)
+
+// HTTPOptions configure ServeHTTP.
+type HTTPOptions struct {
+	Open Opener
+	// Addr is the listen address, HOST:PORT (port 0 picks a free one).
+	Addr string
+	// AllowRemote permits a non-loopback Addr.
+	AllowRemote bool
+	// AllowHosts are extra names (HOST or HOST:PORT) clients may use in
+	// their Host header, for a server reached by a name of its own.
+	AllowHosts []string
+	// TokenFile holds the bearer token; it is created when missing.
+	TokenFile string
+	// Grace bounds the wait for in-flight calls at shutdown (default 30 s).
+	Grace time.Duration
+	// Log receives the server's URL at start and warnings (default: discarded).
+	Log io.Writer
+	// Ready, if set, is called with the endpoint's URL once it listens.
+	Ready func(url string)
+}
+
+// ServeHTTP serves MCP over streamable HTTP on opts.Addr until ctx ends or
+// the process gets SIGTERM, SIGINT or SIGHUP. Any number of clients may be
+// connected at once; they share one store, opened on the first tool call.
+// At shutdown the listener closes, every call received is answered (within
+// Grace), then the sessions and the store are closed.
+func ServeHTTP(ctx context.Context, opts HTTPOptions) error {
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if err := httpauth.CheckListen(opts.Addr, opts.AllowRemote); err != nil {
+		return err
+	}
+	token, created, err := httpauth.LoadOrCreateToken(opts.TokenFile)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	guard, err := httpauth.NewGuard(token, ln.Addr(), opts.AllowHosts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer stopSignals()
+
+	s := New(opts.Open)
+	front := newHTTPFront(s, guard)
+	srv := &http.Server{
+		Handler: front,
+		// Bounds on the parts a client controls before any check has run;
+		// the body is bounded by httpauth. No write timeout: a tool call
+		// (an index) may rightly take minutes.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(opts.Log, "mm serve: http: ", 0),
+	}
+	url := "http://" + httpauth.URLHost(ln.Addr()) + HTTPPath
+	how := "token in"
+	if created {
+		how = "new token written to"
+	}
+	fmt.Fprintf(opts.Log, "mm serve: MCP over HTTP at %s (%s %s; send it as `Authorization: Bearer <token>`)\n", url, how, opts.TokenFile)
+	if !httpauth.IsLoopback(ln.Addr().String()) {
+		fmt.Fprintf(opts.Log, "mm serve: warning: listening on %s, reachable from other machines over plain HTTP; "+
+			"the token travels in clear unless TLS (a reverse proxy, an SSH tunnel) is in front\n", ln.Addr())
+	}
+	if opts.Ready != nil {
+		opts.Ready(url)
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	// Long work (an index, an import) stops at its next step and answers
+	// with what it did; further signals must not cut the drain short.
+	s.beginStop()
+	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	deadline := time.Now().Add(opts.Grace)
+	shutdown := make(chan error, 1)
+	go func() {
+		sctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		// Closes the listener and idle connections at once, then waits for
+		// the requests being answered.
+		shutdown <- srv.Shutdown(sctx)
+	}()
+	front.drain(time.Until(deadline))
+	if err := <-shutdown; err != nil {
+		fmt.Fprintf(opts.Log, "mm serve: requests still open after the shutdown grace period: %v\n", err)
+		srv.Close()
+	}
+	if err := s.Shutdown(max(time.Until(deadline), 0)); err != nil {
+		fmt.Fprintf(opts.Log, "mm serve: %v\n", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), serveErr)
+	}
+	return nil
+}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -221,5 +223,100 @@ func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 				t.Fatalf("status %d %s: want %d and a JSON-RPC error mentioning %q", resp.StatusCode, b, tc.status, tc.mention)
 			}
 		})
+	}
+}
+
+// A call in flight when shutdown begins (a signal; here the context) is
+// answered: the listener closes at once, the call finishes, its answer
+// reaches the client, a client's standing GET stream does not hold the
+// drain, and ServeHTTP returns with the store closed.
+func TestHTTPShutdownAnswersCallsInFlight(t *testing.T) {
+	home := t.TempDir()
+	started, release := make(chan struct{}), make(chan struct{})
+	slow := func(s *Server) {
+		addTool(s, &mcp.Tool{Name: "slow_write"}, nil, func(c *call, _ noArgs) (string, noArgs, error) {
+			if _, err := c.store(); err != nil {
+				return "", noArgs{}, err
+			}
+			c.writes()
+			close(started)
+			<-release
+			return "ok", noArgs{}, nil
+		})
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	ready := make(chan string, 1)
+	served := make(chan error, 1)
+	var srv *Server
+	go func() {
+		served <- serveHTTPWith(ctx, HTTPOptions{
+			Open: storeAt(home), Addr: "127.0.0.1:0", TokenFile: filepath.Join(home, "tok"),
+			Grace: time.Minute, Ready: func(url string) { ready <- url },
+		}, func(s *Server) { srv = s; slow(s) })
+	}()
+	url := <-ready
+	tok, _, err := httpauth.LoadOrCreateToken(filepath.Join(home, "tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stateful client, with its standing GET stream open.
+	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{tok}}, MaxRetries: -1}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), transport, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	answered := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow_write"})
+		if err != nil {
+			t.Errorf("slow_write: %v", err)
+		}
+		answered <- res
+	}()
+	<-started
+	stop()
+	// The listener closes while the call still runs: no new clients.
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), HTTPPath)
+	closed := false
+	for range 200 {
+		if c, err := net.Dial("tcp", addr); err != nil {
+			closed = true
+			break
+		} else {
+			c.Close()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !closed {
+		t.Error("the listener still accepts connections after shutdown began")
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("ServeHTTP returned (%v) while a call was in flight", err)
+	default:
+	}
+	close(release)
+	select {
+	case res := <-answered:
+		if res == nil || res.IsError {
+			t.Errorf("the call in flight at shutdown got no answer: %+v", res)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the call in flight at shutdown was never answered")
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("ServeHTTP: %v", err)
+		}
+	case <-time.After(20 * time.Second): // well inside the minute of grace
+		t.Fatal("ServeHTTP did not return after the last call was answered (a standing GET stream held it?)")
+	}
+	srv.openMu.Lock()
+	defer srv.openMu.Unlock()
+	if srv.mem != nil {
+		t.Error("the store was left open")
 	}
 }

@@ -40,7 +40,10 @@ type HTTPOptions struct {
 // connected at once; they share one store, opened on the first tool call.
 // At shutdown the listener closes, every call received is answered (within
 // Grace), then the sessions and the store are closed.
-func ServeHTTP(ctx context.Context, opts HTTPOptions) error {
+func ServeHTTP(ctx context.Context, opts HTTPOptions) error { return serveHTTPWith(ctx, opts, nil) }
+
+// serveHTTPWith is ServeHTTP with a hook to add tools, for tests.
+func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) error {
 	if opts.Grace <= 0 {
 		opts.Grace = DefaultGrace
 	}
@@ -63,10 +66,14 @@ func ServeHTTP(ctx context.Context, opts HTTPOptions) error {
 		ln.Close()
 		return err
 	}
+	parent := ctx
 	ctx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stopSignals()
 
 	s := New(opts.Open)
+	if setup != nil {
+		setup(s)
+	}
 	front := newHTTPFront(s, guard)
 	srv := &http.Server{
 		Handler: front,
@@ -100,9 +107,13 @@ func ServeHTTP(ctx context.Context, opts HTTPOptions) error {
 	case serveErr = <-served:
 	}
 	// Long work (an index, an import) stops at its next step and answers
-	// with what it did; further signals must not cut the drain short.
+	// with what it did.
 	s.beginStop()
-	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	if parent.Err() == nil {
+		// A signal: further ones (a second Ctrl-C) must not cut the drain
+		// short and exit with the signal's status.
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	}
 	deadline := time.Now().Add(opts.Grace)
 	shutdown := make(chan error, 1)
 	go func() {

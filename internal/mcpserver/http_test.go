@@ -54,6 +54,10 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // httpClient connects the official SDK client over streamable HTTP asking
 // for version ("" for the SDK's latest).
 func httpClient(t *testing.T, url, version string) *mcp.ClientSession {
@@ -260,13 +264,32 @@ func TestHTTPShutdownAnswersCallsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A stateful client, with its standing GET stream open.
-	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{tok}}, MaxRetries: -1}
+	// A stateful client, with its standing GET stream open. (The SDK client
+	// opens it in the background after the handshake, and a stream that
+	// cannot be opened fails the session: wait for it to be up.)
+	streaming := make(chan struct{})
+	var once sync.Once
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := bearer{tok}.RoundTrip(r)
+		if err == nil && r.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
+			once.Do(func() { close(streaming) })
+		}
+		return resp, err
+	})
+	// The SDK's default retries: a client that gave up at the first break
+	// of its GET stream (the server closes it once the last call is
+	// answered) could fail the session before reading that answer.
+	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: rt}}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), transport, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cs.Close()
+	select {
+	case <-streaming:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the client's standing GET stream did not open")
+	}
 	answered := make(chan *mcp.CallToolResult, 1)
 	go func() {
 		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "slow_write"})

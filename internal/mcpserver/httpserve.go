@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -75,8 +76,10 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 		setup(s)
 	}
 	front := newHTTPFront(s, guard)
+	conns := &activeConns{active: map[net.Conn]struct{}{}}
 	srv := &http.Server{
-		Handler: front,
+		Handler:   front,
+		ConnState: conns.track,
 		// Bounds on the parts a client controls before any check has run;
 		// the body is bounded by httpauth. No write timeout: a tool call
 		// (an index) may rightly take minutes.
@@ -115,19 +118,18 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	}
 	deadline := time.Now().Add(opts.Grace)
-	shutdown := make(chan error, 1)
-	go func() {
-		sctx, cancel := context.WithDeadline(context.Background(), deadline)
-		defer cancel()
-		// Closes the listener and idle connections at once, then waits for
-		// the requests being answered.
-		shutdown <- srv.Shutdown(sctx)
-	}()
+	// Shutdown closes the listener and the idle connections at once; its
+	// own wait is not used: it counts a connection on which no request has
+	// come yet (an HTTP client's spare) as busy for 5 s.
+	go srv.Shutdown(context.Background())
 	front.drain(time.Until(deadline))
-	if err := <-shutdown; err != nil {
-		fmt.Fprintf(opts.Log, "mm serve: requests still open after the shutdown grace period: %v\n", err)
-		srv.Close()
+	// Every call is answered and the sessions are closed: once no
+	// connection is in the middle of a request (the last answers written
+	// out), whatever is left is idle and can be cut.
+	if !conns.wait(time.Until(deadline)) {
+		fmt.Fprintf(opts.Log, "mm serve: requests still open after the shutdown grace period; closing their connections\n")
 	}
+	srv.Close()
 	if err := s.Shutdown(max(time.Until(deadline), 0)); err != nil {
 		fmt.Fprintf(opts.Log, "mm serve: %v\n", err)
 	}
@@ -135,4 +137,40 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 		return fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), serveErr)
 	}
 	return nil
+}
+
+// activeConns tracks the connections in the middle of a request.
+type activeConns struct {
+	mu     sync.Mutex
+	active map[net.Conn]struct{}
+	idle   chan struct{} // closed when active empties, once someone waits
+}
+
+func (a *activeConns) track(c net.Conn, st http.ConnState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if st == http.StateActive {
+		a.active[c] = struct{}{}
+	} else {
+		delete(a.active, c)
+	}
+	if len(a.active) == 0 && a.idle != nil {
+		close(a.idle)
+		a.idle = nil
+	}
+}
+
+// wait waits up to d for no connection to be in the middle of a request.
+func (a *activeConns) wait(d time.Duration) bool {
+	a.mu.Lock()
+	if len(a.active) == 0 {
+		a.mu.Unlock()
+		return true
+	}
+	if a.idle == nil {
+		a.idle = make(chan struct{})
+	}
+	idle := a.idle
+	a.mu.Unlock()
+	return waitFor(idle, d)
 }

@@ -96,10 +96,19 @@ func NewGuard(token string, bound net.Addr, names []string) (*Guard, error) {
 	case ip == nil:
 		add(host)
 	case ip.IsUnspecified():
-		// Every interface: the loopback names work, remote ones must be named.
+		// Every interface: the loopback names and this machine's own
+		// addresses work (an IP literal cannot be rebound); a name clients
+		// use must be given.
+		add("localhost")
 		add("127.0.0.1")
 		add("::1")
-		add("localhost")
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			for _, a := range addrs {
+				if n, ok := a.(*net.IPNet); ok {
+					add(n.IP.String())
+				}
+			}
+		}
 	default:
 		add(ip.String())
 		if ip.IsLoopback() {
@@ -127,7 +136,8 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 		if !g.hosts[strings.ToLower(r.Host)] {
 			WriteError(w, http.StatusForbidden, CodeForbidden, fmt.Sprintf(
 				"Host %q is not this server's address: connect to it by the address it printed at start-up "+
-					"(a request naming another host is refused against DNS rebinding)", r.Host))
+					"(a request naming another host is refused against DNS rebinding; a server reached by a name "+
+					"of its own needs `--allow-host NAME`)", r.Host))
 			return
 		}
 		if o := r.Header.Get("Origin"); o != "" && !g.origins[strings.ToLower(o)] {

@@ -3,6 +3,7 @@ package httpauth_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -265,5 +266,34 @@ func TestGuardBoundsBodies(t *testing.T) {
 	resp, body := do(t, request(t, srv, "POST", strings.NewReader(big[1:])))
 	if resp.StatusCode != 200 || !strings.HasSuffix(body, " "+itoa(httpauth.MaxBodyBytes)) {
 		t.Fatalf("body at the limit: %d %s", resp.StatusCode, body)
+	}
+}
+
+// Bound to every interface (--allow-remote), the server answers to its
+// loopback names and to this machine's own addresses, not to other names.
+func TestGuardOnEveryInterface(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4zero, Port: 8765}
+	g, err := httpauth.NewGuard(token, addr, []string{"memory.lan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	status := func(host string) int {
+		req := httptest.NewRequest("POST", "/mcp", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	for _, host := range []string{"127.0.0.1:8765", "localhost:8765", "[::1]:8765", "memory.lan:8765"} {
+		if got := status(host); got != 200 {
+			t.Errorf("Host %s: %d, want 200", host, got)
+		}
+	}
+	for _, host := range []string{"evil.example:8765", "memory.lan:8766", "memory.lan"} {
+		if got := status(host); got != 403 {
+			t.Errorf("Host %s: %d, want 403", host, got)
+		}
 	}
 }

@@ -83,8 +83,10 @@ func newHTTPFront(s *Server, guard *httpauth.Guard) *httpFront {
 // which answers it with the list of versions it does serve.
 func statelessRequest(r *http.Request) bool {
 	v := r.Header.Get("Mcp-Protocol-Version")
-	return v >= statelessVersion && slices.Contains(mcp.SupportedProtocolVersions(), v)
+	return v >= statelessVersion && slices.Contains(sdkVersions, v)
 }
+
+var sdkVersions = mcp.SupportedProtocolVersions()
 
 func (f *httpFront) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }
 

@@ -63,3 +63,11 @@ func (l *Lazy) Close() error {
 	l.mem = nil
 	return err
 }
+
+// IsOpen reports whether the store is open now (a call has opened it, and
+// Close has not closed it).
+func (l *Lazy) IsOpen() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mem != nil
+}

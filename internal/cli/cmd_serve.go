@@ -31,9 +31,10 @@ the server's environment to use a store other than ~/.memtomem.
 `
 
 func (a *app) serveCommand() *cobra.Command {
-	return &cobra.Command{
+	var h httpFlags
+	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the MCP server for coding agents (stdio)",
+		Short: "Run the MCP server for coding agents (stdio, or HTTP with --http)",
 		Long: `Run the memtomem MCP server over stdin/stdout. Coding agents start it; each
 session gets its own process, and any number of them share one store.
 
@@ -41,10 +42,17 @@ The handshake touches nothing on disk; the store opens on the first tool call.
 The server exits when the client closes stdin, on SIGTERM, SIGINT or SIGHUP,
 or when its parent process dies, after letting in-flight writes finish.
 
-` + serveHelp,
-		Example: `  claude mcp add memtomem -- mm serve`,
-		Args:    args(cobra.NoArgs),
+` + serveHelp + "\n" + serveHTTPHelp,
+		Example: `  claude mcp add memtomem -- mm serve
+  mm serve --http 127.0.0.1:8765`,
+		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if h.addr != "" {
+				return a.serveHTTP(cmd.Context(), h)
+			}
+			if h.changedWithoutAddr(cmd) {
+				return usagef("--token-file, --allow-remote and --allow-host go with --http ADDR")
+			}
 			if isTerminal(a.stdin) {
 				fmt.Fprint(a.stderr, serveHelp)
 				return nil
@@ -57,6 +65,8 @@ or when its parent process dies, after letting in-flight writes finish.
 			})
 		},
 	}
+	h.register(cmd)
+	return cmd
 }
 
 // serveOpener loads the configuration and opens the store when the first

@@ -1,15 +1,19 @@
 // Interoperability check: drives `mm serve` with the official TypeScript MCP
-// SDK client over stdio, as editors built on it do. The client also checks
-// every structuredContent against the tool's output schema, so schema
-// mistakes on our side fail here.
+// SDK client, as editors built on it do: over stdio, then over streamable
+// HTTP (`mm serve --http 127.0.0.1:0`, the bearer token in a header). The
+// client also checks every structuredContent against the tool's output
+// schema, so schema mistakes on our side fail here.
 //
 // Usage: MM_BIN=/path/to/mm node run.mjs   (run.sh builds mm and does this)
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const mm = process.env.MM_BIN;
 if (!mm) {
@@ -20,14 +24,16 @@ if (!mm) {
 let passed = 0;
 let failed = 0;
 
+let over = '';
+
 async function check(name, fn) {
   try {
     await fn();
     passed++;
-    console.log(`ok   ${name}`);
+    console.log(`ok   ${over}${name}`);
   } catch (err) {
     failed++;
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
+    console.log(`FAIL ${over}${name}: ${err instanceof Error ? err.message : err}`);
   }
 }
 
@@ -39,18 +45,11 @@ function text(result) {
   return (result.content ?? []).filter(c => c.type === 'text').map(c => c.text).join('');
 }
 
-const home = mkdtempSync(join(tmpdir(), 'mm-interop-'));
-const transport = new StdioClientTransport({
-  command: mm,
-  args: ['serve'],
-  env: { MEMTOMEM_HOME: home },
-  stderr: 'inherit',
-});
-const client = new Client({ name: 'memtomem-interop', version: '1.0.0' });
 const memory = 'The interop capybara deploys on Tuesdays via blue-green rollout.';
-let chunkId;
 
-try {
+// The checks every transport must pass, on a fresh store.
+async function toolChecks(client, transport) {
+  let chunkId;
   await check('initialize', async () => {
     await client.connect(transport);
     const info = client.getServerVersion();
@@ -115,24 +114,134 @@ try {
     const res = await client.callTool({ name: 'mem_stats', arguments: {} });
     assert(!res.isError && res.structuredContent?.chunks === 2, `stats ${JSON.stringify(res.structuredContent)}`);
   });
-
-  await check('server exits 0 when the client closes', async () => {
-    // _process is the transport's child process (not public API): it is
-    // the only way to see the exit code.
-    const child = transport._process;
-    const exited = child && child.exitCode === null
-      ? new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
-      : Promise.resolve({ code: child?.exitCode ?? null, signal: null });
-    const started = Date.now();
-    await client.close();
-    const { code, signal } = await exited;
-    assert(code === 0, `exit code ${code}, signal ${signal}`);
-    assert(Date.now() - started < 5000, `took ${Date.now() - started} ms to exit`);
-  });
-} finally {
-  await client.close().catch(() => {});
-  rmSync(home, { recursive: true, force: true });
 }
+
+// exitOf resolves with a child process's exit code and signal.
+function exitOf(child) {
+  return child.exitCode !== null
+    ? Promise.resolve({ code: child.exitCode, signal: null })
+    : new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function overStdio() {
+  over = 'stdio: ';
+  const home = mkdtempSync(join(tmpdir(), 'mm-interop-'));
+  const transport = new StdioClientTransport({
+    command: mm,
+    args: ['serve'],
+    env: { MEMTOMEM_HOME: home },
+    stderr: 'inherit',
+  });
+  const client = new Client({ name: 'memtomem-interop', version: '1.0.0' });
+  try {
+    await toolChecks(client, transport);
+    await check('server exits 0 when the client closes', async () => {
+      // _process is the transport's child process (not public API): it is
+      // the only way to see the exit code.
+      const child = transport._process;
+      const exited = child ? exitOf(child) : Promise.resolve({ code: null, signal: null });
+      const started = Date.now();
+      await client.close();
+      const { code, signal } = await exited;
+      assert(code === 0, `exit code ${code}, signal ${signal}`);
+      assert(Date.now() - started < 5000, `took ${Date.now() - started} ms to exit`);
+    });
+  } finally {
+    await client.close().catch(() => {});
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// startHTTP runs `mm serve --http 127.0.0.1:0` and resolves with the URL it
+// prints on stderr (within 20 s).
+function startHTTP(home) {
+  const child = spawn(mm, ['serve', '--http', '127.0.0.1:0'], { env: { ...process.env, MEMTOMEM_HOME: home }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const url = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('mm serve --http printed no URL within 20 s')), 20000);
+    child.once('exit', code => reject(new Error(`mm serve --http exited with ${code} before listening`)));
+    createInterface({ input: child.stderr }).on('line', line => {
+      process.stderr.write(`${line}\n`);
+      const m = line.match(/MCP over HTTP at (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  return { child, url };
+}
+
+async function overHTTP() {
+  over = 'http: ';
+  const home = mkdtempSync(join(tmpdir(), 'mm-interop-http-'));
+  const { child, url: urlPromise } = startHTTP(home);
+  const client = new Client({ name: 'memtomem-interop', version: '1.0.0' });
+  try {
+    const url = await urlPromise;
+    const token = readFileSync(join(home, 'http-token'), 'utf8').trim();
+    const transport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    });
+    await toolChecks(client, transport);
+
+    await check('a second client on the same server sees the first one\'s memories', async () => {
+      const other = new Client({ name: 'memtomem-interop-2', version: '1.0.0' });
+      await other.connect(new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }));
+      try {
+        const res = await other.callTool({ name: 'mem_search', arguments: { query: 'wombats' } });
+        assert(!res.isError && text(res).includes('wombats'), `search: ${text(res)}`);
+      } finally {
+        await other.close();
+      }
+    });
+
+    await check('without the token: 401 with a JSON-RPC error', async () => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      assert(res.status === 401, `status ${res.status}`);
+      assert((res.headers.get('www-authenticate') ?? '').startsWith('Bearer'), `WWW-Authenticate ${res.headers.get('www-authenticate')}`);
+      const body = await res.json();
+      assert(body.jsonrpc === '2.0' && body.error?.message?.includes('Authorization: Bearer'), `body ${JSON.stringify(body)}`);
+    });
+
+    await check('a wrong token is refused by the SDK client', async () => {
+      const bad = new Client({ name: 'memtomem-interop-bad', version: '1.0.0' });
+      let err;
+      try {
+        await bad.connect(new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: 'Bearer not-the-token-0123456789' } },
+        }));
+      } catch (e) {
+        err = e;
+      }
+      await bad.close().catch(() => {});
+      assert(err, 'connected with a wrong token');
+    });
+
+    await check('session ends with DELETE, server exits 0 on SIGTERM', async () => {
+      await transport.terminateSession();
+      await client.close();
+      const exited = exitOf(child);
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert(code === 0, `exit code ${code}, signal ${signal}`);
+      assert(Date.now() - started < 10000, `took ${Date.now() - started} ms to exit`);
+    });
+  } finally {
+    await client.close().catch(() => {});
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+await overStdio();
+await overHTTP();
 
 console.log(`interop: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

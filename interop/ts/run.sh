@@ -1,5 +1,6 @@
 #!/bin/sh
-# Interop check of mm serve against the official TypeScript MCP SDK client.
+# Interop check of mm serve (stdio, then --http) against the official
+# TypeScript MCP SDK client.
 # Needs Node.js 20+ and Go; run from anywhere.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

@@ -262,6 +262,9 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 		}
 	}
 	for _, p := range candidates {
+		if m.indexer.Complete(ctx, p) {
+			continue // the store holds its ids, and the id is not among them
+		}
 		content, err := m.readFile(p)
 		if err != nil {
 			continue

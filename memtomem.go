@@ -163,6 +163,9 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		Embed:            m.embedMissing,
 		Heal:             m.writer.Heal,
 	}
+	// An add with an idempotency key appends without reading its file when
+	// the store proves the key's entry is not in it (memfile.Writer.Absent).
+	m.writer.Absent = m.indexer.IDsAbsent
 	m.startRefresh()
 	if o.watch && !db.ReadOnly() {
 		m.startWatch(o.watchOpts)

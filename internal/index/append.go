@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"encoding/json"
+	"os"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/fspath"
@@ -25,28 +26,72 @@ import (
 type fileTail struct {
 	SHA256  string        `json:"sha256"`
 	Context chunk.Context `json:"context"`
+	// Hidden says some chunk of the file was left out (it holds a
+	// credential), so the store does not know every entry id in it.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // tailFor is the store.File.Tail of a file with hash sha whose chunking
-// ended in context end (nil for a file that is not markdown: no tail).
-func tailFor(sha string, end *chunk.Context) string {
+// ended in context end (nil for a file that is not markdown: no tail);
+// hidden as in fileTail.
+func tailFor(sha string, end *chunk.Context, hidden bool) string {
 	if end == nil {
 		return ""
 	}
-	b, err := json.Marshal(fileTail{SHA256: sha, Context: *end})
+	b, err := json.Marshal(fileTail{SHA256: sha, Context: *end, Hidden: hidden})
 	if err != nil {
 		return ""
 	}
 	return string(b)
 }
 
-// decodeTail returns the context stored for the file with hash sha.
-func decodeTail(stored, sha string) (chunk.Context, bool) {
+// decodeTail returns the tail stored for the file with hash sha.
+func decodeTail(stored, sha string) (fileTail, bool) {
 	var t fileTail
 	if stored == "" || json.Unmarshal([]byte(stored), &t) != nil || t.SHA256 != sha {
-		return chunk.Context{}, false
+		return fileTail{}, false
 	}
-	return t.Context, true
+	return t, true
+}
+
+// Complete reports whether the store holds every entry id of the file at
+// path as it is on disk, judged by size and modification time: the file
+// has not been written since it was indexed, and none of its chunks was
+// left out. It is a cheap look, not a proof (IDsAbsent is one): it lets an
+// add skip reading files for an entry an earlier attempt may have written
+// (an attempt that wrote the file without indexing it changed both).
+func (ix *Indexer) Complete(ctx context.Context, path string) bool {
+	stored, known, err := ix.Store.FileState(ctx, path)
+	if err != nil || !known {
+		return false
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Size() != stored.Size || !info.ModTime().Equal(stored.ModTime) {
+		return false
+	}
+	t, ok := decodeTail(stored.Tail, stored.SHA256)
+	return ok && !t.Hidden
+}
+
+// IDsAbsent reports whether the store proves that none of ids is an entry
+// of the file at path whose content hashes to sha (hex SHA-256): the store
+// indexed exactly that content, left none of its chunks out, and holds no
+// chunk of any of the ids. false means it cannot tell. It lets an add with
+// an idempotency key append without reading the file (memfile.Writer.Absent).
+func (ix *Indexer) IDsAbsent(ctx context.Context, path, sha string, ids []string) bool {
+	stored, known, err := ix.Store.FileState(ctx, path)
+	if err != nil || !known || stored.SHA256 != sha {
+		return false
+	}
+	if t, ok := decodeTail(stored.Tail, sha); !ok || t.Hidden {
+		return false
+	}
+	for _, id := range ids {
+		if cs, err := ix.Store.ChunksByEntry(ctx, id); err != nil || len(cs) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // IndexAppend indexes the entries memfile just appended to the memory file
@@ -89,7 +134,8 @@ func (ix *Indexer) indexAppended(ctx context.Context, path string, a *memfile.Ap
 	if err != nil || !known || stored.SHA256 != a.Before || stored.Namespace != ns {
 		return res, false, err
 	}
-	from, ok := decodeTail(stored.Tail, a.Before)
+	before, ok := decodeTail(stored.Tail, a.Before)
+	from := before.Context
 	if !ok {
 		return res, false, nil
 	}
@@ -104,7 +150,7 @@ func (ix *Indexer) indexAppended(ctx context.Context, path string, a *memfile.Ap
 	}
 	chunks, skipped := ix.storeChunks(path, pieces, a.ModTime, ns)
 	f := store.File{Path: path, Size: a.Size, ModTime: a.ModTime, SHA256: a.After, Namespace: ns,
-		Tail: tailFor(a.After, &end)}
+		Tail: tailFor(a.After, &end, before.Hidden || len(skipped) > 0)}
 	ok, err = ix.Store.AppendChunks(ctx, a.Before, f, chunks)
 	if err != nil || !ok {
 		return res, false, err

@@ -107,7 +107,7 @@ func (ix *Indexer) prepare(ctx context.Context, path string, opts FileOptions) *
 			pre := &chunked{sha: sha, ns: ns, modTime: info.ModTime(), size: int64(len(content))}
 			var end *chunk.Context
 			pre.chunks, pre.leftOut, end = ix.chunks(path, content, info, ns)
-			pre.tail = tailFor(sha, end)
+			pre.tail = tailFor(sha, end, len(pre.leftOut) > 0)
 			p.pre = pre
 		case !known && (errors.Is(err, fs.ErrNotExist) || errors.As(err, &skipped)):
 			return finished(err)
@@ -150,7 +150,7 @@ func (ix *Indexer) prepare(ctx context.Context, path string, opts FileOptions) *
 		var cs []store.Chunk
 		var end *chunk.Context
 		cs, p.leftOut, end = ix.chunks(path, content, info, ns)
-		f.Tail = tailFor(sha, end)
+		f.Tail = tailFor(sha, end, len(p.leftOut) > 0)
 		return f, cs, nil
 	}
 	return p

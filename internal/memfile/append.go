@@ -94,6 +94,15 @@ func (t *journalTail) resume() (hash.Hash, error) {
 	return h, nil
 }
 
+// digest is the hex SHA-256 of the tail's content.
+func (t *journalTail) digest() (string, error) {
+	h, err := t.resume()
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // extend is the tail after data was appended, with the file's hash before
 // and after.
 func (t *journalTail) extend(data []byte) (next *journalTail, before, after string, err error) {

@@ -34,6 +34,13 @@ type Writer struct {
 	// goes through a descriptor of the root holding it (beneath.go), so the
 	// same holds for a link swapped in after that check.
 	Roots []string
+	// Absent, when set, answers from an index of the files (the store)
+	// whether none of ids is an entry of the file at path whose whole
+	// content hashes to sha (hex SHA-256); false means it cannot tell. With
+	// it, entries that come with their own ids (an add with an idempotency
+	// key) are appended without reading the file when the journal vouches
+	// for the file's content, as entries with new ids are.
+	Absent func(ctx context.Context, path, sha string, ids []string) bool
 }
 
 // ErrOutsideRoots refuses a write whose file resolves outside Writer.Roots.

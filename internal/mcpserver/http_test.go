@@ -184,6 +184,8 @@ func TestHTTPTwoClientsShareOneStore(t *testing.T) {
 // guard's own refusals.
 func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 	url, _ := httpServe(t)
+	wantCode := map[string]int{"no token": httpauth.CodeUnauthorized, "foreign origin": httpauth.CodeForbidden,
+		"not JSON": httpauth.CodeParseError, "oversized body": httpauth.CodeInvalidRequest}
 	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`
 	for _, tc := range []struct {
 		name    string
@@ -199,6 +201,7 @@ func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 		{"unknown session", "POST", map[string]string{"Mcp-Session-Id": "NOSUCHSESSION"}, initialize, 404, "start a new one with initialize"},
 		{"GET without a session", "GET", map[string]string{"Accept": "text/event-stream"}, "", 400, "Mcp-Session-Id"},
 		{"unknown version", "POST", map[string]string{"Mcp-Protocol-Version": "1999-01-01"}, initialize, 400, "2025-11-25"},
+		{"not JSON", "POST", nil, `{"jsonrpc":"2.0","id":1,"method":`, 400, "malformed payload"},
 		{"oversized body", "POST", nil, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"mem_add","arguments":{"content":"` + strings.Repeat("x", httpauth.MaxBodyBytes) + `"}}}`, 413, "4 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,6 +228,9 @@ func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 			if resp.StatusCode != tc.status || json.Unmarshal(b, &e) != nil || e.JSONRPC != "2.0" || e.Error.Code == 0 ||
 				!strings.Contains(e.Error.Message, tc.mention) {
 				t.Fatalf("status %d %s: want %d and a JSON-RPC error mentioning %q", resp.StatusCode, b, tc.status, tc.mention)
+			}
+			if want, ok := wantCode[tc.name]; ok && e.Error.Code != want {
+				t.Errorf("code %d, want %d", e.Error.Code, want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/memtomem/memtomem/internal/index"
 	"os"
 	"strings"
 
@@ -10,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/memtomem/memtomem"
-	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/mcpserver"
 )
 

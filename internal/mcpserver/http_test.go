@@ -349,3 +349,41 @@ func TestHTTPShutdownAnswersCallsInFlight(t *testing.T) {
 		t.Error("the store was left open")
 	}
 }
+
+// A body that is not JSON gets a parse error, and the session it was sent
+// on goes on: the next call on it is answered.
+func TestHTTPMalformedBodyKeepsSession(t *testing.T) {
+	url, _ := httpServe(t)
+	post := func(session, body string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, _ := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`)
+	session := resp.Header.Get("Mcp-Session-Id")
+	if session == "" {
+		t.Fatalf("no session: %d", resp.StatusCode)
+	}
+	post(session, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	resp, body := post(session, `{"jsonrpc":"2.0","id":2,"method":`)
+	if resp.StatusCode != 400 || !strings.Contains(body, `"code":-32700`) {
+		t.Fatalf("malformed body: %d %s", resp.StatusCode, body)
+	}
+	resp, body = post(session, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"id":3,"result"`) || !strings.Contains(body, "mem_search") {
+		t.Fatalf("the session did not go on: %d %s", resp.StatusCode, body)
+	}
+}

@@ -21,10 +21,12 @@ import (
 const MaxBodyBytes = 4 << 20
 
 // JSON-RPC error codes of refusals. JSON-RPC reserves -32000 to -32099 for
-// the server's own errors; -32600 is its "Invalid Request".
+// the server's own errors; -32700 is its "Parse error", -32600 its "Invalid
+// Request".
 const (
 	CodeUnauthorized   = -32001 // no token, or a wrong one
 	CodeForbidden      = -32003 // a foreign Origin or Host
+	CodeParseError     = -32700 // a body that is not JSON
 	CodeInvalidRequest = -32600 // a body too large, a method or media type not served
 	CodeInternal       = -32603
 )

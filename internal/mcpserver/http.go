@@ -160,8 +160,12 @@ func (w *jsonErrorWriter) finish() {
 		msg += ": " + HTTPPath + " takes POST (and GET and DELETE within a session of a protocol version before " + statelessVersion + ")"
 	}
 	code := httpauth.CodeInvalidRequest
-	if w.status >= 500 {
+	switch {
+	case w.status >= 500:
 		code = httpauth.CodeInternal
+	case strings.Contains(msg, "unmarshaling jsonrpc message"):
+		// The SDK's words for a body that is not JSON(-RPC).
+		code = httpauth.CodeParseError
 	}
 	w.Header().Del("X-Content-Type-Options")
 	httpauth.WriteError(w.ResponseWriter, w.status, code, msg)

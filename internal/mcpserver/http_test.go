@@ -181,6 +181,8 @@ func TestHTTPTwoClientsShareOneStore(t *testing.T) {
 // guard's own refusals.
 func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 	url, _ := httpServe(t)
+	wantCode := map[string]int{"no token": httpauth.CodeUnauthorized, "foreign origin": httpauth.CodeForbidden,
+		"not JSON": httpauth.CodeParseError, "oversized body": httpauth.CodeInvalidRequest}
 	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`
 	for _, tc := range []struct {
 		name    string
@@ -196,6 +198,7 @@ func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 		{"unknown session", "POST", map[string]string{"Mcp-Session-Id": "NOSUCHSESSION"}, initialize, 404, "start a new one with initialize"},
 		{"GET without a session", "GET", map[string]string{"Accept": "text/event-stream"}, "", 400, "Mcp-Session-Id"},
 		{"unknown version", "POST", map[string]string{"Mcp-Protocol-Version": "1999-01-01"}, initialize, 400, "2025-11-25"},
+		{"not JSON", "POST", nil, `{"jsonrpc":"2.0","id":1,"method":`, 400, "malformed payload"},
 		{"oversized body", "POST", nil, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"mem_add","arguments":{"content":"` + strings.Repeat("x", httpauth.MaxBodyBytes) + `"}}}`, 413, "4 MiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,6 +225,9 @@ func TestHTTPRefusalsAreJSONRPC(t *testing.T) {
 			if resp.StatusCode != tc.status || json.Unmarshal(b, &e) != nil || e.JSONRPC != "2.0" || e.Error.Code == 0 ||
 				!strings.Contains(e.Error.Message, tc.mention) {
 				t.Fatalf("status %d %s: want %d and a JSON-RPC error mentioning %q", resp.StatusCode, b, tc.status, tc.mention)
+			}
+			if want, ok := wantCode[tc.name]; ok && e.Error.Code != want {
+				t.Errorf("code %d, want %d", e.Error.Code, want)
 			}
 		})
 	}
@@ -336,5 +342,43 @@ func TestHTTPShutdownAnswersCallsInFlight(t *testing.T) {
 	}
 	if srv.store.IsOpen() {
 		t.Error("the store was left open")
+	}
+}
+
+// A body that is not JSON gets a parse error, and the session it was sent
+// on goes on: the next call on it is answered.
+func TestHTTPMalformedBodyKeepsSession(t *testing.T) {
+	url, _ := httpServe(t)
+	post := func(session, body string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, _ := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`)
+	session := resp.Header.Get("Mcp-Session-Id")
+	if session == "" {
+		t.Fatalf("no session: %d", resp.StatusCode)
+	}
+	post(session, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	resp, body := post(session, `{"jsonrpc":"2.0","id":2,"method":`)
+	if resp.StatusCode != 400 || !strings.Contains(body, `"code":-32700`) {
+		t.Fatalf("malformed body: %d %s", resp.StatusCode, body)
+	}
+	resp, body = post(session, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"id":3,"result"`) || !strings.Contains(body, "mem_search") {
+		t.Fatalf("the session did not go on: %d %s", resp.StatusCode, body)
 	}
 }

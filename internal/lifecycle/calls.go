@@ -99,15 +99,16 @@ func (c *Calls) Drain(grace time.Duration) bool {
 	c.mu.Unlock()
 	idle := make(chan struct{})
 	go func() { c.running.Wait(); close(idle) }()
-	finished := waitFor(idle, grace)
+	finished := WaitFor(idle, grace)
 	c.stopWorkNow()
 	if !finished {
-		finished = waitFor(idle, 2*time.Second)
+		finished = WaitFor(idle, 2*time.Second)
 	}
 	return finished
 }
 
-func waitFor(ch <-chan struct{}, d time.Duration) bool {
+// WaitFor waits up to d for ch to be closed and reports whether it was.
+func WaitFor(ch <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

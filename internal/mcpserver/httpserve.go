@@ -173,12 +173,5 @@ func (a *activeConns) wait(d time.Duration) bool {
 	}
 	idle := a.idle
 	a.mu.Unlock()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-idle:
-		return true
-	case <-t.C:
-		return false
-	}
+	return lifecycle.WaitFor(idle, d)
 }

@@ -88,7 +88,7 @@ func connectHTTP(t *testing.T, url, token string) *mcp.ClientSession {
 }
 
 // A real mm serve --http: it prints its URL, makes a private token, serves
-// a client, is listed as a live instance with transport http (so mm reset
+// a client, is listed as a live instance with transport http from the start (so mm reset
 // refuses while it runs), and exits 0 on SIGTERM, leaving the registry.
 func TestHTTPProcess(t *testing.T) {
 	home := t.TempDir()
@@ -100,17 +100,23 @@ func TestHTTPProcess(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("token file: created by the test=%v, %v", created, err)
 	}
-	cs := connectHTTP(t, url, token)
-	call(t, cs, "mem_add", map[string]any{"content": "HTTP servers register like any other."})
-
 	cfg, err := config.Load(home)
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, err := memtomem.Instances(cfg)
-	if err != nil {
-		t.Fatal(err)
+	// Listed from the start, before any client called a tool (the server
+	// opens the store as it starts, just after printing its URL).
+	var live []memtomem.Instance
+	for deadline := time.Now().Add(10 * time.Second); len(live) == 0 && time.Now().Before(deadline); {
+		if live, err = memtomem.Instances(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if len(live) == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
+	cs := connectHTTP(t, url, token)
+	call(t, cs, "mem_add", map[string]any{"content": "HTTP servers register like any other."})
 	if len(live) != 1 || live[0].PID != cmd.Process.Pid || live[0].Transport != "http" {
 		t.Fatalf("live instances %+v, want the server (pid %d) with transport http", live, cmd.Process.Pid)
 	}

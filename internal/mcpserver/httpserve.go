@@ -102,6 +102,16 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 	if opts.Ready != nil {
 		opts.Ready(url)
 	}
+	// Unlike a stdio server, which its editor starts for a session that
+	// may never use it, an HTTP server is started to serve: open the store
+	// now, so that it is listed among the store's live instances (mm status,
+	// mm reset) from the start and a broken configuration shows in its log
+	// at once. A failure is retried by the first tool call, as on stdio.
+	go func() {
+		if _, err := s.store.Get(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(opts.Log, "mm serve: opening the store: %v (the first tool call tries again)\n", err)
+		}
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

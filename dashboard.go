@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
+	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -122,4 +123,42 @@ func (m *Memory) IndexerPID() int {
 		}
 	}
 	return 0
+}
+
+// MemoryEntry is a memory entry as its markdown file holds it: what an
+// edit form shows and sends back. A long entry is indexed as several
+// chunks; this is the whole entry, whichever chunk names it.
+type MemoryEntry struct {
+	ID    string   `json:"entry_id"`
+	File  string   `json:"file"`
+	Title string   `json:"title"` // "" for an untitled entry (its heading is generated)
+	Tags  []string `json:"tags"`
+	Body  string   `json:"body"`
+}
+
+// Entry reads the memory entry that holds a chunk (by chunk id or entry
+// id) from its markdown file.
+func (m *Memory) Entry(ctx context.Context, id string) (MemoryEntry, error) {
+	c, err := m.Read(ctx, id)
+	if err != nil {
+		return MemoryEntry{}, err
+	}
+	if c.EntryID == "" {
+		return MemoryEntry{}, newError(KindNotFound, "chunk %s is not part of a memory entry: it comes from the indexed file %s", id, c.Source)
+	}
+	data, err := m.readFile(c.Source)
+	if err != nil {
+		return MemoryEntry{}, wrapStore(err)
+	}
+	for _, e := range memfile.Parse(data) {
+		if e.ID != c.EntryID {
+			continue
+		}
+		title := e.Title
+		if memfile.IsAutoTitle(title) {
+			title = ""
+		}
+		return MemoryEntry{ID: e.ID, File: c.Source, Title: title, Tags: append([]string{}, e.Tags...), Body: e.Body}, nil
+	}
+	return MemoryEntry{}, newError(KindNotFound, "entry %s is no longer in %s (edited since it was indexed?): reload the page", c.EntryID, c.Source)
 }

@@ -73,3 +73,21 @@ func TestIndexerPID(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Entry gives the whole entry (title, tags, body), not the chunk's text
+// with its heading: what an edit form must send back.
+func TestEntryReadsTheMarkdownEntry(t *testing.T) {
+	m, _ := openTest(t)
+	res := add(t, m, memtomem.AddRequest{Content: "body line one", Title: "My Title", Tags: []string{"a", "b"}})
+	e, err := m.Entry(context.Background(), res.ChunkIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Title != "My Title" || e.Body != "body line one" || len(e.Tags) != 2 || e.ID != res.EntryID {
+		t.Fatalf("Entry: %+v", e)
+	}
+	untitled := add(t, m, memtomem.AddRequest{Content: "no title here"})
+	if e, err := m.Entry(context.Background(), untitled.EntryID); err != nil || e.Title != "" || e.Body != "no title here" {
+		t.Fatalf("untitled Entry: %+v, %v; want an empty title", e, err)
+	}
+}

@@ -144,14 +144,16 @@ func (s *sessions) takeFlash(r *http.Request) string {
 
 // securityHeaders go on every answer, refusals included: no script or style
 // from elsewhere (the pages use none inline), no framing, no sniffing, no
-// referrer (the login link carries its code), no caching of memories.
+// referrer to other sites (the login link carries its code; "no-referrer"
+// would also make browsers send "Origin: null" on the dashboard's own
+// forms, which the Origin check refuses), no caching of memories.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})

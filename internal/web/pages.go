@@ -65,6 +65,9 @@ func parsePages() (map[string]*template.Template, error) {
 // escaping: a memory's text is never marked safe HTML.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
 	data["Page"] = page
+	if _, ok := data["Nav"]; !ok {
+		data["Nav"] = page // the tab to highlight
+	}
 	data["CSRF"] = s.sessions.csrf(r)
 	data["LoggedIn"] = s.sessions.get(r) != nil || s.guard.HasToken(r)
 	if data["LoggedIn"] == true {
@@ -98,11 +101,20 @@ func parseTime(rfc3339 string) time.Time {
 	return t
 }
 
+// chunkTitle is the heading a chunk is under, or for an untitled memory
+// its first line, shortened.
 func chunkTitle(c view.Chunk) string {
 	if n := len(c.Hierarchy); n > 0 {
 		return c.Hierarchy[n-1]
 	}
-	return filepath.Base(c.Source) + ":" + strconv.Itoa(c.StartLine)
+	first, _, _ := strings.Cut(strings.TrimSpace(c.Content), "\n")
+	if r := []rune(first); len(r) > 80 {
+		first = string(r[:80]) + "…"
+	}
+	if first == "" {
+		return filepath.Base(c.Source) + ":" + strconv.Itoa(c.StartLine)
+	}
+	return first
 }
 
 func humanBytes(n int64) string {
@@ -223,7 +235,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, "source", map[string]any{"Path": path, "Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total)})
+	s.ok(w, r, "source", map[string]any{"Nav": "sources", "Path": path, "Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total)})
 }
 
 func (s *Server) chunk(w http.ResponseWriter, r *http.Request) {
@@ -360,7 +372,7 @@ func (s *Server) counts(of string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.ok(w, r, "counts", map[string]any{"Of": of, "P": page, "Pager": newPager(r, offset, memtomem.DefaultCountPage, page.Total)})
+		s.ok(w, r, "counts", map[string]any{"Nav": of, "Of": of, "P": page, "Pager": newPager(r, offset, memtomem.DefaultCountPage, page.Total)})
 	}
 }
 

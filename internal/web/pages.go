@@ -30,12 +30,16 @@ var funcs = template.FuncMap{
 	"when":  func(rfc3339 string) string { return parseTime(rfc3339).Local().Format("2006-01-02 15:04") },
 	"age":   func(rfc3339 string) string { return time.Since(parseTime(rfc3339)).Round(time.Second).String() },
 	"title": chunkTitle,
-	"snippet": func(s string) string {
-		if r := []rune(s); len(r) > 280 {
-			return string(r[:280]) + "…"
+	// text is what a listing shows under a chunk's title: nothing when the
+	// title is already all of it (a short untitled memory).
+	"text": func(c view.Chunk) string {
+		if len(c.Hierarchy) == 0 && !strings.HasSuffix(chunkTitle(c), "…") && !strings.Contains(strings.TrimSpace(c.Content), "\n") {
+			return ""
 		}
-		return s
+		return snippet(body(c))
 	},
+	"body":   body,
+	"plural": func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
 	"query": func(kv ...string) string {
 		v := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -46,6 +50,7 @@ var funcs = template.FuncMap{
 		return v.Encode()
 	},
 	"add":  func(a, b int) int { return a + b },
+	"neg":  func(a int) int { return -a },
 	"list": func(s ...string) []string { return s },
 }
 
@@ -99,6 +104,25 @@ func (s *Server) memory(w http.ResponseWriter, r *http.Request) *memtomem.Memory
 func parseTime(rfc3339 string) time.Time {
 	t, _ := time.Parse(time.RFC3339, rfc3339)
 	return t
+}
+
+func snippet(s string) string {
+	if r := []rune(s); len(r) > 280 {
+		return string(r[:280]) + "…"
+	}
+	return s
+}
+
+// body is a chunk's text without its first line when that line is the
+// heading the page shows as its title.
+func body(c view.Chunk) string {
+	if n := len(c.Hierarchy); n > 0 {
+		first, rest, _ := strings.Cut(c.Content, "\n")
+		if _, title, ok := strings.Cut(first, " "); ok && strings.HasPrefix(first, "#") && strings.TrimSpace(title) == c.Hierarchy[n-1] {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return c.Content
 }
 
 // chunkTitle is the heading a chunk is under, or for an untitled memory
@@ -397,6 +421,10 @@ func (s *Server) rename(of string) func(http.ResponseWriter, *http.Request, *mem
 func (s *Server) remove(of string) func(http.ResponseWriter, *http.Request, *memtomem.Memory) (string, error) {
 	return func(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
 		name := strings.TrimSpace(r.PostFormValue("name"))
+		if of == "namespaces" && r.PostFormValue("confirm") != "yes" {
+			// The form's checkbox: deleting a namespace deletes memories.
+			return "", &memtomem.Error{Kind: memtomem.KindInvalid, Err: fmt.Errorf("deleting namespace %q deletes every memory in it: tick the box to confirm", name)}
+		}
 		var res memtomem.MaintenanceResult
 		var err error
 		if of == "tags" {

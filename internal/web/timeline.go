@@ -47,7 +47,8 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		peak = max(peak, c.Count)
 		total += c.Count
 	}
-	slot := float64(chartW-chartPad) / float64(len(counts))
+	slot := float64(chartW-2*chartPad) / float64(len(counts))
+	every := max(len(counts)/8, 1)
 	plotH := float64(chartH - 2*chartPad)
 	var bars []bar
 	var ticks []tick
@@ -63,7 +64,9 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		d := c.Day.Format(time.DateOnly)
 		bars = append(bars, bar{X: x + slot*0.1, Y: float64(chartPad) + plotH - h, W: slot * 0.8, H: h, Day: d, Count: c.Count,
 			Link: "/memories?since=" + d + "&until=" + c.Day.AddDate(0, 0, 1).Format(time.DateOnly)})
-		if every := max(len(counts)/8, 1); i%every == 0 {
+		// A label every few days, and one under the last day (today),
+		// unless it would overlap the one before.
+		if i%every == 0 && (i+every/2 < len(counts) || i == len(counts)-1) || i == len(counts)-1 && i%every >= every/2 {
 			ticks = append(ticks, tick{X: x, Label: c.Day.Format("Jan 2")})
 		}
 	}

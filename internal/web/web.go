@@ -176,6 +176,10 @@ func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 
 // refuse answers a refused request with a page saying what to do.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if status == http.StatusUnauthorized {
+		// httpauth's words are for MCP clients; a browser needs these.
+		msg = "This browser has no dashboard session (never logged in, or mm web has restarted since)."
+	}
 	s.render(w, r, status, "refused", map[string]any{"Status": status, "Message": msg, "Login": status == http.StatusUnauthorized})
 }
 

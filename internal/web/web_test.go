@@ -314,3 +314,23 @@ func TestRenameAndDeleteTag(t *testing.T) {
 		t.Errorf("after deleting the tag, the tags page:\n%s", a.body)
 	}
 }
+
+// Deleting a namespace deletes its memories: the form's box must be ticked.
+func TestDeleteNamespaceNeedsConfirmation(t *testing.T) {
+	d := start(t)
+	d.logIn()
+	d.post("/memories", url.Values{"csrf": {d.csrf("/memories")}, "content": {"scratch note"}, "namespace": {"scratch"}})
+	csrf := d.csrf("/namespaces")
+	if a := d.post("/namespaces/delete", url.Values{"csrf": {csrf}, "name": {"scratch"}}); a.status != http.StatusBadRequest || !strings.Contains(a.body, "tick the box") {
+		t.Fatalf("delete without confirmation: %d\n%s", a.status, a.body)
+	}
+	if a := d.get("/namespaces"); !strings.Contains(a.body, ">scratch</a>") {
+		t.Fatal("the namespace went without confirmation")
+	}
+	if a := d.post("/namespaces/delete", url.Values{"csrf": {csrf}, "name": {"scratch"}, "confirm": {"yes"}}); a.status != http.StatusSeeOther {
+		t.Fatalf("confirmed delete: %d\n%s", a.status, a.body)
+	}
+	if a := d.get("/memories"); strings.Contains(a.body, "scratch note") {
+		t.Error("the namespace's memory is still listed after deleting it")
+	}
+}

@@ -72,8 +72,13 @@ or when its parent process dies, after letting in-flight writes finish.
 // serveOpener loads the configuration and opens the store when the first
 // tool call needs it, so that a broken config or store is reported to the
 // agent (and retried) instead of failing the handshake. transport ("stdio",
-// "http") is how the server is listed among the store's live instances.
+// "http", "web") is how the server is listed among the store's live
+// instances.
 func (a *app) serveOpener(transport string) memtomem.Opener {
+	name := "mm serve"
+	if transport == "web" {
+		name = "mm web"
+	}
 	return func(ctx context.Context) (*memtomem.Memory, error) {
 		cfg, err := a.loadConfig()
 		if err != nil {
@@ -82,14 +87,14 @@ func (a *app) serveOpener(transport string) memtomem.Opener {
 		// Every server is a candidate for the store's single watcher role;
 		// the one that holds it keeps memory directories edited by hand
 		// indexed, and another takes over if it exits.
-		watch := memtomem.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "mm serve: watcher: %v\n", err) }}
+		watch := memtomem.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "%s: watcher: %v\n", name, err) }}
 		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport(transport),
 			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
 		if err == nil {
 			// A store on a full or read-only disk still serves reads;
 			// the log says why writes will fail (mem_status says it too).
 			if why := m.DiskState(); why != "" {
-				fmt.Fprintf(a.stderr, "mm serve: %s\n", why)
+				fmt.Fprintf(a.stderr, "%s: %s\n", name, why)
 			}
 		}
 		return m, err

@@ -102,6 +102,7 @@ Quick start:
 		a.deleteCommand(),
 		a.statusCommand(),
 		a.serveCommand(),
+		a.webCommand(),
 		a.configCommand(),
 		a.evalCommand(),
 		a.resetCommand(),

@@ -67,6 +67,44 @@ type Guard struct {
 	tokenSum [32]byte
 	hosts    map[string]bool // accepted Host values, lower case, with port
 	origins  map[string]bool // accepted Origin values: http://HOST:PORT
+	extra    Extra
+}
+
+// Extra is what a front end for browsers adds to the guard: a second way
+// in besides the bearer token (the dashboard's session cookie), the
+// requests that need neither (its login page; Host, Origin and the body
+// bound are still checked), and its own refusal page instead of a JSON-RPC
+// error object. Every field is optional.
+type Extra struct {
+	Session func(*http.Request) bool
+	Public  func(*http.Request) bool
+	Refuse  func(w http.ResponseWriter, r *http.Request, status int, msg string)
+}
+
+// With returns a copy of the guard that also applies e.
+func (g *Guard) With(e Extra) *Guard {
+	c := *g
+	c.extra = e
+	return &c
+}
+
+// HasToken reports whether r carries the right bearer token (a client
+// program, not a browser session).
+func (g *Guard) HasToken(r *http.Request) bool { return g.authorized(r) }
+
+// SameOrigin reports whether origin (an Origin header) is this server's.
+func (g *Guard) SameOrigin(origin string) bool { return g.origins[strings.ToLower(origin)] }
+
+func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, status, code int, msg string) {
+	if g.extra.Refuse != nil {
+		g.extra.Refuse(w, r, status, msg)
+		return
+	}
+	WriteError(w, status, code, msg)
+}
+
+func (g *Guard) admitted(r *http.Request) bool {
+	return g.authorized(r) || (g.extra.Session != nil && g.extra.Session(r)) || (g.extra.Public != nil && g.extra.Public(r))
 }
 
 // NewGuard returns a guard for a server bound to bound, taking token.
@@ -136,26 +174,26 @@ func NewGuard(token string, bound net.Addr, names []string) (*Guard, error) {
 func (g *Guard) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hosts[strings.ToLower(r.Host)] {
-			WriteError(w, http.StatusForbidden, CodeForbidden, fmt.Sprintf(
+			g.refuse(w, r, http.StatusForbidden, CodeForbidden, fmt.Sprintf(
 				"Host %q is not this server's address: connect to it by the address it printed at start-up "+
 					"(a request naming another host is refused against DNS rebinding; a server reached by a name "+
 					"of its own needs `--allow-host NAME`)", r.Host))
 			return
 		}
 		if o := r.Header.Get("Origin"); o != "" && !g.origins[strings.ToLower(o)] {
-			WriteError(w, http.StatusForbidden, CodeForbidden, fmt.Sprintf(
+			g.refuse(w, r, http.StatusForbidden, CodeForbidden, fmt.Sprintf(
 				"requests from the web origin %q are refused: only clients on this machine (no Origin, or this server's own) may call memtomem", o))
 			return
 		}
-		if !g.authorized(r) {
+		if !g.admitted(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="memtomem"`)
-			WriteError(w, http.StatusUnauthorized, CodeUnauthorized,
+			g.refuse(w, r, http.StatusUnauthorized, CodeUnauthorized,
 				"missing or wrong bearer token: send the header `Authorization: Bearer <token>` with the token from the file `mm serve --http` printed at start-up")
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > MaxBodyBytes {
-				tooLarge(w)
+				g.tooLarge(w, r)
 				return
 			}
 			// Read the body here, bounded, so an oversized one (also one
@@ -163,10 +201,10 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 			if err != nil {
 				if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-					tooLarge(w)
+					g.tooLarge(w, r)
 					return
 				}
-				WriteError(w, http.StatusBadRequest, CodeInvalidRequest, "could not read the request body: "+err.Error())
+				g.refuse(w, r, http.StatusBadRequest, CodeInvalidRequest, "could not read the request body: "+err.Error())
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
@@ -176,8 +214,8 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 	})
 }
 
-func tooLarge(w http.ResponseWriter) {
-	WriteError(w, http.StatusRequestEntityTooLarge, CodeInvalidRequest, fmt.Sprintf(
+func (g *Guard) tooLarge(w http.ResponseWriter, r *http.Request) {
+	g.refuse(w, r, http.StatusRequestEntityTooLarge, CodeInvalidRequest, fmt.Sprintf(
 		"request body larger than %d bytes (%d MiB): split the work into smaller calls (e.g. several mem_add instead of one huge batch)",
 		MaxBodyBytes, MaxBodyBytes>>20))
 }

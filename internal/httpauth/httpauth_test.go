@@ -297,3 +297,54 @@ func TestGuardOnEveryInterface(t *testing.T) {
 		}
 	}
 }
+
+// A browser front end adds a session as a second way in, public paths,
+// and its own refusal pages; Host and Origin are still checked first.
+func TestGuardWithExtra(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	g, err := httpauth.NewGuard(token, srv.Listener.Addr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = g.With(httpauth.Extra{
+		Session: func(r *http.Request) bool { return r.Header.Get("Cookie") == "s=good" },
+		Public:  func(r *http.Request) bool { return r.URL.Path == "/login" },
+		Refuse: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			w.WriteHeader(status)
+			w.Write([]byte("page: " + msg))
+		},
+	})
+	srv.Config.Handler = g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	srv.Start()
+	defer srv.Close()
+	get := func(path, cookie, origin string) (int, string) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, body := do(t, req)
+		return resp.StatusCode, body
+	}
+	for _, c := range []struct {
+		path, cookie, origin string
+		status               int
+		body                 string
+	}{
+		{"/x", "", "", 401, "page: missing or wrong bearer token"},
+		{"/x", "s=bad", "", 401, "page:"},
+		{"/x", "s=good", "", 200, "ok"},
+		{"/login", "", "", 200, "ok"},
+		{"/login", "", "http://evil.example", 403, "page: requests from the web origin"},
+		{"/x", "s=good", "http://evil.example", 403, "page:"},
+	} {
+		if status, body := get(c.path, c.cookie, c.origin); status != c.status || !strings.HasPrefix(body, c.body) {
+			t.Errorf("GET %s cookie %q origin %q: %d %q, want %d %q", c.path, c.cookie, c.origin, status, body, c.status, c.body)
+		}
+	}
+	if !g.SameOrigin(srv.URL) || g.SameOrigin("http://evil.example") || g.SameOrigin("") {
+		t.Error("SameOrigin does not tell this server's origin from others")
+	}
+}

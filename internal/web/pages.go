@@ -1,0 +1,454 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/view"
+)
+
+// pageNames are the templates under templates/, each rendered inside
+// layout.html.
+var pageNames = []string{"login", "refused", "error", "search", "sources", "source", "chunk", "memories", "counts", "timeline", "status"}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
+	"day":  func(t time.Time) string { return t.Format("2006-01-02") },
+	"tags": func(t []string) string { return strings.Join(t, ", ") },
+	"base": filepath.Base,
+	// %.4g: BM25 on a small store scores around 1e-6, which %.3f shows as 0.000.
+	"score": func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
+	"bytes": humanBytes,
+	"when":  func(rfc3339 string) string { return parseTime(rfc3339).Local().Format("2006-01-02 15:04") },
+	"age":   func(rfc3339 string) string { return time.Since(parseTime(rfc3339)).Round(time.Second).String() },
+	"title": chunkTitle,
+	// text is what a listing shows under a chunk's title: nothing when the
+	// title is already all of it (a short untitled memory).
+	"text": func(c view.Chunk) string {
+		if len(c.Hierarchy) == 0 && !strings.HasSuffix(chunkTitle(c), "…") && !strings.Contains(strings.TrimSpace(c.Content), "\n") {
+			return ""
+		}
+		return snippet(body(c))
+	},
+	"body":   body,
+	"plural": func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
+	"query": func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				v.Set(kv[i], kv[i+1])
+			}
+		}
+		return v.Encode()
+	},
+	"add":  func(a, b int) int { return a + b },
+	"neg":  func(a int) int { return -a },
+	"list": func(s ...string) []string { return s },
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
+	for _, p := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
+		if err != nil {
+			return nil, fmt.Errorf("dashboard template %s: %w", p, err)
+		}
+		out[p] = t
+	}
+	return out, nil
+}
+
+// render writes a page. Everything shown comes through html/template's
+// escaping: a memory's text is never marked safe HTML.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	data["Page"] = page
+	if _, ok := data["Nav"]; !ok {
+		data["Nav"] = page // the tab to highlight
+	}
+	data["CSRF"] = s.sessions.csrf(r)
+	data["LoggedIn"] = s.sessions.get(r) != nil || s.guard.HasToken(r)
+	if data["LoggedIn"] == true {
+		data["Flash"] = s.sessions.takeFlash(r)
+	}
+	var buf bytes.Buffer
+	if err := s.pages[page].Execute(&buf, data); err != nil {
+		http.Error(w, "render "+page+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) ok(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
+	s.render(w, r, http.StatusOK, page, data)
+}
+
+func (s *Server) memory(w http.ResponseWriter, r *http.Request) *memtomem.Memory {
+	m, err := s.lazy.Get(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return m
+}
+
+func parseTime(rfc3339 string) time.Time {
+	t, _ := time.Parse(time.RFC3339, rfc3339)
+	return t
+}
+
+func snippet(s string) string {
+	if r := []rune(s); len(r) > 280 {
+		return string(r[:280]) + "…"
+	}
+	return s
+}
+
+// body is a chunk's text without its first line when that line is the
+// heading the page shows as its title.
+func body(c view.Chunk) string {
+	if n := len(c.Hierarchy); n > 0 {
+		first, rest, _ := strings.Cut(c.Content, "\n")
+		if _, title, ok := strings.Cut(first, " "); ok && strings.HasPrefix(first, "#") && strings.TrimSpace(title) == c.Hierarchy[n-1] {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return c.Content
+}
+
+// chunkTitle is the heading a chunk is under, or for an untitled memory
+// its first line, shortened.
+func chunkTitle(c view.Chunk) string {
+	if n := len(c.Hierarchy); n > 0 {
+		return c.Hierarchy[n-1]
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(c.Content), "\n")
+	if r := []rune(first); len(r) > 80 {
+		first = string(r[:80]) + "…"
+	}
+	if first == "" {
+		return filepath.Base(c.Source) + ":" + strconv.Itoa(c.StartLine)
+	}
+	return first
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// splitTags reads a comma-separated tag field.
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// pager is the previous/next links of a listing.
+type pager struct {
+	Offset, Limit, Total int
+	Prev, Next           string
+}
+
+func newPager(r *http.Request, offset, limit, total int) pager {
+	p := pager{Offset: offset, Limit: limit, Total: total}
+	link := func(o int) string {
+		q := r.URL.Query()
+		q.Set("offset", strconv.Itoa(o))
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if offset > 0 {
+		p.Prev = link(max(offset-limit, 0))
+	}
+	if offset+limit < total {
+		p.Next = link(offset + limit)
+	}
+	return p
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := map[string]string{}
+	for _, k := range []string{"q", "ns", "tags", "source", "since", "until", "k"} {
+		f[k] = q.Get(k)
+	}
+	data := map[string]any{"F": f}
+	if strings.TrimSpace(f["q"]) == "" {
+		s.ok(w, r, "search", data)
+		return
+	}
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	now := time.Now()
+	since, err := memtomem.ParseTime(f["since"], now)
+	if err != nil {
+		s.fail(w, r, &memtomem.Error{Kind: memtomem.KindInvalid, Err: fmt.Errorf("since: %w", err)})
+		return
+	}
+	until, err := memtomem.ParseTime(f["until"], now)
+	if err != nil {
+		s.fail(w, r, &memtomem.Error{Kind: memtomem.KindInvalid, Err: fmt.Errorf("until: %w", err)})
+		return
+	}
+	resp, err := m.Search(r.Context(), memtomem.SearchRequest{Query: f["q"], TopK: atoi(f["k"]), Namespace: f["ns"],
+		Tags: splitTags(f["tags"]), Source: f["source"], Since: since, Until: until})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data["R"], data["Legs"] = view.FromSearch(f["q"], resp), resp.Legs
+	s.ok(w, r, "search", data)
+}
+
+func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	files, err := m.Files(r.Context(), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	srcs, srcErr := m.Sources()
+	data := map[string]any{"Files": files, "Sources": srcs, "MemoryDirs": m.Config().Indexing.MemoryDirs}
+	if srcErr != nil {
+		data["SourcesError"] = srcErr.Error()
+	}
+	s.ok(w, r, "sources", data)
+}
+
+const listPage = 50
+
+// source lists the chunks of one file.
+func (s *Server) source(w http.ResponseWriter, r *http.Request) {
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	path, offset := r.URL.Query().Get("path"), atoi(r.URL.Query().Get("offset"))
+	page, err := m.List(r.Context(), memtomem.ListRequest{Source: path, Limit: listPage, Offset: offset})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.ok(w, r, "source", map[string]any{"Nav": "sources", "Path": path, "Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total)})
+}
+
+func (s *Server) chunk(w http.ResponseWriter, r *http.Request) {
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	c, err := m.Read(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := view.FromChunk(c)
+	data := map[string]any{"C": v, "Title": chunkTitle(v)}
+	if c.EntryID != "" {
+		// The form edits the whole entry as its markdown has it, not this
+		// chunk's text (which carries the heading, and is only a part of
+		// a long entry).
+		e, err := m.Entry(r.Context(), c.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data["E"] = e
+	}
+	s.ok(w, r, "chunk", data)
+}
+
+func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	q := r.URL.Query()
+	offset := atoi(q.Get("offset"))
+	now := time.Now()
+	since, err1 := memtomem.ParseTime(q.Get("since"), now)
+	until, err2 := memtomem.ParseTime(q.Get("until"), now)
+	if err1 != nil || err2 != nil {
+		s.fail(w, r, &memtomem.Error{Kind: memtomem.KindInvalid, Err: fmt.Errorf("since/until: give a date (2026-11-01), a time or an age (7d)")})
+		return
+	}
+	page, err := m.Recall(r.Context(), memtomem.RecallRequest{Since: since, Until: until, Namespace: q.Get("ns"),
+		Tags: splitTags(q.Get("tag")), Limit: listPage, Offset: offset})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.ok(w, r, "memories", map[string]any{"Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total),
+		"Filter": map[string]string{"ns": q.Get("ns"), "tag": q.Get("tag"), "since": q.Get("since"), "until": q.Get("until")}})
+}
+
+func (s *Server) addMemory(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
+	res, err := m.Add(r.Context(), memtomem.AddRequest{Content: formText(r, "content"), Title: strings.TrimSpace(r.PostFormValue("title")),
+		Tags: splitTags(r.PostFormValue("tags")), Namespace: strings.TrimSpace(r.PostFormValue("namespace"))})
+	if err != nil {
+		return "", err
+	}
+	s.sessions.setFlash(r, note("Memory added to "+res.File, res.Warnings))
+	if len(res.ChunkIDs) > 0 {
+		return "/chunk/" + url.PathEscape(res.ChunkIDs[0]), nil
+	}
+	return "/memories", nil
+}
+
+// formText is a text field as typed: browsers send a textarea's line
+// breaks as CRLF, which the markdown should not get.
+func formText(r *http.Request, name string) string {
+	return strings.ReplaceAll(r.PostFormValue(name), "\r\n", "\n")
+}
+
+func note(msg string, warnings []string) string {
+	if len(warnings) > 0 {
+		msg += " (" + strings.Join(warnings, "; ") + ")"
+	}
+	return msg
+}
+
+func (s *Server) editMemory(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
+	req := memtomem.EditRequest{ChunkID: r.PathValue("id")}
+	content, title, tags := formText(r, "content"), r.PostFormValue("title"), splitTags(r.PostFormValue("tags"))
+	// Only what the form changed is sent: an untouched field stays as the
+	// markdown has it (the hidden "was_" fields hold what the page showed).
+	if content != formText(r, "was_content") {
+		req.Content = &content
+	}
+	if title != r.PostFormValue("was_title") {
+		req.Title = &title
+	}
+	if strings.Join(tags, ",") != strings.Join(splitTags(r.PostFormValue("was_tags")), ",") {
+		req.Tags = &tags
+	}
+	if req.Content == nil && req.Title == nil && req.Tags == nil {
+		s.sessions.setFlash(r, "Nothing changed.")
+		return "/chunk/" + url.PathEscape(req.ChunkID), nil
+	}
+	res, err := m.Edit(r.Context(), req)
+	if err != nil {
+		return "", err
+	}
+	s.sessions.setFlash(r, note("Memory saved in "+res.File, res.Warnings))
+	if len(res.ChunkIDs) > 0 {
+		return "/chunk/" + url.PathEscape(res.ChunkIDs[0]), nil
+	}
+	return "/memories", nil
+}
+
+func (s *Server) deleteMemory(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
+	res, err := m.Delete(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return "", err
+	}
+	s.sessions.setFlash(r, fmt.Sprintf("Deleted %q from %s.", res.Title, res.File))
+	return "/memories", nil
+}
+
+// counts lists tags or namespaces with their chunk counts.
+func (s *Server) counts(of string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		m := s.memory(w, r)
+		if m == nil {
+			return
+		}
+		offset := atoi(r.URL.Query().Get("offset"))
+		req := memtomem.PageRequest{Limit: memtomem.DefaultCountPage, Offset: offset}
+		var page memtomem.CountPage
+		var err error
+		if of == "tags" {
+			page, err = m.TagCounts(r.Context(), req)
+		} else {
+			page, err = m.NamespaceCounts(r.Context(), req)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.ok(w, r, "counts", map[string]any{"Nav": of, "Of": of, "P": page, "Pager": newPager(r, offset, memtomem.DefaultCountPage, page.Total)})
+	}
+}
+
+func (s *Server) rename(of string) func(http.ResponseWriter, *http.Request, *memtomem.Memory) (string, error) {
+	return func(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
+		from, to := strings.TrimSpace(r.PostFormValue("from")), strings.TrimSpace(r.PostFormValue("to"))
+		var res memtomem.MaintenanceResult
+		var err error
+		if of == "tags" {
+			res, err = m.RenameTag(r.Context(), from, to)
+		} else {
+			res, err = m.RenameNamespace(r.Context(), from, to)
+		}
+		if err != nil {
+			return "", err
+		}
+		s.sessions.setFlash(r, note(fmt.Sprintf("Renamed %q to %q: %d entries in %d files, %d chunks.", from, to, res.Entries, res.Files, res.Chunks), res.Notes))
+		return "/" + of, nil
+	}
+}
+
+func (s *Server) remove(of string) func(http.ResponseWriter, *http.Request, *memtomem.Memory) (string, error) {
+	return func(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		if of == "namespaces" && r.PostFormValue("confirm") != "yes" {
+			// The form's checkbox: deleting a namespace deletes memories.
+			return "", &memtomem.Error{Kind: memtomem.KindInvalid, Err: fmt.Errorf("deleting namespace %q deletes every memory in it: tick the box to confirm", name)}
+		}
+		var res memtomem.MaintenanceResult
+		var err error
+		if of == "tags" {
+			res, err = m.DeleteTag(r.Context(), name)
+		} else {
+			res, err = m.DeleteNamespace(r.Context(), name)
+		}
+		if err != nil {
+			return "", err
+		}
+		s.sessions.setFlash(r, note(fmt.Sprintf("Deleted %q: %d entries in %d files, %d chunks.", name, res.Entries, res.Files, res.Chunks), res.Notes))
+		return "/" + of, nil
+	}
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	m := s.memory(w, r)
+	if m == nil {
+		return
+	}
+	st, err := m.Status(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.ok(w, r, "status", map[string]any{"S": view.FromStatus(st), "Indexer": m.IndexerPID()})
+}

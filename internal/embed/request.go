@@ -48,6 +48,13 @@ func (e *httpEmbedder) attempt(ctx context.Context, batch []string) ([][]float64
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	// An embedding request changes nothing on the server, so it may be sent
+	// again: marked so (a nil value is not sent), net/http retries it on a
+	// new connection when a kept-alive one turns out to have been closed by
+	// the server (an idle timeout, a proxy, a restart). Without the mark a
+	// POST on such a connection fails with a bare EOF, which opened the
+	// breaker against a provider that was up.
+	req.Header["X-Idempotency-Key"] = nil
 	if e.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+e.apiKey)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -22,18 +23,8 @@ import (
 func TestAppendIndexesLikeAFullIndex(t *testing.T) {
 	ctx := context.Background()
 	m, cfg := openTest(t)
-	dir := cfg.Indexing.MemoryDirs[0]
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	notes := filepath.Join(dir, "notes.md")
 	hand := "---\ntitle: Project notes\ntags: [proj]\n---\n# Decisions\n\nWhat we settled on.\n"
-	if err := os.WriteFile(notes, []byte(hand), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{dir}, Recursive: true}); err != nil {
-		t.Fatal(err)
-	}
+	dir, notes := handWritten(t, m, cfg, "notes.md", hand)
 	bodies := []string{
 		"plain memory about the deploy",
 		"with code\n```go\nfunc main() {}\n```\nand after",
@@ -153,4 +144,22 @@ func TestConcurrentAddsShareWrites(t *testing.T) {
 	if stats.ChunksIndexed != 0 || stats.ChunksDeleted != 0 || len(allChunks(t, m)) != len(before) {
 		t.Errorf("a full re-index changed %d chunks and deleted %d", stats.ChunksIndexed, stats.ChunksDeleted)
 	}
+}
+
+// handWritten writes a memory file as a person would, in the first memory
+// directory, and indexes that directory; it returns both paths.
+func handWritten(t *testing.T, m *memtomem.Memory, cfg config.Config, name, content string) (dir, path string) {
+	t.Helper()
+	dir = cfg.Indexing.MemoryDirs[0]
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Index(context.Background(), memtomem.IndexRequest{Paths: []string{dir}, Recursive: true}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
 }

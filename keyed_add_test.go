@@ -1,10 +1,8 @@
 package memtomem_test
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,21 +15,10 @@ import (
 // when the same key comes again, and not when the id is that of an entry
 // the index does not hold because its text has a credential in it.
 func TestKeyedAddsAppendOnce(t *testing.T) {
-	ctx := context.Background()
 	m, cfg := openTest(t)
-	dir := cfg.Indexing.MemoryDirs[0]
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	notes := filepath.Join(dir, "notes.md")
 	// Written by hand: one entry whose only chunk the index leaves out.
 	hand := "## Deploy credentials\n\n> id: handwritten1\n\nthe bot token is " + secrettest.SlackBotToken(7) + "\n"
-	if err := os.WriteFile(notes, []byte(hand), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Index(ctx, memtomem.IndexRequest{Paths: []string{dir}, Recursive: true}); err != nil {
-		t.Fatal(err)
-	}
+	_, notes := handWritten(t, m, cfg, "notes.md", hand)
 
 	var files []os.FileInfo
 	var day string

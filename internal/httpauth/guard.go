@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxBodyBytes bounds a request body (4 MiB): ample for any tool call (a
@@ -257,6 +259,20 @@ type errorResponse struct {
 type errorObject struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
+}
+
+// NewServer is the http.Server every memtomem front end listens with,
+// bounding what a client controls before any check has run (the body is
+// bounded by the Guard). It has no write timeout: a tool call (an index)
+// may rightly take minutes. logPrefix names the front end in errorLog.
+func NewServer(h http.Handler, errorLog io.Writer, logPrefix string) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(errorLog, logPrefix, 0),
+	}
 }
 
 // URLHost is the host:port to print for a bound address: a loopback or

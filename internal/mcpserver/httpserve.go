@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os/signal"
@@ -78,17 +77,8 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 	}
 	front := newHTTPFront(s, guard)
 	conns := &activeConns{active: map[net.Conn]struct{}{}}
-	srv := &http.Server{
-		Handler:   front,
-		ConnState: conns.track,
-		// Bounds on the parts a client controls before any check has run;
-		// the body is bounded by httpauth. No write timeout: a tool call
-		// (an index) may rightly take minutes.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       5 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.New(opts.Log, "mm serve: http: ", 0),
-	}
+	srv := httpauth.NewServer(front, opts.Log, "mm serve: http: ")
+	srv.ConnState = conns.track
 	url := "http://" + httpauth.URLHost(ln.Addr()) + HTTPPath
 	how := "token in"
 	if created {

@@ -13,7 +13,6 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"log"
 	"net"
 	"net/http"
 	"os/signal"
@@ -238,13 +237,7 @@ func Serve(ctx context.Context, opts Options) error {
 	parent := ctx
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       5 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.New(opts.Log, "mm web: http: ", 0),
-	}
+	srv := httpauth.NewServer(s, opts.Log, "mm web: http: ")
 	url := "http://" + httpauth.URLHost(ln.Addr())
 	login := url + "/login?t=" + s.LoginCode()
 	how := "token in"
@@ -255,6 +248,14 @@ func Serve(ctx context.Context, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(url, login)
 	}
+	// Open the store now, as mm serve --http does: the dashboard is listed
+	// among the store's live instances from the start, and a broken
+	// configuration shows in the log at once (the first page tries again).
+	go func() {
+		if _, err := lazy.Get(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(opts.Log, "mm web: opening the store: %v (the first page tries again)\n", err)
+		}
+	}()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	var serveErr error

@@ -198,6 +198,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Navigate(w.url+"/namespaces"), chromedp.WaitVisible(css(`table`)), shot("namespaces"),
 		chromedp.Navigate(w.url+"/sources"), chromedp.WaitVisible(css(`table`)), shot("sources"),
 		chromedp.Click(css(`table a`)), chromedp.WaitVisible(css(`ol.results`)), shot("source-chunks"))
+	if h := get("source", chromedp.Text(css(`h1`))); !strings.HasSuffix(h, ".md") {
+		t.Errorf("the file's page is headed %q, want the file's name", h)
+	}
 	do("status", chromedp.Navigate(w.url+"/status"), chromedp.WaitVisible(css(`table`)), shot("status"))
 	if text := get("status", chromedp.Text(css(`table`))); !strings.Contains(text, "web") {
 		t.Errorf("status lists %q, want the web instance", text)

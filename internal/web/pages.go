@@ -40,18 +40,9 @@ var funcs = template.FuncMap{
 	},
 	"body":   body,
 	"plural": func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
-	"query": func(kv ...string) string {
-		v := url.Values{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] != "" {
-				v.Set(kv[i], kv[i+1])
-			}
-		}
-		return v.Encode()
-	},
-	"add":  func(a, b int) int { return a + b },
-	"neg":  func(a int) int { return -a },
-	"list": func(s ...string) []string { return s },
+	"add":    func(a, b int) int { return a + b },
+	"neg":    func(a int) int { return -a },
+	"list":   func(s ...string) []string { return s },
 }
 
 func parsePages() (map[string]*template.Template, error) {

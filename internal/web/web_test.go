@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -328,5 +329,55 @@ func TestDeleteNamespaceNeedsConfirmation(t *testing.T) {
 	}
 	if a := d.get("/memories"); strings.Contains(a.body, "scratch note") {
 		t.Error("the namespace's memory is still listed after deleting it")
+	}
+}
+
+var hrefAttr = regexp.MustCompile(`href="(/[^"]*)"`)
+
+// The links the pages render lead where they say: a file's link lists that
+// file's chunks alone, a tag's link that tag's memories, a namespace's
+// that namespace's. (Query strings built in a template were escaped a
+// second time once, which turned every such link into an unfiltered list.)
+func TestLinksCarryTheirFilters(t *testing.T) {
+	d := start(t)
+	d.logIn()
+	d.post("/memories", url.Values{"csrf": {d.csrf("/memories")}, "content": {"alpha memory in work"}, "tags": {"alpha"}, "namespace": {"work"}})
+	d.post("/memories", url.Values{"csrf": {d.csrf("/memories")}, "content": {"beta memory in default"}, "tags": {"beta"}})
+	links := func(page, prefix string) []string {
+		t.Helper()
+		var out []string
+		for _, m := range hrefAttr.FindAllStringSubmatch(d.get(page).body, -1) {
+			if u := html.UnescapeString(m[1]); strings.HasPrefix(u, prefix) {
+				out = append(out, u)
+			}
+		}
+		if len(out) == 0 {
+			t.Fatalf("%s has no link to %s…", page, prefix)
+		}
+		return out
+	}
+	check := func(link, want, notWant string) {
+		t.Helper()
+		a := d.get(link)
+		if a.status != http.StatusOK || !strings.Contains(a.body, want) || strings.Contains(a.body, notWant) {
+			t.Errorf("%s (status %d) should show %q and not %q:\n%s", link, a.status, want, notWant, a.body)
+		}
+	}
+	for _, link := range links("/sources", "/source?") {
+		if strings.Contains(link, "work") {
+			check(link, "alpha memory", "beta memory")
+		} else {
+			check(link, "beta memory", "alpha memory")
+		}
+	}
+	for _, link := range links("/tags", "/memories?") {
+		if strings.Contains(link, "alpha") {
+			check(link, "alpha memory", "beta memory")
+		}
+	}
+	for _, link := range links("/namespaces", "/memories?") {
+		if strings.Contains(link, "work") {
+			check(link, "alpha memory", "beta memory")
+		}
 	}
 }

@@ -32,9 +32,9 @@ mm serve --http (~/.memtomem/http-token, made on first use, mode 0600).
 Changes are POST forms with a per-session CSRF token and must come from the
 dashboard's own pages (Origin); memory text is always shown as text.
 
-It joins the store's live instances (transport "web") on the first page
-that needs the store, runs beside any number of mm serve processes, and
-stops on SIGTERM or SIGINT after answering the requests in flight.`,
+It joins the store's live instances (transport "web") as soon as it
+listens, runs beside any number of mm serve processes, and stops on SIGTERM
+or SIGINT after answering the requests in flight.`,
 		Example: `  mm web
   mm web --open
   mm web --addr 127.0.0.1:9000`,

@@ -71,3 +71,16 @@ func (l *Lazy) IsOpen() bool {
 	defer l.mu.Unlock()
 	return l.mem != nil
 }
+
+// OpenNow opens the store in the background, for a server started to serve
+// (mm serve --http, mm web) rather than by an editor for a session that may
+// never use it: it is then listed among the store's live instances from the
+// start, and a broken configuration shows at once. report gets a failed
+// open's error (not after ctx ended); the next Get tries again.
+func (l *Lazy) OpenNow(ctx context.Context, report func(error)) {
+	go func() {
+		if _, err := l.Get(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+	}()
+}

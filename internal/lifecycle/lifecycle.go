@@ -41,3 +41,23 @@ func Watch(ctx context.Context) (context.Context, context.CancelFunc) {
 func IgnoreTerminations() {
 	signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 }
+
+// ServeUntil runs serve (an http.Server's Serve on its listener) until it
+// returns or ctx ends, and returns serve's error (nil when ctx ended
+// first; the caller then shuts the server down). parent is the context
+// before termination signals were watched: when ctx ended but parent did
+// not, a signal ended it, and later ones are ignored from then on so that a
+// second Ctrl-C cannot cut the drain short.
+func ServeUntil(parent, ctx context.Context, serve func() error) error {
+	served := make(chan error, 1)
+	go func() { served <- serve() }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+	}
+	if parent.Err() == nil {
+		IgnoreTerminations()
+	}
+	return err
+}

@@ -92,32 +92,13 @@ func serveHTTPWith(ctx context.Context, opts HTTPOptions, setup func(*Server)) e
 	if opts.Ready != nil {
 		opts.Ready(url)
 	}
-	// Unlike a stdio server, which its editor starts for a session that
-	// may never use it, an HTTP server is started to serve: open the store
-	// now, so that it is listed among the store's live instances (mm status,
-	// mm reset) from the start and a broken configuration shows in its log
-	// at once. A failure is retried by the first tool call, as on stdio.
-	go func() {
-		if _, err := s.store.Get(ctx); err != nil && ctx.Err() == nil {
-			fmt.Fprintf(opts.Log, "mm serve: opening the store: %v (the first tool call tries again)\n", err)
-		}
-	}()
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-served:
-	}
+	s.store.OpenNow(ctx, func(err error) {
+		fmt.Fprintf(opts.Log, "mm serve: opening the store: %v (the first tool call tries again)\n", err)
+	})
+	serveErr := lifecycle.ServeUntil(parent, ctx, func() error { return srv.Serve(ln) })
 	// Long work (an index, an import) stops at its next step and answers
 	// with what it did.
 	s.calls.BeginStop()
-	if parent.Err() == nil {
-		// A signal: further ones (a second Ctrl-C) must not cut the drain
-		// short and exit with the signal's status.
-		lifecycle.IgnoreTerminations()
-	}
 	deadline := time.Now().Add(opts.Grace)
 	// Shutdown closes the listener and the idle connections at once; its
 	// own wait is not used: it counts a connection on which no request has

@@ -248,24 +248,10 @@ func Serve(ctx context.Context, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(url, login)
 	}
-	// Open the store now, as mm serve --http does: the dashboard is listed
-	// among the store's live instances from the start, and a broken
-	// configuration shows in the log at once (the first page tries again).
-	go func() {
-		if _, err := lazy.Get(ctx); err != nil && ctx.Err() == nil {
-			fmt.Fprintf(opts.Log, "mm web: opening the store: %v (the first page tries again)\n", err)
-		}
-	}()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-served:
-	}
-	if parent.Err() == nil {
-		lifecycle.IgnoreTerminations() // a second Ctrl-C must not cut the drain short
-	}
+	lazy.OpenNow(ctx, func(err error) {
+		fmt.Fprintf(opts.Log, "mm web: opening the store: %v (the first page tries again)\n", err)
+	})
+	serveErr := lifecycle.ServeUntil(parent, ctx, func() error { return srv.Serve(ln) })
 	sctx, cancel := context.WithTimeout(context.Background(), opts.Grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // ErrEmptyQuery is returned for a query with no searchable words.
@@ -149,6 +151,19 @@ func (q Query) FTS5() string {
 		parts = append(parts, quote(strings.Join(p, " ")))
 	}
 	return strings.Join(parts, " OR ")
+}
+
+// Store gives the query as the store takes it: every term and phrase, the
+// prefix term marked.
+func (q Query) Store() []store.Phrase {
+	out := make([]store.Phrase, 0, len(q.Terms)+len(q.Phrases))
+	for i, t := range q.Terms {
+		out = append(out, store.Phrase{Words: []string{t}, Prefix: q.Prefix && i == len(q.Terms)-1})
+	}
+	for _, p := range q.Phrases {
+		out = append(out, store.Phrase{Words: p})
+	}
+	return out
 }
 
 // quote makes s an FTS5 string: inside double quotes every character is

@@ -64,12 +64,27 @@ type Filter struct {
 	Since, Until time.Time
 }
 
-// KeywordQuery is a BM25 search. Match is an FTS5 expression built by the
-// search package; backends other than SQLite translate it.
+// KeywordQuery is a BM25 search: the chunks holding any of the phrases,
+// ranked by how much of the query they hold.
 type KeywordQuery struct {
+	// Phrases are OR-ed. Each is a run of lowercase words (as the search
+	// package tokenizes them) that must appear together; a single word is
+	// a phrase of one.
+	Phrases []Phrase
+	// Match is the same query as an FTS5 expression.
+	//
+	// Deprecated: being replaced by Phrases; backends read Phrases.
 	Match  string
 	Filter Filter
 	Limit  int
+}
+
+// Phrase is one alternative of a keyword query.
+type Phrase struct {
+	Words []string
+	// Prefix lets the last word match as a prefix ("deplo" finds
+	// "deployment").
+	Prefix bool
 }
 
 // Hit is a chunk with its score; for the keyword leg the score is BM25, higher

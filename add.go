@@ -1,6 +1,8 @@
 package memtomem
 
 import (
+	"github.com/memtomem/memtomem/internal/store"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -160,7 +162,11 @@ func (m *Memory) finishAdd(ctx context.Context, a preparedAdd, done *pendingAdd)
 // refuses the index: the memory would be saved yet unsearchable, and the
 // caller told it failed. One statfs each.
 func (m *Memory) roomToAdd(path string) error {
-	for _, dir := range []string{filepath.Dir(path), filepath.Dir(m.db.Path())} {
+	dirs := []string{filepath.Dir(path)}
+	if local, ok := m.store.(store.LocalDB); ok {
+		dirs = append(dirs, filepath.Dir(local.LocalFiles()[0]))
+	}
+	for _, dir := range dirs {
 		if e := coord.ProbeDisk(dir); e != 0 {
 			return &Error{Kind: KindUnavailable, Err: &DiskError{Errno: e, Dir: dir, NothingWritten: true}}
 		}

@@ -51,6 +51,20 @@ type violation struct{ file, path string }
 // fixtures through the internals the code under test must not use.
 func forbiddenImports(t *testing.T, dir string) []violation {
 	t.Helper()
+	var out []violation
+	for _, v := range importsOf(t, dir) {
+		if slices.ContainsFunc(internals, func(p string) bool {
+			return v.path == module+p || strings.HasPrefix(v.path, module+p+"/")
+		}) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// importsOf lists the imports of dir's Go files, test files left out.
+func importsOf(t *testing.T, dir string) []violation {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -67,12 +81,21 @@ func forbiddenImports(t *testing.T, dir string) []violation {
 		}
 		for _, imp := range ast.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if slices.ContainsFunc(internals, func(p string) bool {
-				return path == module+p || strings.HasPrefix(path, module+p+"/")
-			}) {
-				out = append(out, violation{f, path})
-			}
+			out = append(out, violation{f, path})
 		}
 	}
 	return out
+}
+
+// The service opens stores by name through store.Open: the root package and
+// the eval harness import no backend, so a new backend is one package that
+// registers itself plus one line in internal/backends.
+func TestServiceImportsNoBackend(t *testing.T) {
+	for _, dir := range []string{".", "internal/eval", "internal/search", "internal/index"} {
+		for _, f := range importsOf(t, dir) {
+			if strings.HasPrefix(f.path, module+"internal/store/") || f.path == module+"internal/backends" {
+				t.Errorf("%s imports %s; open stores with store.Open and let the binary link the backends (internal/backends)", f.file, f.path)
+			}
+		}
+	}
 }

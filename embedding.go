@@ -46,7 +46,7 @@ func (m *Memory) generationOrFailure(ctx context.Context) (active, off string, f
 		return "", "", nil, wrapStore(err)
 	}
 	if !ok || stored == "" {
-		if m.db.ReadOnly() {
+		if m.store.ReadOnlyReason() != "" {
 			return "", "dense search off: the store is read-only for this mm", nil, nil
 		}
 		// The first generation is claimed only once the provider has
@@ -74,10 +74,7 @@ func (m *Memory) generationOrFailure(ctx context.Context) (active, off string, f
 
 // searchEngine builds the engine for one search with the current generation.
 func (m *Memory) searchEngine(ctx context.Context) (*search.Engine, error) {
-	e := &search.Engine{Store: m.store, Defaults: search.Defaults{
-		BM25Weight: m.cfg.Search.BM25Weight, DenseWeight: m.cfg.Search.DenseWeight, RRFK: m.cfg.Search.RRFK,
-		DecayHalfLifeDays: m.cfg.Search.DecayHalfLifeDays, MMRLambda: m.cfg.Search.MMRLambda,
-	}}
+	e := &search.Engine{Store: m.store, Defaults: search.DefaultsFor(m.cfg.Search)}
 	gen, off, failed, err := m.generationOrFailure(ctx)
 	if err != nil {
 		return nil, err

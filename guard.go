@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/coord"
-	"github.com/memtomem/memtomem/internal/store/sqlite"
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // guard runs at the start of every Service call. It re-registers this
@@ -22,8 +22,8 @@ func (m *Memory) guard(ctx context.Context) error {
 		}
 		return err
 	}
-	if err := m.db.CheckFile(); err != nil {
-		if errors.Is(err, sqlite.ErrReplaced) {
+	if err := m.store.Verify(); err != nil {
+		if errors.Is(err, store.ErrReplaced) {
 			return &Error{Kind: KindRefused, Err: err}
 		}
 		return err

@@ -26,7 +26,6 @@ import (
 	"github.com/memtomem/memtomem/internal/memfile"
 	srclist "github.com/memtomem/memtomem/internal/sources"
 	"github.com/memtomem/memtomem/internal/store"
-	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
 // Version is the binary's version, set at build time with
@@ -38,8 +37,7 @@ type Memory struct {
 	cfg     config.Config
 	runDir  string
 	session *coord.Session
-	db      *sqlite.DB
-	store   store.Store
+	store   store.DB
 	writer  *memfile.Writer
 	indexer *index.Indexer
 	appends appendQueue // adds waiting to be written, by file (appendq.go)
@@ -122,19 +120,15 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		}
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{WriteLock: filepath.Join(runDir, "db-write.lock")})
+	db, err := store.Open(ctx, location(cfg, runDir), store.OpenOptions{})
 	if err != nil {
 		session.Leave()
-		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) || errors.Is(err, sqlite.ErrNeedsExclusive) {
-			return nil, &Error{Kind: KindRefused, Err: err}
-		}
-		return nil, wrapStore(err)
+		return nil, wrapOpen(err)
 	}
 	m := &Memory{
 		cfg:     cfg,
 		runDir:  runDir,
 		session: session,
-		db:      db,
 		store:   db,
 		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir), Roots: cfg.Indexing.MemoryDirs},
 	}
@@ -157,7 +151,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		Exclude:          cfg.Indexing.ExcludeGlobs,
 		MemoryDirs:       cfg.Indexing.MemoryDirs,
 		StoreHome:        cfg.Home,
-		StoreFiles:       storeFiles(cfg, runDir),
+		StoreFiles:       storeFiles(cfg, runDir, db),
 		DefaultNamespace: cfg.Search.DefaultNamespace,
 		NamespaceFor:     m.namespaceRule,
 		Embed:            m.embedMissing,
@@ -167,7 +161,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	// the store proves the key's entry is not in it (memfile.Writer.Absent).
 	m.writer.Absent = m.indexer.IDsAbsent
 	m.startRefresh()
-	if o.watch && !db.ReadOnly() {
+	if o.watch && db.ReadOnlyReason() == "" {
 		m.startWatch(o.watchOpts)
 	}
 	return m, nil
@@ -175,10 +169,29 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 
 // storeFiles are the store's own files, never indexed even when a memory
 // directory or an indexed folder holds them: config.json has the API key.
-func storeFiles(cfg config.Config, runDir string) []string {
-	db := cfg.DBPath()
-	return []string{config.Path(cfg.Home), filepath.Join(cfg.Home, srclist.FileName), runDir,
-		db, db + "-wal", db + "-shm", db + "-journal"}
+func storeFiles(cfg config.Config, runDir string, db store.DB) []string {
+	files := []string{config.Path(cfg.Home), filepath.Join(cfg.Home, srclist.FileName), runDir}
+	if local, ok := db.(store.LocalDB); ok {
+		files = append(files, local.LocalFiles()...)
+	}
+	return files
+}
+
+// location is where cfg says the store lives.
+func location(cfg config.Config, runDir string) store.Location {
+	return store.Location{Backend: cfg.Storage.Backend, Path: cfg.DBPath(), RunDir: runDir}
+}
+
+// wrapOpen classifies a failed open: a store this binary must not touch is
+// refused, an unknown backend is a configuration error.
+func wrapOpen(err error) error {
+	switch {
+	case errors.Is(err, store.ErrForeign), errors.Is(err, store.ErrSchemaTooNew), errors.Is(err, store.ErrNeedsExclusive):
+		return &Error{Kind: KindRefused, Err: err}
+	case errors.Is(err, store.ErrUnknownBackend):
+		return &Error{Kind: KindInvalid, Err: err}
+	}
+	return wrapStore(err)
 }
 
 // startWatch campaigns for the indexer role in the background.
@@ -205,7 +218,7 @@ func (m *Memory) Close() error {
 			m.stopRefresh()
 			<-m.refreshDone
 		}
-		m.closeErr = errors.Join(m.db.Close(), m.session.Leave())
+		m.closeErr = errors.Join(m.store.Close(), m.session.Leave())
 	})
 	return m.closeErr
 }
@@ -213,13 +226,14 @@ func (m *Memory) Close() error {
 // writable refuses a write before anything is touched when the database
 // schema is newer than this binary can write, or when this process opened
 // the database for reading only because its disk refused writes (see
-// sqlite.DB.Fault), so a read-only store never ends up with markdown that
-// is not indexed.
+// store.LocalDB.Fault), so a read-only store never ends up with markdown
+// that is not indexed.
 func (m *Memory) writable() error {
-	if e := m.db.Fault(); e != 0 {
+	if local, ok := m.store.(store.LocalDB); ok && local.Fault() != 0 {
+		e := local.Fault()
 		// This process opened the database for reading only; say what the
 		// disk is like now, which is what the user has to act on.
-		dir := filepath.Dir(m.db.Path())
+		dir := filepath.Dir(local.LocalFiles()[0])
 		if now := coord.ProbeDisk(dir); now != 0 || e == syscall.EDQUOT {
 			if now != 0 {
 				e = now
@@ -228,8 +242,8 @@ func (m *Memory) writable() error {
 		}
 		return &Error{Kind: KindUnavailable, Err: fmt.Errorf("this mm opened the store for reading only because the disk holding %s refused writes when it started; the disk takes writes again: restart mm (close and reopen the editor session) to write; nothing was written", dir)}
 	}
-	if m.db.ReadOnly() {
-		return &Error{Kind: KindRefused, Err: fmt.Errorf("%w: %s", sqlite.ErrReadOnly, m.db.ReadOnlyReason())}
+	if why := m.store.ReadOnlyReason(); why != "" {
+		return &Error{Kind: KindRefused, Err: fmt.Errorf("%w: %s", store.ErrReadOnly, why)}
 	}
 	return nil
 }
@@ -259,9 +273,9 @@ func wrapStore(err error) error {
 		return nil
 	case diskError(err) != nil:
 		return &Error{Kind: KindUnavailable, Err: diskError(err)}
-	case errors.Is(err, sqlite.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
+	case errors.Is(err, store.ErrBusy), errors.Is(err, coord.ErrBusy), errors.Is(err, coord.ErrMaintenance):
 		return &Error{Kind: KindBusy, Err: err}
-	case errors.Is(err, sqlite.ErrReadOnly), errors.Is(err, sqlite.ErrReplaced), errors.Is(err, memfile.ErrOutsideRoots):
+	case errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrReplaced), errors.Is(err, memfile.ErrOutsideRoots):
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, memfile.ErrNotFound):
 		return &Error{Kind: KindNotFound, Err: err}

@@ -3,11 +3,10 @@ package memtomem
 import (
 	"context"
 	"errors"
-	"path/filepath"
 
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/coord"
-	"github.com/memtomem/memtomem/internal/store/sqlite"
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // Reset deletes the index (database) so it can be rebuilt from the markdown,
@@ -27,11 +26,8 @@ func Reset(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer lock.Unlock()
-	if err := sqlite.Remove(cfg.DBPath()); err != nil {
-		if errors.Is(err, sqlite.ErrForeign) {
-			return &Error{Kind: KindRefused, Err: err}
-		}
-		return err
+	if err := store.Destroy(ctx, location(cfg, runDir)); err != nil {
+		return wrapOpen(err)
 	}
 	return nil
 }
@@ -62,15 +58,13 @@ func Migrate(ctx context.Context, cfg config.Config) (from, to int, err error) {
 		return 0, 0, err
 	}
 	defer lock.Unlock()
-	if from, err = sqlite.StoredVersion(ctx, cfg.DBPath()); err != nil {
-		return 0, 0, err
+	loc := location(cfg, runDir)
+	if from, err = store.StoredVersion(ctx, loc); err != nil {
+		return 0, 0, wrapOpen(err)
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath(), sqlite.Options{Exclusive: true, WriteLock: filepath.Join(runDir, "db-write.lock")})
+	db, err := store.Open(ctx, loc, store.OpenOptions{Exclusive: true})
 	if err != nil {
-		if errors.Is(err, sqlite.ErrForeign) || errors.Is(err, sqlite.ErrSchemaTooNew) {
-			return from, 0, &Error{Kind: KindRefused, Err: err}
-		}
-		return from, 0, err
+		return from, 0, wrapOpen(err)
 	}
 	to = db.Schema()
 	return from, to, db.Close()

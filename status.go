@@ -83,7 +83,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Home:           m.cfg.Home,
 		Database:       m.cfg.DBPath(),
 		SchemaVersion:  st.SchemaVersion,
-		ReadOnly:       m.db.ReadOnlyReason(),
+		ReadOnly:       m.store.ReadOnlyReason(),
 		Disk:           m.DiskState(),
 		MemoryDirs:     m.cfg.Indexing.MemoryDirs,
 		Files:          st.Files,

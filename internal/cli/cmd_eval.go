@@ -57,6 +57,7 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 				return usageError{err}
 			}
 			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp, Embedder: embedder,
+				Backend: cfg.Storage.Backend, Search: cfg.Search,
 				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
 			bar := newProgress(a.stderr, "querying", asJSON)
 			opts.Progress = bar.Func()

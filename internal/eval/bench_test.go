@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/search"
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // evalDir is where the shared evaluation sets live (licensed for evaluation
@@ -35,7 +36,7 @@ func BenchmarkSciFactIndex(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil, nil)
+		db, err := OpenCorpus(ctx, store.Location{Path: filepath.Join(b.TempDir(), "bench.db")}, ds.Docs, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,7 +53,7 @@ func BenchmarkSciFactSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := OpenCorpus(ctx, filepath.Join(b.TempDir(), "bench.db"), ds.Docs, nil, nil)
+	db, err := OpenCorpus(ctx, store.Location{Path: filepath.Join(b.TempDir(), "bench.db")}, ds.Docs, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

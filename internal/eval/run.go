@@ -1,9 +1,10 @@
 package eval
 
 import (
+	"github.com/memtomem/memtomem/internal/config"
+
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -12,7 +13,6 @@ import (
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/search"
 	"github.com/memtomem/memtomem/internal/store"
-	"github.com/memtomem/memtomem/internal/store/sqlite"
 )
 
 // RunOptions tune Run.
@@ -23,6 +23,13 @@ type RunOptions struct {
 	GroupBy string
 	// Dir is a scratch directory for the throwaway databases.
 	Dir string
+	// Backend is the storage backend the throwaway stores use, as
+	// storage.backend names it ("" = sqlite).
+	Backend string
+	// Search is the configuration's search section, whose defaults (fusion
+	// weights, decay, MMR) every query runs with; zero values take the
+	// engine's own.
+	Search config.SearchConfig
 	// Progress is called after each query.
 	Progress func(done, total int)
 	// Embedder, when set, embeds the corpus and runs the dense leg too, so
@@ -62,11 +69,12 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	done := 0
 	for i, name := range names {
 		g := groups[name]
-		db, err := OpenCorpus(ctx, filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i)), g.Docs, &st, opts.Embedder)
+		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i))}
+		db, err := OpenCorpus(ctx, loc, g.Docs, &st, opts.Embedder)
 		if err != nil {
 			return Metrics{}, st, err
 		}
-		engine := &search.Engine{Store: db}
+		engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(opts.Search)}
 		if opts.Embedder != nil {
 			engine.Embedder, engine.Generation = opts.Embedder, opts.Embedder.Generation().String()
 		}
@@ -93,12 +101,17 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	return Score(ds, ranked), st, nil
 }
 
-// OpenCorpus creates a store at path holding docs, one chunk per document
+// OpenCorpus creates a store at loc holding docs, one chunk per document
 // (title and text as one field), keyed by document id, embedded with e when
-// it is not nil.
-func OpenCorpus(ctx context.Context, path string, docs []Doc, st *RunStats, e embed.Embedder) (*sqlite.DB, error) {
-	os.Remove(path)
-	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+// it is not nil. Whatever loc held before is destroyed first.
+func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStats, e embed.Embedder) (store.DB, error) {
+	if loc.Backend == "" {
+		loc.Backend = "sqlite"
+	}
+	if err := store.Destroy(ctx, loc); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, loc, store.OpenOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package search
 
 import (
+	"github.com/memtomem/memtomem/internal/config"
+
 	"context"
 	"errors"
 	"fmt"
@@ -83,6 +85,12 @@ type Defaults struct {
 	RRFK                    int
 	DecayHalfLifeDays       float64
 	MMRLambda               float64
+}
+
+// DefaultsFor are the defaults the configuration sets.
+func DefaultsFor(c config.SearchConfig) Defaults {
+	return Defaults{BM25Weight: c.BM25Weight, DenseWeight: c.DenseWeight, RRFK: c.RRFK,
+		DecayHalfLifeDays: c.DecayHalfLifeDays, MMRLambda: c.MMRLambda}
 }
 
 // Engine runs searches against a store.

@@ -97,8 +97,8 @@ func TestOpenOnReadOnlyDisk(t *testing.T) {
 	if err := db.SetMeta(ctx, "k", "during"); !errors.Is(err, syscall.EROFS) {
 		t.Errorf("a write on a read-only disk should fail with EROFS, got %v", err)
 	}
-	if err := db.CheckFile(); err != nil {
-		t.Errorf("CheckFile: %v", err)
+	if err := db.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
 	}
 }
 

@@ -8,6 +8,8 @@
 package sqlite
 
 import (
+	"github.com/memtomem/memtomem/internal/store"
+
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -41,7 +43,7 @@ type DB struct {
 	readOnlyWhy string
 	fault       syscall.Errno // see Fault
 	schema      int
-	id          fileID // the file opened, for CheckFile
+	id          fileID // the file opened, for Verify
 	replacedState
 	dense     *denseIndex // built by the first dense query (denseindex.go)
 	denseOnce sync.Once
@@ -59,9 +61,6 @@ type Options struct {
 	// destructive schema steps may run.
 	Exclusive bool
 }
-
-// ErrForeign is returned (wrapped) for a file that is not a memtomem database.
-var ErrForeign = errors.New("not a memtomem database")
 
 // Open opens or creates the database at path, migrating its schema.
 //
@@ -120,7 +119,7 @@ func open(ctx context.Context, path string, opts Options, fault syscall.Errno) (
 		return nil, err
 	}
 	// The connection is open now, so the file exists: remember which one,
-	// so that a file swapped in later is noticed (see CheckFile).
+	// so that a file swapped in later is noticed (see Verify).
 	if db.id, err = statID(path); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -147,9 +146,9 @@ func open(ctx context.Context, path string, opts Options, fault syscall.Errno) (
 	db.reader.SetMaxOpenConns(4)
 	if !readOnly {
 		// Puts our header on disk early (a passive checkpoint never
-		// waits), so CheckFile can tell an overwrite in place.
+		// waits), so Verify can tell an overwrite in place.
 		_, _ = db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-		_ = db.CheckFile()
+		_ = db.Verify()
 	}
 	return db, nil
 }
@@ -273,10 +272,10 @@ func checkForeign(path string) error {
 		return nil // empty file: SQLite treats it as a new database
 	}
 	if err != nil || string(hdr[:16]) != "SQLite format 3\x00" {
-		return fmt.Errorf("%s is %w (it is not a SQLite file); move it away or set storage.path to another file", path, ErrForeign)
+		return fmt.Errorf("%s is %w (it is not a SQLite file); move it away or set storage.path to another file", path, store.ErrForeign)
 	}
 	if id := binary.BigEndian.Uint32(hdr[68:72]); id != 0 && id != ApplicationID {
-		return fmt.Errorf("%s is %w (application_id %#x belongs to another program); it was left untouched: set storage.path to another file", path, ErrForeign, id)
+		return fmt.Errorf("%s is %w (application_id %#x belongs to another program); it was left untouched: set storage.path to another file", path, store.ErrForeign, id)
 	}
 	return nil
 }
@@ -301,7 +300,7 @@ func (db *DB) checkOwner(ctx context.Context) error {
 	if id == ApplicationID || (id == 0 && tables == 0) {
 		return nil
 	}
-	return fmt.Errorf("%s is %w (it has tables but no memtomem marker); it was left untouched: set storage.path to another file", db.path, ErrForeign)
+	return fmt.Errorf("%s is %w (it has tables but no memtomem marker); it was left untouched: set storage.path to another file", db.path, store.ErrForeign)
 }
 
 func (db *DB) enableWAL(ctx context.Context) error {
@@ -326,7 +325,7 @@ func (db *DB) ReadOnly() bool { return db.readOnly }
 // Close closes both pools; the WAL is checkpointed by SQLite when the last
 // connection of the last process closes.
 func (db *DB) Close() error {
-	_ = db.CheckFile()
+	_ = db.Verify()
 	if db.replaced.Load() == replacedInPlace {
 		// Closing the last connection checkpoints the WAL into the
 		// file at our path, which now holds someone else's data: leave
@@ -353,7 +352,7 @@ func Remove(path string) error {
 	if err := checkForeign(path); err != nil {
 		return err
 	}
-	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+	for _, p := range sideFiles(path) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

@@ -66,11 +66,11 @@ func TestWriteRefusedAfterFileReplaced(t *testing.T) {
 				want = nil
 			}
 			_, _, err = replace(db, f, chunk("after the swap"))
-			if !errors.Is(err, ErrReplaced) {
-				t.Errorf("write after the file was replaced: %v, want ErrReplaced", err)
+			if !errors.Is(err, store.ErrReplaced) {
+				t.Errorf("write after the file was replaced: %v, want store.ErrReplaced", err)
 			}
-			if err := db.CheckFile(); !errors.Is(err, ErrReplaced) {
-				t.Errorf("CheckFile: %v", err)
+			if err := db.Verify(); !errors.Is(err, store.ErrReplaced) {
+				t.Errorf("Verify: %v", err)
 			}
 			db.Close()
 			got, err := os.ReadFile(path)
@@ -90,13 +90,13 @@ func TestWriteRefusedAfterFileReplaced(t *testing.T) {
 // An untouched database passes the check, before and after writes.
 func TestCheckFileAcceptsOwnFile(t *testing.T) {
 	db, _ := openTemp(t)
-	if err := db.CheckFile(); err != nil {
+	if err := db.Verify(); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := replace(db, store.File{Path: "/a.md", Namespace: "default", SHA256: "1"}, chunk("x")); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CheckFile(); err != nil {
+	if err := db.Verify(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/memtomem/memtomem/internal/store"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -18,13 +20,9 @@ import (
 )
 
 // busyBudget bounds how long an operation retries SQLite's "database is
-// locked" before the caller gets a retryable ErrBusy instead of hanging; a
+// locked" before the caller gets a retryable store.ErrBusy instead of hanging; a
 // write shares one WriteWait budget between its lock wait and these retries.
 const busyBudget = WriteWait
-
-// ErrBusy is returned when the store stayed locked by other processes for the
-// whole retry budget.
-var ErrBusy = errors.New("store busy: other memtomem processes held the database write lock; try again")
 
 func isBusy(err error) bool {
 	var se *sqlite.Error
@@ -37,22 +35,18 @@ func isBusy(err error) bool {
 	return false
 }
 
-// ErrCorrupt is returned when SQLite finds the database damaged. The index
-// is a cache of the markdown, so the fix is always a rebuild.
-var ErrCorrupt = errors.New("the index database is damaged: run `mm reset` to rebuild it from the markdown files (they are not affected)")
-
-// friendly turns leftover busy errors into ErrBusy, so no caller prints a
-// raw "database is locked", and corruption into ErrCorrupt, which says what
+// friendly turns leftover busy errors into store.ErrBusy, so no caller prints a
+// raw "database is locked", and corruption into store.ErrCorrupt, which says what
 // to do.
 func friendly(err error) error {
 	if isBusy(err) {
-		return ErrBusy
+		return store.ErrBusy
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
-			return fmt.Errorf("%w (%v)", ErrCorrupt, err)
+			return fmt.Errorf("%w (%v)", store.ErrCorrupt, err)
 		}
 	}
 	return err
@@ -74,7 +68,7 @@ func retryBusyUntil(ctx context.Context, deadline time.Time, fn func() error) er
 			return err
 		}
 		if time.Now().After(deadline) {
-			return ErrBusy
+			return store.ErrBusy
 		}
 		sleep := time.Duration(rand.Int64N(int64(backoff))) + time.Millisecond
 		select {
@@ -93,7 +87,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return &fs.PathError{Op: "write", Path: db.path, Err: db.fault}
 	}
 	if db.readOnly {
-		return fmt.Errorf("%w: %s", ErrReadOnly, db.readOnlyWhy)
+		return fmt.Errorf("%w: %s", store.ErrReadOnly, db.readOnlyWhy)
 	}
 	deadline := time.Now().Add(WriteWait)
 	unlock, err := db.lockWriters(ctx, deadline)
@@ -103,7 +97,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer unlock()
 	// Checked under the write lock, right before writing: a database file
 	// replaced under this process is never written through the old handle.
-	if err := db.CheckFile(); err != nil {
+	if err := db.Verify(); err != nil {
 		return err
 	}
 	err = retryBusyUntil(ctx, deadline, func() error {
@@ -113,7 +107,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		// Belt and braces, through SQLite's own view of the file: a
 		// database that no longer carries our application id is never
-		// written. (CheckFile's raw header read is what catches a file
+		// written. (Verify's raw header read is what catches a file
 		// copied over ours in place: SQLite may serve page 1 from the WAL.)
 		if err := ownedInTx(ctx, tx, db.path); err != nil {
 			tx.Rollback()

@@ -1,9 +1,10 @@
 package sqlite
 
 import (
+	"github.com/memtomem/memtomem/internal/store"
+
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"github.com/memtomem/memtomem/internal/crashpoint"
 	"os"
@@ -143,18 +144,6 @@ func step(v int) migration {
 		stmts: []string{fmt.Sprintf("CREATE TABLE schema_test_v%d (x INTEGER)", v)}, exclusive: testExclusive != ""}
 }
 
-// ErrReadOnly is returned by writes when the database schema is newer than
-// this binary can write.
-var ErrReadOnly = errors.New("store is read-only for this version of mm")
-
-// ErrNeedsExclusive is returned by Open when the next schema step is
-// destructive and the caller does not have the store to itself.
-var ErrNeedsExclusive = errors.New("the database needs an upgrade step that must run with the store to itself")
-
-// ErrSchemaTooNew is returned by Open when this binary cannot even read the
-// database.
-var ErrSchemaTooNew = errors.New("database schema is newer than this mm can read")
-
 // migrate brings the schema up to SchemaVersion. Many processes may start at
 // once: each step re-reads user_version inside its BEGIN IMMEDIATE
 // transaction, so every step runs exactly once whoever gets there first.
@@ -175,7 +164,7 @@ func (db *DB) migrate(ctx context.Context, readOnly, exclusive bool) error {
 			return fmt.Errorf("database %s has schema v%d and needs migrating to v%d: open it once without read-only mode", db.path, v, SchemaVersion)
 		}
 		if next := step(v + 1); next.exclusive && !exclusive {
-			return fmt.Errorf("%w (schema v%d to v%d of %s): close every editor session and mm process using this store, then run `mm migrate`; nothing was changed", ErrNeedsExclusive, v, next.version, db.path)
+			return fmt.Errorf("%w (schema v%d to v%d of %s): close every editor session and mm process using this store, then run `mm migrate`; nothing was changed", store.ErrNeedsExclusive, v, next.version, db.path)
 		}
 		err = retryBusy(ctx, func() error {
 			tx, err := db.writer.BeginTx(ctx, nil)
@@ -256,7 +245,7 @@ func (db *DB) gateNewer(ctx context.Context, v int) error {
 		db.readOnlyWhy = fmt.Sprintf("the database has schema v%d, which needs an mm that writes schema v%d or newer (this one writes v%d); upgrade mm to write, searches still work", v, writeFloor, SchemaVersion)
 		return nil
 	default:
-		return fmt.Errorf("%w: %s has schema v%d and needs an mm that reads schema v%d or newer (this one reads up to v%d); upgrade mm — the database was left untouched", ErrSchemaTooNew, db.path, v, readFloor, SchemaVersion)
+		return fmt.Errorf("%w: %s has schema v%d and needs an mm that reads schema v%d or newer (this one reads up to v%d); upgrade mm — the database was left untouched", store.ErrSchemaTooNew, db.path, v, readFloor, SchemaVersion)
 	}
 }
 

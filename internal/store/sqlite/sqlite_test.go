@@ -118,7 +118,7 @@ func TestSchemaGate(t *testing.T) {
 			t.Errorf("want read-only with advice, got %q", db.ReadOnlyReason())
 		}
 		_, _, err = replace(db, store.File{Path: "/x"}, chunk("x"))
-		if !errors.Is(err, ErrReadOnly) {
+		if !errors.Is(err, store.ErrReadOnly) {
 			t.Errorf("write on read-only store: %v", err)
 		}
 		if _, err := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"x"`, Limit: 1}); err != nil {
@@ -129,8 +129,8 @@ func TestSchemaGate(t *testing.T) {
 		path := setup(t, SchemaVersion+2, SchemaVersion+2, SchemaVersion+2)
 		before := snapshot(t, path)
 		_, err := Open(ctx, path, Options{})
-		if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade mm") {
-			t.Fatalf("want ErrSchemaTooNew, got %v", err)
+		if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade mm") {
+			t.Fatalf("want store.ErrSchemaTooNew, got %v", err)
 		}
 		if after := snapshot(t, path); after != before {
 			t.Error("database changed although it was refused")

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"github.com/memtomem/memtomem/internal/store"
+
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +13,7 @@ import (
 
 // WriteWait bounds how long one write waits for other writers, from asking
 // for this process's turn to the end of SQLite's own busy retries. A write
-// that cannot start within it fails with ErrBusy (retryable) instead of
+// that cannot start within it fails with store.ErrBusy (retryable) instead of
 // hanging: a writer stopped inside its transaction (SIGSTOP, a debugger, a
 // closed laptop lid on a shared machine) must not wedge every other writer
 // of every server. Transactions hold the lock for milliseconds (no network
@@ -55,7 +57,7 @@ func (db *DB) lockWriters(ctx context.Context, deadline time.Time) (func(), erro
 	return unlock, nil
 }
 
-// busyHeld is ErrBusy saying who holds the write lock.
+// busyHeld is store.ErrBusy saying who holds the write lock.
 func busyHeld(lockPath, note string) error {
 	msg := fmt.Sprintf("store busy: the database write lock has been held by %s for over %v", coord.HolderOf(lockPath), WriteWait)
 	if note != "" {
@@ -64,8 +66,8 @@ func busyHeld(lockPath, note string) error {
 	return &busyError{msg: msg + "; try again"}
 }
 
-// busyError is an ErrBusy with a more specific message.
+// busyError is an store.ErrBusy with a more specific message.
 type busyError struct{ msg string }
 
 func (e *busyError) Error() string        { return e.msg }
-func (e *busyError) Is(target error) bool { return target == ErrBusy }
+func (e *busyError) Is(target error) bool { return target == store.ErrBusy }

@@ -75,7 +75,7 @@ func buildFilter(namespace string, tags []string, source string, since, until ti
 		return f, invalidf("source filter of %d bytes, over the %d limit: give a shorter path or glob", len(source), search.MaxPatternBytes)
 	}
 	if source != "" {
-		if !strings.ContainsAny(source, "*?[") {
+		if !store.IsGlob(source) {
 			source = "*" + source + "*"
 		} else if !strings.HasPrefix(source, "/") && !strings.HasPrefix(source, "*") {
 			source = "*/" + source

@@ -14,12 +14,18 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 )
 
+// The legs a search ran, as Response.Legs names them.
+const (
+	LegKeyword = "bm25"
+	LegDense   = "dense"
+)
+
 // Score scales, named in every result so nobody compares a BM25 score with
 // a fused one.
 const (
-	ScaleBM25  = "bm25"  // keyword leg only; higher is better, unbounded
-	ScaleDense = "dense" // dense leg only; cosine similarity
-	ScaleRRF   = "rrf"   // reciprocal rank fusion of both legs
+	ScaleBM25  = store.ScaleBM25 // keyword leg only: the store's KeywordScale, this one for most backends
+	ScaleDense = "dense"         // dense leg only; cosine similarity
+	ScaleRRF   = "rrf"           // reciprocal rank fusion of both legs
 )
 
 // denseTimeout bounds the query embedding of one search.
@@ -171,7 +177,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		if err != nil {
 			return Response{}, err
 		}
-		resp.Legs = append(resp.Legs, ScaleBM25)
+		resp.Legs = append(resp.Legs, LegKeyword)
 	}
 	if dense {
 		vector, err = e.denseLeg(ctx, req.Query, req.Filter, depth)
@@ -183,11 +189,14 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 				return resp, err
 			}
 		} else {
-			resp.Legs = append(resp.Legs, ScaleDense)
+			resp.Legs = append(resp.Legs, LegDense)
 		}
 	}
 
 	ranked, scale := fuse(keyword, vector, bw, dw, d.RRFK, bw > 0, dense)
+	if scale == ScaleBM25 {
+		scale = e.Store.KeywordScale()
+	}
 	if decay > 0 {
 		now := req.Now
 		if now.IsZero() {

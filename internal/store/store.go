@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -51,17 +52,41 @@ type File struct {
 // applied inside the query, before top-k is cut, so a filtered search still
 // fills its k results when enough matches exist.
 type Filter struct {
-	// Namespaces are exact names or globs ("work:*"); empty means every
-	// namespace except archived ones.
+	// Namespaces are exact names or globs ("work:*", see Glob); empty
+	// means every namespace except archived ones.
 	Namespaces []string
 	// IncludeArchive shows archive:* namespaces even when Namespaces is empty.
 	IncludeArchive bool
 	// Tags keeps chunks carrying any of these tags.
 	Tags []string
-	// SourceGlob keeps chunks whose source path matches (SQLite GLOB syntax).
+	// SourceGlob keeps chunks whose source path matches (see Glob).
 	SourceGlob string
 	// Since and Until bound the chunk's created time (zero = unbounded).
 	Since, Until time.Time
+}
+
+// ScaleBM25 is the scale of Okapi BM25 scores (k1 = 1.2, b = 0.75, as
+// SQLite's FTS5 computes them), higher is better and unbounded.
+const ScaleBM25 = "bm25"
+
+// ArchivePrefix starts the namespaces that searches and listings hide unless
+// asked for (archive:2025, archive:old-project).
+const ArchivePrefix = "archive:"
+
+// HidesArchive reports whether archive:* namespaces are out of the results:
+// unless IncludeArchive is set or a selector names them ("archive:*",
+// "archive:2025"); a bare "*" still hides them, because archiving means
+// "out of the way".
+func (f Filter) HidesArchive() bool {
+	if f.IncludeArchive {
+		return false
+	}
+	for _, p := range f.Namespaces {
+		if strings.HasPrefix(p, "archive") {
+			return false
+		}
+	}
+	return true
 }
 
 // KeywordQuery is a BM25 search: the chunks holding any of the phrases,
@@ -250,8 +275,12 @@ type Store interface {
 	DeleteFile(ctx context.Context, path string) (int, error)
 	// Files lists stored files whose path starts with prefix ("" = all).
 	Files(ctx context.Context, prefix string) ([]File, error)
-	// KeywordSearch runs a BM25 query.
+	// KeywordSearch runs a keyword query, best first.
 	KeywordSearch(ctx context.Context, q KeywordQuery) ([]Hit, error)
+	// KeywordScale names the scale of KeywordSearch's scores, shown with
+	// every keyword-only result so nobody compares scores of different
+	// rankings: ScaleBM25, or the backend's own name for another ranking.
+	KeywordScale() string
 	// Chunk returns one chunk by id (ErrNotFound if unknown).
 	Chunk(ctx context.Context, id string) (Chunk, error)
 	// ChunksByEntry returns the chunks of the memory entry with this id, in

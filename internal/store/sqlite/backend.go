@@ -38,6 +38,9 @@ func (backend) Destroy(_ context.Context, loc store.Location) error { return Rem
 // Where is the database file.
 func (db *DB) Where() string { return db.path }
 
+// KeywordScale: scores are FTS5's bm25(), negated to be higher-is-better.
+func (db *DB) KeywordScale() string { return store.ScaleBM25 }
+
 // LocalFiles are the database file and the side files SQLite keeps beside
 // it.
 func (db *DB) LocalFiles() []string { return sideFiles(db.path) }

@@ -247,7 +247,7 @@ func filterSQL(f store.Filter) ([]string, []any) {
 	if len(f.Namespaces) > 0 {
 		var or []string
 		for _, ns := range f.Namespaces {
-			if strings.ContainsAny(ns, "*?[") {
+			if store.IsGlob(ns) {
 				or = append(or, "c.namespace GLOB ?")
 			} else {
 				or = append(or, "c.namespace = ?")
@@ -256,7 +256,7 @@ func filterSQL(f store.Filter) ([]string, []any) {
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
-	if !f.IncludeArchive && !namesArchive(f.Namespaces) {
+	if f.HidesArchive() {
 		where = append(where, "c.namespace NOT GLOB 'archive:*'")
 	}
 	if len(f.Tags) > 0 {
@@ -279,17 +279,6 @@ func filterSQL(f store.Filter) ([]string, []any) {
 		args = append(args, f.Until.UnixNano())
 	}
 	return where, args
-}
-
-// namesArchive reports whether the caller asked for archived namespaces by
-// name; a bare "*" still hides them, because archiving means "out of the way".
-func namesArchive(patterns []string) bool {
-	for _, p := range patterns {
-		if strings.HasPrefix(p, "archive") {
-			return true
-		}
-	}
-	return false
 }
 
 func whereClause(where []string) string {

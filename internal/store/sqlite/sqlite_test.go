@@ -14,7 +14,7 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 )
 
-func openTemp(t *testing.T) (*DB, string) {
+func openTemp(t testing.TB) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "m.db")
 	db, err := Open(context.Background(), path, Options{})

@@ -112,8 +112,8 @@ type Phrase struct {
 	Prefix bool
 }
 
-// Hit is a chunk with its score; for the keyword leg the score is BM25, higher
-// is better.
+// Hit is a chunk with its score, higher is better: for the keyword leg on the
+// backend's KeywordScale, for the dense leg the cosine similarity.
 type Hit struct {
 	Chunk
 	Score float64

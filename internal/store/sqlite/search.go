@@ -27,6 +27,9 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if limit <= 0 {
 		limit = 10
 	}
+	if len(q.Phrases) > 0 {
+		q.Match = fts5Match(q.Phrases)
+	}
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, friendly(err)

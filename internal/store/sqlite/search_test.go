@@ -237,57 +237,6 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 	})
 }
 
-// TestKeywordSearchFiltersBeforeLimit: when the best matches are all
-// filtered out, the search still fills its k from the chunks the filter
-// keeps, on the pruned path and on the full one.
-func TestKeywordSearchFiltersBeforeLimit(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTemp(t)
-	rare, common := "zebra", "note"
-	var chunks []store.Chunk
-	for i := range 40 {
-		c := store.Chunk{Content: fmt.Sprintf("%s %s %s entry %d", rare, rare, common, i), Namespace: "archive:old",
-			Tags: []string{"old"}, CreatedAt: searchEpoch, StartLine: i}
-		if i >= 30 { // the weaker matches are the ones the filters keep
-			c.Content = fmt.Sprintf("%s and a longer body with more words in it %s entry %d", rare, common, i)
-			c.Namespace, c.Tags, c.CreatedAt = "home", []string{"keep"}, searchEpoch.Add(time.Hour)
-		}
-		c.ContentHash = c.Content
-		chunks = append(chunks, c)
-	}
-	for i := range 200 { // many chunks with only the common word
-		chunks = append(chunks, store.Chunk{Content: fmt.Sprintf("%s filler %d", common, i), ContentHash: fmt.Sprint("f", i),
-			Namespace: "home", Tags: []string{"keep"}, CreatedAt: searchEpoch.Add(time.Hour), StartLine: 100 + i})
-	}
-	if _, _, err := replace(db, store.File{Path: "/a/one.md", Namespace: "home", SHA256: "1"}, chunks...); err != nil {
-		t.Fatal(err)
-	}
-	filters := map[string]store.Filter{
-		"archive hidden": {},
-		"namespace":      {Namespaces: []string{"home"}, IncludeArchive: true},
-		"tag":            {Tags: []string{"keep"}, IncludeArchive: true},
-		"since":          {Since: searchEpoch.Add(time.Minute), IncludeArchive: true},
-		"until":          {Until: searchEpoch.Add(2 * time.Hour), Namespaces: []string{"home"}},
-		"source":         {SourceGlob: "/a/*"},
-	}
-	for _, m := range []string{`"` + rare + `"`, `"` + rare + `" OR "` + common + `"`} {
-		for name, f := range filters {
-			hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Match: m, Filter: f, Limit: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(hits) != 5 {
-				t.Fatalf("%s, %s: %d hits, want 5", m, name, len(hits))
-			}
-			for _, h := range hits {
-				if h.Namespace != "home" || !strings.Contains(h.Content, rare) {
-					t.Fatalf("%s, %s: got %q in %s; want only the home chunks that hold %q", m, name, h.Content, h.Namespace, rare)
-				}
-			}
-		}
-	}
-}
-
 func TestOrPhrases(t *testing.T) {
 	for in, want := range map[string][]string{
 		`"a" OR "b"`:            {`"a"`, `"b"`},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -16,53 +17,6 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/vector"
 )
-
-const gen = "test/model/4"
-
-// vecAt is a 4-dimensional vector at angle deg from e1 in the e1/e2 plane,
-// so its cosine similarity to e1 is cos(deg).
-func vecAt(deg float64) []float32 {
-	r := deg * math.Pi / 180
-	return []float32{float32(math.Cos(r)), float32(math.Sin(r)), 0, 0}
-}
-
-var e1 = []float32{1, 0, 0, 0}
-
-// put stores a vector for each chunk, failing unless all were stored.
-func put(t *testing.T, db *DB, generation string, chunks []store.Chunk, vecs ...[]float32) {
-	t.Helper()
-	cv := make([]store.ChunkVector, len(chunks))
-	for i, c := range chunks {
-		cv[i] = store.ChunkVector{ChunkID: c.ID, ContentHash: c.ContentHash, Vector: vecs[i]}
-	}
-	n, err := db.PutVectors(context.Background(), generation, cv)
-	if err != nil || n != len(cv) {
-		t.Fatalf("PutVectors: stored %d of %d: %v", n, len(cv), err)
-	}
-}
-
-func hitTexts(hits []store.Hit) []string {
-	var out []string
-	for _, h := range hits {
-		out = append(out, h.Content)
-	}
-	return out
-}
-
-func dense(t *testing.T, db *DB, q store.DenseQuery) []store.Hit {
-	t.Helper()
-	if q.Generation == "" {
-		q.Generation = gen
-	}
-	if q.Vector == nil {
-		q.Vector = e1
-	}
-	hits, err := db.DenseSearch(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hits
-}
 
 func TestDenseSearchRanksByCosineAndFiltersBeforeLimit(t *testing.T) {
 	db, _ := openTemp(t)
@@ -148,137 +102,6 @@ func scale(v []float32, f float32) []float32 {
 	return out
 }
 
-func TestVectorGenerationsNeverMix(t *testing.T) {
-	db, _ := openTemp(t)
-	ctx := context.Background()
-	_, cs, err := replace(db, store.File{Path: "/g.md", Namespace: "default"}, chunk("one"), chunk("two"), chunk("three"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const other = "other/model/2"
-	put(t, db, gen, cs[:2], vecAt(0), vecAt(50))
-	put(t, db, other, cs[2:], []float32{1, 0})
-
-	if got := hitTexts(dense(t, db, store.DenseQuery{Limit: 10})); !slices.Equal(got, []string{"one", "two"}) {
-		t.Errorf("generation %s: %v", gen, got)
-	}
-	if got := hitTexts(dense(t, db, store.DenseQuery{Generation: other, Vector: []float32{0, 1}})); !slices.Equal(got, []string{"three"}) {
-		t.Errorf("generation %s: %v", other, got)
-	}
-	vs, err := db.Vectors(ctx, gen, []string{cs[0].ID, cs[1].ID, cs[2].ID, "nope"})
-	if err != nil || len(vs) != 2 || !slices.Equal(vs[cs[0].ID], []float32{1, 0, 0, 0}) {
-		t.Errorf("Vectors: %v %v", vs, err)
-	}
-
-	// A chunk holds one vector: storing another generation replaces it.
-	put(t, db, other, cs[:1], []float32{0, 1})
-	st, err := db.VectorStats(ctx, gen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := store.VectorStats{Generation: gen, WithVector: 1, Missing: 2, Generations: map[string]int{gen: 1, other: 2}}
-	if st.Generation != want.Generation || st.WithVector != want.WithVector || st.Missing != want.Missing || !mapsEqual(st.Generations, want.Generations) {
-		t.Errorf("stats %+v, want %+v", st, want)
-	}
-
-	// One generation, one dimension.
-	if _, err := db.PutVectors(ctx, gen, []store.ChunkVector{{ChunkID: cs[2].ID, ContentHash: "three", Vector: []float32{1, 2}}}); err == nil {
-		t.Error("a vector of another dimension was accepted into a generation")
-	}
-	if _, err := db.PutVectors(ctx, gen, []store.ChunkVector{
-		{ChunkID: cs[1].ID, ContentHash: "two", Vector: []float32{1, 2, 3, 4}},
-		{ChunkID: cs[2].ID, ContentHash: "three", Vector: []float32{1, 2, 3}}}); err == nil {
-		t.Error("vectors of different lengths in one call were accepted")
-	}
-	if _, err := db.PutVectors(ctx, gen, []store.ChunkVector{{ChunkID: cs[2].ID, ContentHash: "three", Vector: []float32{float32(math.NaN()), 0, 0, 0}}}); err == nil {
-		t.Error("NaN accepted")
-	}
-	if _, err := db.PutVectors(ctx, "", []store.ChunkVector{{ChunkID: cs[2].ID, ContentHash: "three", Vector: e1}}); err == nil {
-		t.Error("empty generation accepted")
-	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// A vector describes one text: it goes when the chunk's text changes or the
-// chunk goes, it is refused when computed for text that changed meanwhile,
-// and it stays when the file is re-indexed around an unchanged chunk.
-func TestVectorsFollowChunkText(t *testing.T) {
-	db, _ := openTemp(t)
-	ctx := context.Background()
-	f := store.File{Path: "/notes/a.md", Namespace: "default", SHA256: "1"}
-	_, first, err := replace(db, f, chunk("keep"), chunk("edit me"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	put(t, db, gen, first, vecAt(0), vecAt(10))
-
-	// The second entry is edited, a third appended.
-	f.SHA256 = "2"
-	_, second, err := replace(db, f, chunk("keep"), chunk("edited"), chunk("new"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second[0].ID != first[0].ID {
-		t.Fatal("unchanged chunk changed id")
-	}
-	vs, err := db.Vectors(ctx, gen, []string{first[0].ID, first[1].ID, second[1].ID})
-	if err != nil || len(vs) != 1 || vs[first[0].ID] == nil {
-		t.Errorf("after the edit, only the unchanged chunk has a vector: %v %v", vs, err)
-	}
-	st, _ := db.VectorStats(ctx, gen)
-	if st.WithVector != 1 || st.Missing != 2 || st.Generations[gen] != 1 {
-		t.Errorf("stats after the edit: %+v (the old text's vector must be gone, not just hidden)", st)
-	}
-	missing, _, err := db.ChunksWithoutVectors(ctx, gen, "", 0, 0)
-	if err != nil || len(missing) != 2 || missing[0].Content != "edited" || missing[1].Content != "new" ||
-		missing[0].Source != f.Path {
-		t.Errorf("ChunksWithoutVectors: %+v %v", missing, err)
-	}
-
-	// A vector computed from the old text arrives late: skipped. So is one
-	// for a chunk that no longer exists.
-	n, err := db.PutVectors(ctx, gen, []store.ChunkVector{
-		{ChunkID: second[1].ID, ContentHash: "edit me", Vector: e1},
-		{ChunkID: first[1].ID, ContentHash: "edit me", Vector: e1},
-		{ChunkID: second[2].ID, ContentHash: "new", Vector: e1},
-	})
-	if err != nil || n != 1 {
-		t.Errorf("stale PutVectors stored %d (want only the current one): %v", n, err)
-	}
-	if got := hitTexts(dense(t, db, store.DenseQuery{Limit: 10})); !slices.Equal(got, []string{"keep", "new"}) {
-		t.Errorf("search after stale put: %v", got)
-	}
-
-	if _, err := db.DeleteFile(ctx, f.Path); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := db.VectorStats(ctx, gen); st.Generations[gen] != 0 {
-		t.Errorf("vectors survived DeleteFile: %+v", st)
-	}
-	_, again, _ := replace(db, f, chunk("x"))
-	put(t, db, gen, again, e1)
-	if err := db.Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := db.VectorStats(ctx, gen); len(st.Generations) != 0 || st.WithVector != 0 || st.Missing != 0 {
-		t.Errorf("vectors survived Reset: %+v", st)
-	}
-	if err := db.Check(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A delete made with foreign keys off (the sqlite3 shell, say) leaves an
 // orphan vector; when SQLite reuses the rowid for a new chunk, the content
 // hash keeps the orphan from passing as that chunk's vector, and Check
@@ -362,7 +185,7 @@ func TestChunksWithoutVectorsAndDropVectors(t *testing.T) {
 		t.Errorf("DropVectors(keep %s) = %d, %v; want 3", gen, n, err)
 	}
 	st, _ := db.VectorStats(ctx, gen)
-	if !mapsEqual(st.Generations, map[string]int{gen: 1}) || st.WithVector != 1 || st.Missing != 4 {
+	if !maps.Equal(st.Generations, map[string]int{gen: 1}) || st.WithVector != 1 || st.Missing != 4 {
 		t.Errorf("after drop: %+v", st)
 	}
 	if n, err := db.DropVectors(ctx, ""); err != nil || n != 1 {

@@ -2,11 +2,9 @@ package memtomem
 
 import (
 	"context"
-	"path/filepath"
 	"sort"
 	"time"
 
-	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -106,23 +104,14 @@ func midnight(t time.Time) time.Time {
 }
 
 // IndexerPID is the pid of the live process that holds the store's indexer
-// role (it watches the memory directories), as last recorded in the role's
-// lock file, or 0 when no live process is recorded as holding it.
-func (m *Memory) IndexerPID() int {
-	pid := coord.HolderPID(filepath.Join(m.runDir, "role-indexer.lock"))
-	if pid == 0 {
+// role (it watches the memory directories), as the store's coordinator
+// records it, or 0 when no live process is recorded as holding it.
+func (m *Memory) IndexerPID(ctx context.Context) int {
+	in, ok, err := m.coord.Leader(ctx, indexerRole)
+	if err != nil || !ok {
 		return 0
 	}
-	live, err := coord.Live(m.runDir)
-	if err != nil {
-		return 0
-	}
-	for _, in := range live {
-		if in.PID == pid {
-			return pid
-		}
-	}
-	return 0
+	return in.PID
 }
 
 // MemoryEntry is a memory entry as its markdown file holds it: what an

@@ -66,9 +66,9 @@ func TestIndexerPID(t *testing.T) {
 	}
 	defer m.Close()
 	deadline := time.Now().Add(10 * time.Second)
-	for m.IndexerPID() != os.Getpid() {
+	for m.IndexerPID(context.Background()) != os.Getpid() {
 		if time.Now().After(deadline) {
-			t.Fatalf("IndexerPID = %d after 10 s, want this process %d", m.IndexerPID(), os.Getpid())
+			t.Fatalf("IndexerPID = %d after 10 s, want this process %d", m.IndexerPID(context.Background()), os.Getpid())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

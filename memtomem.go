@@ -36,7 +36,8 @@ var Version = "dev"
 type Memory struct {
 	cfg     config.Config
 	runDir  string
-	session *coord.Session
+	coord   coord.Coordinator
+	session coord.Member
 	store   store.DB
 	writer  *memfile.Writer
 	indexer *index.Indexer
@@ -113,14 +114,19 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	if err != nil {
 		return nil, err
 	}
-	session, err := coord.Join(ctx, runDir, coord.Instance{Version: Version, Transport: o.transport, Command: o.command}, 0)
+	loc := location(cfg, runDir)
+	co, err := store.CoordinatorFor(ctx, loc)
+	if err != nil {
+		return nil, wrapOpen(err)
+	}
+	session, err := co.Join(ctx, coord.Instance{Version: Version, Transport: o.transport, Command: o.command})
 	if err != nil {
 		if errors.Is(err, coord.ErrMaintenance) {
 			return nil, &Error{Kind: KindBusy, Err: err}
 		}
 		return nil, err
 	}
-	db, err := store.Open(ctx, location(cfg, runDir), store.OpenOptions{})
+	db, err := store.Open(ctx, loc, store.OpenOptions{})
 	if err != nil {
 		session.Leave()
 		return nil, wrapOpen(err)
@@ -128,6 +134,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 	m := &Memory{
 		cfg:     cfg,
 		runDir:  runDir,
+		coord:   co,
 		session: session,
 		store:   db,
 		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir), Roots: cfg.Indexing.MemoryDirs},
@@ -194,13 +201,17 @@ func wrapOpen(err error) error {
 	return wrapStore(err)
 }
 
+// indexerRole is the role of the one process that watches the memory
+// directories and runs the periodic reconcile scans.
+const indexerRole = "indexer"
+
 // startWatch campaigns for the indexer role in the background.
 func (m *Memory) startWatch(opts index.WatchOptions) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopWatch, m.watchDone = cancel, make(chan struct{})
 	go func() {
 		defer close(m.watchDone)
-		coord.Campaign(ctx, m.runDir, "indexer", 2*time.Second, func(ctx context.Context) {
+		m.coord.Campaign(ctx, indexerRole, 2*time.Second, func(ctx context.Context) {
 			m.indexer.Watch(ctx, m.cfg.Indexing.MemoryDirs, opts)
 		})
 	}()

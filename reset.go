@@ -18,7 +18,12 @@ func Reset(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	lock, err := coord.Exclusive(runDir)
+	loc := location(cfg, runDir)
+	co, err := store.CoordinatorFor(ctx, loc)
+	if err != nil {
+		return wrapOpen(err)
+	}
+	lock, err := co.Exclusive(ctx)
 	if err != nil {
 		if errors.Is(err, coord.ErrInUse) {
 			return &Error{Kind: KindRefused, Err: err}
@@ -26,19 +31,23 @@ func Reset(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer lock.Unlock()
-	if err := store.Destroy(ctx, location(cfg, runDir)); err != nil {
+	if err := store.Destroy(ctx, loc); err != nil {
 		return wrapOpen(err)
 	}
 	return nil
 }
 
 // Instances lists the live processes that have the store open.
-func Instances(cfg config.Config) ([]coord.Instance, error) {
+func Instances(ctx context.Context, cfg config.Config) ([]coord.Instance, error) {
 	runDir, err := coord.RunDir(cfg.Home)
 	if err != nil {
 		return nil, err
 	}
-	return coord.Live(runDir)
+	co, err := store.CoordinatorFor(ctx, location(cfg, runDir))
+	if err != nil {
+		return nil, wrapOpen(err)
+	}
+	return co.Live(ctx)
 }
 
 // Migrate runs the schema steps that need the store to itself (destructive
@@ -50,7 +59,12 @@ func Migrate(ctx context.Context, cfg config.Config) (from, to int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	lock, err := coord.Exclusive(runDir)
+	loc := location(cfg, runDir)
+	co, err := store.CoordinatorFor(ctx, loc)
+	if err != nil {
+		return 0, 0, wrapOpen(err)
+	}
+	lock, err := co.Exclusive(ctx)
 	if err != nil {
 		if errors.Is(err, coord.ErrInUse) {
 			return 0, 0, &Error{Kind: KindRefused, Err: err}
@@ -58,7 +72,6 @@ func Migrate(ctx context.Context, cfg config.Config) (from, to int, err error) {
 		return 0, 0, err
 	}
 	defer lock.Unlock()
-	loc := location(cfg, runDir)
 	if from, err = store.StoredVersion(ctx, loc); err != nil {
 		return 0, 0, wrapOpen(err)
 	}

@@ -55,7 +55,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, wrapStore(err)
 	}
-	live, err := coord.Live(m.runDir)
+	live, err := m.coord.Live(ctx)
 	if err != nil {
 		return Status{}, err
 	}

@@ -27,6 +27,8 @@ const DefaultJoinWait = 10 * time.Second
 
 // Instance describes one process that has the store open.
 type Instance struct {
+	// Host is set by coordinators that span hosts; "" means this host.
+	Host      string    `json:"host,omitempty"`
 	PID       int       `json:"pid"`
 	Version   string    `json:"version"`
 	Transport string    `json:"transport"` // "stdio", "cli", "http", ...
@@ -39,6 +41,9 @@ type Instance struct {
 // to find the process: its pid, what it is and how long it has been running.
 func (i Instance) String() string {
 	var b strings.Builder
+	if i.Host != "" {
+		fmt.Fprintf(&b, "host %s, ", i.Host)
+	}
 	fmt.Fprintf(&b, "pid %d, mm", i.PID)
 	if i.Version != "" {
 		b.WriteString(" " + i.Version)

@@ -76,7 +76,7 @@ func Campaign(ctx context.Context, runDir, name string, poll time.Duration, lead
 	if poll <= 0 {
 		poll = DefaultRolePoll
 	}
-	path := filepath.Join(runDir, "role-"+name+".lock")
+	path := rolePath(runDir, name)
 	var watch staleWatch
 	for ctx.Err() == nil {
 		l, ok, err := TryLock(path, true)

@@ -108,7 +108,7 @@ func TestHTTPProcess(t *testing.T) {
 	// opens the store as it starts, just after printing its URL).
 	var live []memtomem.Instance
 	for deadline := time.Now().Add(10 * time.Second); len(live) == 0 && time.Now().Before(deadline); {
-		if live, err = memtomem.Instances(cfg); err != nil {
+		if live, err = memtomem.Instances(context.Background(), cfg); err != nil {
 			t.Fatal(err)
 		}
 		if len(live) == 0 {
@@ -130,7 +130,7 @@ func TestHTTPProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitExit(t, cmd, 10*time.Second, "SIGTERM")
-	if live, _ := memtomem.Instances(cfg); len(live) != 0 {
+	if live, _ := memtomem.Instances(context.Background(), cfg); len(live) != 0 {
 		t.Errorf("still registered after exit: %+v", live)
 	}
 }

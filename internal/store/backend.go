@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/memtomem/memtomem/internal/coord"
 )
 
 // Location says where a store lives. Which fields matter is the backend's
@@ -146,4 +148,27 @@ func Destroy(ctx context.Context, loc Location) error {
 		return err
 	}
 	return b.Destroy(ctx, loc)
+}
+
+// Coordinated is implemented by a backend whose stores are shared by
+// processes on several hosts: lock files in one host's run directory
+// cannot tell it who else has the store open, so the backend supplies the
+// coordination (the registry, the lifecycle lock, roles) through the store
+// itself.
+type Coordinated interface {
+	Backend
+	Coordinator(ctx context.Context, loc Location) (coord.Coordinator, error)
+}
+
+// CoordinatorFor is how the processes sharing the store at loc coordinate:
+// the backend's own when it has one, otherwise lock files in loc.RunDir.
+func CoordinatorFor(ctx context.Context, loc Location) (coord.Coordinator, error) {
+	b, err := backend(loc.Backend)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := b.(Coordinated); ok {
+		return c.Coordinator(ctx, loc)
+	}
+	return coord.Local{RunDir: loc.RunDir}, nil
 }

@@ -441,5 +441,5 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, "status", map[string]any{"S": view.FromStatus(st), "Indexer": m.IndexerPID()})
+	s.ok(w, r, "status", map[string]any{"S": view.FromStatus(st), "Indexer": m.IndexerPID(r.Context())})
 }

@@ -186,7 +186,8 @@ func storeFiles(cfg config.Config, runDir string, db store.DB) []string {
 
 // location is where cfg says the store lives.
 func location(cfg config.Config, runDir string) store.Location {
-	return store.Location{Backend: cfg.Storage.Backend, Path: cfg.DBPath(), RunDir: runDir}
+	return store.Location{Backend: cfg.Storage.Backend, Path: cfg.DBPath(), URL: cfg.Storage.URL,
+		PasswordFile: cfg.Storage.PasswordFile, RunDir: runDir}
 }
 
 // wrapOpen classifies a failed open: a store this binary must not touch is

@@ -45,9 +45,22 @@ type Config struct {
 
 // StorageConfig selects where the index lives.
 type StorageConfig struct {
-	Backend string `json:"backend"`        // only "sqlite" today
-	Path    string `json:"path" mm:"path"` // "" means <home>/memtomem.db
+	// Backend is one of Backends.
+	Backend string `json:"backend"`
+	// Path is the SQLite database file; "" means <home>/memtomem.db.
+	Path string `json:"path" mm:"path"`
+	// URL is the PostgreSQL connection string (a postgres:// URL or
+	// key=value pairs). A password in it works, but PasswordFile or the
+	// PGPASSWORD variable keep it out of the configuration; it is masked
+	// whenever the configuration is shown.
+	URL string `json:"url"`
+	// PasswordFile holds the database password (one line), readable by its
+	// owner only.
+	PasswordFile string `json:"password_file" mm:"path"`
 }
+
+// Backends are the storage.backend values.
+var Backends = []string{"sqlite", "postgres"}
 
 // IndexingConfig controls which files are indexed and how they are chunked.
 type IndexingConfig struct {
@@ -214,6 +227,7 @@ func (c Config) Redacted() Config {
 	if u, err := url.Parse(c.Embedding.BaseURL); err == nil && u.User != nil {
 		c.Embedding.BaseURL = u.Redacted()
 	}
+	c.Storage.URL = RedactDSN(c.Storage.URL)
 	return c
 }
 
@@ -240,8 +254,11 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if c.Storage.Backend != "sqlite" {
-		add(fieldErr("storage.backend", "unsupported backend %q (supported: sqlite)", c.Storage.Backend))
+	switch st := c.Storage; {
+	case !slices.Contains(Backends, st.Backend):
+		add(fieldErr("storage.backend", "unsupported backend %q (supported: %s)", st.Backend, strings.Join(Backends, ", ")))
+	case st.Backend == "postgres" && strings.TrimSpace(st.URL) == "":
+		add(fieldErr("storage.url", "storage.backend = postgres needs the database's connection string, e.g. postgres://mm@db.example:5432/memtomem"))
 	}
 
 	ix := c.Indexing

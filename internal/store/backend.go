@@ -21,6 +21,9 @@ type Location struct {
 	// URL is a network backend's connection string. It may hold a
 	// password: never print it (a DB's Where does not).
 	URL string
+	// PasswordFile, when set, holds the network backend's password; the
+	// backend refuses one that others than its owner can read.
+	PasswordFile string
 	// RunDir is this host's coordination directory (lock files), which a
 	// backend may use for locks that only this host's processes share.
 	RunDir string

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -264,44 +262,9 @@ func (db *DB) SetMeta(ctx context.Context, key, value string) error {
 	return db.write(ctx, func(tx *sql.Tx) error { return setMeta(ctx, tx, key, value) })
 }
 
-// unit returns v scaled to unit length, so that a dot product of two stored
-// vectors is their cosine similarity. A zero vector stays zero (similarity 0
-// to everything); NaN or infinite components are refused.
-func unit(v []float32) ([]float32, error) {
-	var ss float64
-	for _, x := range v {
-		f := float64(x)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, errors.New("vector has a NaN or infinite component")
-		}
-		ss += f * f
-	}
-	out := make([]float32, len(v))
-	if ss == 0 {
-		return out, nil
-	}
-	inv := 1 / math.Sqrt(ss)
-	for i, x := range v {
-		out[i] = float32(float64(x) * inv)
-	}
-	return out, nil
-}
-
-// encodeUnit normalises v and encodes it as little-endian float32, the
-// layout sqlite-vec also reads, so the stored blobs stay usable by it.
-func encodeUnit(v []float32) ([]byte, error) {
-	u, err := unit(v)
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, 4*len(u))
-	for i, x := range u {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b, nil
-}
-
 func decode(b []byte) []float32 { return vector.Decode(b) }
+
+func encodeUnit(v []float32) ([]byte, error) { return vector.EncodeUnit(v) }
 
 // dotFunc is the SQL name of the scoring function: the dot product of two
 // encoded vectors of equal length, which for unit vectors is their cosine

@@ -5,5 +5,6 @@
 package backends
 
 import (
-	_ "github.com/memtomem/memtomem/internal/store/sqlite" // storage.backend = sqlite
+	_ "github.com/memtomem/memtomem/internal/store/postgres" // storage.backend = postgres
+	_ "github.com/memtomem/memtomem/internal/store/sqlite"   // storage.backend = sqlite
 )

@@ -187,7 +187,20 @@ func storeFiles(cfg config.Config, runDir string, db store.DB) []string {
 // location is where cfg says the store lives.
 func location(cfg config.Config, runDir string) store.Location {
 	return store.Location{Backend: cfg.Storage.Backend, Path: cfg.DBPath(), URL: cfg.Storage.URL,
-		PasswordFile: cfg.Storage.PasswordFile, RunDir: runDir}
+		PasswordFile: cfg.Storage.PasswordFile, Host: hostName(cfg), RunDir: runDir}
+}
+
+// hostName is this machine's name in a shared store: storage.host, or the
+// hostname.
+func hostName(cfg config.Config) string {
+	if cfg.Storage.Host != "" {
+		return cfg.Storage.Host
+	}
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "localhost"
+	}
+	return h
 }
 
 // wrapOpen classifies a failed open: a store this binary must not touch is

@@ -57,6 +57,10 @@ type StorageConfig struct {
 	// PasswordFile holds the database password (one line), readable by its
 	// owner only.
 	PasswordFile string `json:"password_file" mm:"path"`
+	// Host names this machine in a shared (postgres) store: its files are
+	// kept apart from other hosts' under this name. "" means the machine's
+	// hostname; set it when that may change.
+	Host string `json:"host"`
 }
 
 // Backends are the storage.backend values.
@@ -259,6 +263,9 @@ func (c Config) Validate() error {
 		add(fieldErr("storage.backend", "unsupported backend %q (supported: %s)", st.Backend, strings.Join(Backends, ", ")))
 	case st.Backend == "postgres" && strings.TrimSpace(st.URL) == "":
 		add(fieldErr("storage.url", "storage.backend = postgres needs the database's connection string, e.g. postgres://mm@db.example:5432/memtomem"))
+	}
+	if h := c.Storage.Host; strings.ContainsAny(h, "/ \t\n") || len(h) > 253 {
+		add(fieldErr("storage.host", "%q is not a host name: use letters, digits, '-' and '.' (at most 253 characters)", h))
 	}
 
 	ix := c.Indexing

@@ -483,7 +483,7 @@ func TestKeys(t *testing.T) {
 		"indexing.exclude_globs", "indexing.max_file_bytes", "indexing.memory_dirs", "indexing.namespace_rules",
 		"search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
 		"search.dense_weight", "search.mmr_lambda", "search.rrf_k",
-		"security.secrets", "storage.backend", "storage.password_file", "storage.path", "storage.url",
+		"security.secrets", "storage.backend", "storage.host", "storage.password_file", "storage.path", "storage.url",
 	}
 	if diff := cmp.Diff(want, Keys()); diff != "" {
 		t.Errorf("Keys (-want +got):\n%s", diff)

@@ -24,8 +24,12 @@ type RunOptions struct {
 	// Dir is a scratch directory for the throwaway databases.
 	Dir string
 	// Backend is the storage backend the throwaway stores use, as
-	// storage.backend names it ("" = sqlite).
+	// storage.backend names it ("" = sqlite), each a file in Dir.
 	Backend string
+	// Locate, when set, says where group i's throwaway store lives instead
+	// (a scratch database of a network backend). Whatever it holds is
+	// destroyed.
+	Locate func(group int) store.Location
 	// Search is the configuration's search section, whose defaults (fusion
 	// weights, decay, MMR) every query runs with; zero values take the
 	// engine's own.
@@ -70,6 +74,9 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	for i, name := range names {
 		g := groups[name]
 		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i))}
+		if opts.Locate != nil {
+			loc = opts.Locate(i)
+		}
 		db, err := OpenCorpus(ctx, loc, g.Docs, &st, opts.Embedder)
 		if err != nil {
 			return Metrics{}, st, err

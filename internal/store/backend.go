@@ -24,6 +24,9 @@ type Location struct {
 	// PasswordFile, when set, holds the network backend's password; the
 	// backend refuses one that others than its owner can read.
 	PasswordFile string
+	// Host names this host to a store that several hosts share, whose
+	// files are each host's own ("" for a store of one host).
+	Host string
 	// RunDir is this host's coordination directory (lock files), which a
 	// backend may use for locks that only this host's processes share.
 	RunDir string

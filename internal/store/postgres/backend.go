@@ -38,6 +38,7 @@ type backend struct{}
 // DB is an open PostgreSQL store.
 type DB struct {
 	pool        *pgxpool.Pool
+	host        string // this host's name for its files (store.Location.Host)
 	where       string
 	schema      int
 	readOnlyWhy string
@@ -130,7 +131,7 @@ func (backend) Open(ctx context.Context, loc store.Location, opts store.OpenOpti
 	if err != nil {
 		return nil, friendly(err, describe(cfg))
 	}
-	db := &DB{pool: pool, where: describe(cfg)}
+	db := &DB{pool: pool, host: loc.Host, where: describe(cfg)}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, friendly(err, db.where)
@@ -189,7 +190,12 @@ func (db *DB) Schema() int { return db.schema }
 func (db *DB) ReadOnlyReason() string { return db.readOnlyWhy }
 
 // KeywordScale: scores are BM25 computed as FTS5 does (search.go).
-func (db *DB) KeywordScale() string { return store.ScaleBM25 }
+func (db *DB) KeywordScale() string {
+	if rankWith != "bm25" {
+		return rankWith
+	}
+	return store.ScaleBM25
+}
 
 // verifyEvery is how often Verify asks the server; between asks it trusts
 // the last answer, so a Service call does not pay a round trip.

@@ -16,14 +16,16 @@ import (
 func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, error) {
 	var f store.File
 	var mtime, indexed int64
-	err := db.pool.QueryRow(ctx, `SELECT path, size, mtime_ns, sha256, namespace, indexed_at, tail FROM files WHERE path = $1`, path).
-		Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
+	host, p := db.own(path)
+	err := db.pool.QueryRow(ctx, `SELECT size, mtime_ns, sha256, namespace, indexed_at, tail FROM files WHERE host = $1 AND path = $2`, host, p).
+		Scan( &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.File{}, false, nil
 	}
 	if err != nil {
 		return store.File{}, false, friendly(err, db.where)
 	}
+	f.Path = path
 	f.ModTime, f.IndexedAt = fromNanos(mtime), fromNanos(indexed)
 	return f, true, nil
 }
@@ -33,7 +35,7 @@ func (db *DB) ReplaceFile(ctx context.Context, mode store.ReplaceMode, build fun
 	var r store.Replaced
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var err error
-		if r, err = replace(ctx, tx, mode, build); err != nil {
+		if r, err = db.replace(ctx, tx, mode, build); err != nil {
 			return err
 		}
 		return r.Err // a failed build writes nothing of its file
@@ -50,7 +52,7 @@ func (db *DB) ReplaceFiles(ctx context.Context, mode store.ReplaceMode, builds [
 	out := make([]store.Replaced, len(builds))
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		for i, build := range builds {
-			r, err := replace(ctx, tx, mode, build)
+			r, err := db.replace(ctx, tx, mode, build)
 			if err != nil {
 				return err
 			}
@@ -88,18 +90,19 @@ func (o storedChunk) samePlace(c *store.Chunk) bool {
 }
 
 // replace is ReplaceFile's body, inside the write transaction.
-func replace(ctx context.Context, tx pgx.Tx, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (r store.Replaced, err error) {
+func (db *DB) replace(ctx context.Context, tx pgx.Tx, mode store.ReplaceMode, build func() (store.File, []store.Chunk, error)) (r store.Replaced, err error) {
 	f, chunks, err := build()
 	if err != nil {
 		return store.Replaced{Err: err}, nil
 	}
+	host, path := db.own(f.Path)
 	if f.Gone {
-		r.Diff.Deleted, r.Diff.Forgotten, err = forgetFile(ctx, tx, f.Path)
+		r.Diff.Deleted, r.Diff.Forgotten, err = forgetFile(ctx, tx, host, path)
 		return r, err
 	}
 	if mode == store.IfChanged {
 		var sum, ns string
-		err := tx.QueryRow(ctx, `SELECT sha256, namespace FROM files WHERE path = $1`, f.Path).Scan(&sum, &ns)
+		err := tx.QueryRow(ctx, `SELECT sha256, namespace FROM files WHERE host = $1 AND path = $2`, host, path).Scan(&sum, &ns)
 		if err == nil && sum == f.SHA256 && ns == f.Namespace {
 			return r, nil
 		}
@@ -113,8 +116,8 @@ func replace(ctx context.Context, tx pgx.Tx, mode store.ReplaceMode, build func(
 			chunks[i].Namespace = f.Namespace
 		}
 	}
-	nth := store.AssignIDs(f.Path, chunks)
-	old, err := chunksOfFile(ctx, tx, f.Path)
+	nth := store.AssignIDs(idSource(host, path), chunks)
+	old, err := chunksOfFile(ctx, tx, host, path)
 	if err != nil {
 		return r, err
 	}
@@ -159,21 +162,21 @@ func replace(ctx context.Context, tx pgx.Tx, mode store.ReplaceMode, build func(
 			continue
 		}
 		c.UpdatedAt = now
-		if err := insertChunk(ctx, tx, c, nth[i]); err != nil {
+		if err := insertChunk(ctx, tx, c, host, path, nth[i]); err != nil {
 			return r, err
 		}
 		r.Diff.Indexed++
 	}
-	if err := upsertFile(ctx, tx, f, now); err != nil {
+	if err := upsertFile(ctx, tx, host, path, f, now); err != nil {
 		return r, err
 	}
 	r.Chunks = chunks
 	return r, nil
 }
 
-func chunksOfFile(ctx context.Context, tx pgx.Tx, path string) ([]storedChunk, error) {
+func chunksOfFile(ctx context.Context, tx pgx.Tx, host, path string) ([]storedChunk, error) {
 	rows, err := tx.Query(ctx, `SELECT rid, id, content_hash, start_line, end_line, namespace, tags, entry_id, created_at
-		FROM chunks WHERE source = $1 ORDER BY start_line`, path)
+		FROM chunks WHERE host = $1 AND source = $2 ORDER BY start_line`, host, path)
 	if err != nil {
 		return nil, err
 	}
@@ -190,14 +193,14 @@ const maxSalt = 8
 
 // insertChunk inserts c under its derived id, salted should that id belong
 // to another file's chunk.
-func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, nth int) error {
-	text, count := indexText(c.Hierarchy, c.Content, c.Source)
+func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, host, path string, nth int) error {
+	text, count := indexText(c.Hierarchy, c.Content, path)
 	for salt := 1; ; salt++ {
-		tag, err := tx.Exec(ctx, `INSERT INTO chunks(id, source, hierarchy, content, start_line, end_line, content_hash,
+		tag, err := tx.Exec(ctx, `INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
 				namespace, tags, entry_id, created_at, updated_at, words, word_count)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_tsvector('`+textConfig+`', $13), $14)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
 			ON CONFLICT (id) DO NOTHING`,
-			c.ID, c.Source, nonNil(c.Hierarchy), c.Content, c.StartLine, c.EndLine, c.ContentHash,
+			c.ID, host, path, nonNil(c.Hierarchy), c.Content, c.StartLine, c.EndLine, c.ContentHash,
 			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count)
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
@@ -208,16 +211,16 @@ func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, nth int) error 
 		if salt > maxSalt {
 			return fmt.Errorf("insert chunk: id %s collides %d times", c.ID, maxSalt)
 		}
-		c.ID = store.DerivedID(c.Source, c.EntryID, c.ContentHash, nth, salt)
+		c.ID = store.DerivedID(idSource(host, path), c.EntryID, c.ContentHash, nth, salt)
 	}
 }
 
-func upsertFile(ctx context.Context, tx pgx.Tx, f store.File, now time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO files(path, size, mtime_ns, sha256, namespace, indexed_at, tail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+func upsertFile(ctx context.Context, tx pgx.Tx, host, path string, f store.File, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO files(host, path, size, mtime_ns, sha256, namespace, indexed_at, tail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (host, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
 			namespace = excluded.namespace, indexed_at = excluded.indexed_at, tail = excluded.tail`,
-		f.Path, f.Size, nanos(f.ModTime), f.SHA256, f.Namespace, nanos(now), f.Tail)
+		host, path, f.Size, nanos(f.ModTime), f.SHA256, f.Namespace, nanos(now), f.Tail)
 	return err
 }
 
@@ -226,8 +229,9 @@ func (db *DB) AppendChunks(ctx context.Context, before string, f store.File, chu
 	ok := false
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		ok = false
+		host, path := db.own(f.Path)
 		var sum, ns string
-		err := tx.QueryRow(ctx, `SELECT sha256, namespace FROM files WHERE path = $1`, f.Path).Scan(&sum, &ns)
+		err := tx.QueryRow(ctx, `SELECT sha256, namespace FROM files WHERE host = $1 AND path = $2`, host, path).Scan(&sum, &ns)
 		if errors.Is(err, pgx.ErrNoRows) || err == nil && (sum != before || ns != f.Namespace) {
 			return nil
 		}
@@ -240,16 +244,16 @@ func (db *DB) AppendChunks(ctx context.Context, before string, f store.File, chu
 				chunks[i].Namespace = f.Namespace
 			}
 		}
-		nth := store.AssignIDs(f.Path, chunks)
+		nth := store.AssignIDs(idSource(host, path), chunks)
 		now := time.Now().UTC()
 		for i := range chunks {
 			chunks[i].UpdatedAt = now
-			if err := insertChunk(ctx, tx, &chunks[i], nth[i]); err != nil {
+			if err := insertChunk(ctx, tx, &chunks[i], host, path, nth[i]); err != nil {
 				return err
 			}
 		}
 		ok = true
-		return upsertFile(ctx, tx, f, now)
+		return upsertFile(ctx, tx, host, path, f, now)
 	})
 	return ok && err == nil, err
 }
@@ -264,7 +268,8 @@ func (db *DB) DeleteFile(ctx context.Context, path string) (int, error) {
 	var n int
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var err error
-		n, _, err = forgetFile(ctx, tx, path)
+		host, p := db.own(path)
+		n, _, err = forgetFile(ctx, tx, host, p)
 		return err
 	})
 	return n, err
@@ -272,12 +277,12 @@ func (db *DB) DeleteFile(ctx context.Context, path string) (int, error) {
 
 // forgetFile deletes a file's chunks (their vectors go by cascade) and its
 // files row.
-func forgetFile(ctx context.Context, tx pgx.Tx, path string) (int, bool, error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM chunks WHERE source = $1`, path)
+func forgetFile(ctx context.Context, tx pgx.Tx, host, path string) (int, bool, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM chunks WHERE host = $1 AND source = $2`, host, path)
 	if err != nil {
 		return 0, false, err
 	}
-	ftag, err := tx.Exec(ctx, `DELETE FROM files WHERE path = $1`, path)
+	ftag, err := tx.Exec(ctx, `DELETE FROM files WHERE host = $1 AND path = $2`, host, path)
 	if err != nil {
 		return 0, false, err
 	}
@@ -310,7 +315,7 @@ func (db *DB) Reset(ctx context.Context) error {
 func (db *DB) Check(ctx context.Context) error {
 	var orphans, badWords int
 	err := db.pool.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.path = c.source)),
+			(SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.host = c.host AND f.path = c.source)),
 			(SELECT count(*) FROM chunks WHERE word_count < 0)`).Scan(&orphans, &badWords)
 	if err != nil {
 		return friendly(err, db.where)

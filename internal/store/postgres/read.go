@@ -12,18 +12,20 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 )
 
-const chunkColumns = `c.id, c.source, c.hierarchy, c.content, c.start_line, c.end_line, c.content_hash,
+const chunkColumns = `c.id, c.host, c.source, c.hierarchy, c.content, c.start_line, c.end_line, c.content_hash,
 	c.namespace, c.tags, c.entry_id, c.created_at, c.updated_at`
 
-func scanChunk(row pgx.Row, extra ...any) (store.Chunk, error) {
+func (db *DB) scanChunk(row pgx.Row, extra ...any) (store.Chunk, error) {
 	var c store.Chunk
+	var host string
 	var created, updated int64
-	dest := append([]any{&c.ID, &c.Source, &c.Hierarchy, &c.Content, &c.StartLine, &c.EndLine, &c.ContentHash,
+	dest := append([]any{&c.ID, &host, &c.Source, &c.Hierarchy, &c.Content, &c.StartLine, &c.EndLine, &c.ContentHash,
 		&c.Namespace, &c.Tags, &c.EntryID, &created, &updated}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return c, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+	c.Source = db.show(host, c.Source)
 	return c, nil
 }
 
@@ -32,14 +34,15 @@ func (db *DB) queryChunks(ctx context.Context, query string, args ...any) ([]sto
 	if err != nil {
 		return nil, friendly(err, db.where)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Chunk, error) { return scanChunk(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Chunk, error) { return db.scanChunk(row) })
 	return out, friendly(err, db.where)
 }
 
-// Files implements store.Store.
+// Files implements store.Store: this host's files (the ones it indexed from
+// its own disk).
 func (db *DB) Files(ctx context.Context, prefix string) ([]store.File, error) {
 	rows, err := db.pool.Query(ctx, `SELECT path, size, mtime_ns, sha256, namespace, indexed_at FROM files
-		WHERE starts_with(path, $1) ORDER BY path COLLATE "C"`, prefix)
+		WHERE host = $1 AND starts_with(path, $2) ORDER BY path COLLATE "C"`, db.host, prefix)
 	if err != nil {
 		return nil, friendly(err, db.where)
 	}
@@ -55,7 +58,7 @@ func (db *DB) Files(ctx context.Context, prefix string) ([]store.File, error) {
 
 // Chunk implements store.Store.
 func (db *DB) Chunk(ctx context.Context, id string) (store.Chunk, error) {
-	c, err := scanChunk(db.pool.QueryRow(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.id = $1`, id))
+	c, err := db.scanChunk(db.pool.QueryRow(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("chunk %q: %w", id, store.ErrNotFound)
 	}
@@ -67,13 +70,14 @@ func (db *DB) ChunksByEntry(ctx context.Context, entryID string) ([]store.Chunk,
 	if entryID == "" {
 		return nil, nil
 	}
-	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = $1 ORDER BY c.source COLLATE "C", c.start_line`, entryID)
+	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = $1
+		ORDER BY c.host <> `+"$2"+`, c.host COLLATE "C", c.source COLLATE "C", c.start_line`, entryID, db.host)
 }
 
 // List implements store.Store.
 func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error) {
 	var a args
-	where := listWhere(q, &a)
+	where := db.listWhere(q, &a)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
@@ -85,16 +89,17 @@ func (db *DB) List(ctx context.Context, q store.ListQuery) ([]store.Chunk, error
 // CountChunks implements store.Store.
 func (db *DB) CountChunks(ctx context.Context, q store.ListQuery) (int, error) {
 	var a args
-	where := listWhere(q, &a)
+	where := db.listWhere(q, &a)
 	var n int
 	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM chunks c`+whereClause(where), a...).Scan(&n)
 	return n, friendly(err, db.where)
 }
 
-func listWhere(q store.ListQuery, a *args) []string {
+func (db *DB) listWhere(q store.ListQuery, a *args) []string {
 	where := filterSQL(q.Filter, a)
 	if q.Source != "" {
-		where = append(where, "c.source = "+a.add(q.Source))
+		host, path := db.own(q.Source)
+		where = append(where, "c.host = "+a.add(host), "c.source = "+a.add(path))
 	}
 	return where
 }

@@ -40,17 +40,20 @@ var migrations = []migration{
 		`ALTER TEXT SEARCH CONFIGURATION mm_english ALTER MAPPING FOR asciiword, word, numword,
 			asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart WITH mm_english_stem`,
 		`CREATE TABLE files (
-			path text PRIMARY KEY,
+			host text NOT NULL,
+			path text NOT NULL,
 			size bigint NOT NULL,
 			mtime_ns bigint NOT NULL,
 			sha256 text NOT NULL,
 			namespace text NOT NULL,
 			indexed_at bigint NOT NULL,
-			tail text NOT NULL DEFAULT ''
+			tail text NOT NULL DEFAULT '',
+			PRIMARY KEY (host, path)
 		)`,
 		`CREATE TABLE chunks (
 			rid bigserial PRIMARY KEY,
 			id text NOT NULL UNIQUE,
+			host text NOT NULL,
 			source text NOT NULL,
 			hierarchy text[] NOT NULL,
 			content text NOT NULL,
@@ -65,7 +68,7 @@ var migrations = []migration{
 			words tsvector NOT NULL,
 			word_count integer NOT NULL
 		)`,
-		`CREATE INDEX chunks_source ON chunks(source, start_line)`,
+		`CREATE INDEX chunks_source ON chunks(host, source, start_line)`,
 		`CREATE INDEX chunks_created ON chunks(created_at)`,
 		`CREATE INDEX chunks_namespace ON chunks(namespace)`,
 		`CREATE INDEX chunks_entry ON chunks(entry_id) WHERE entry_id <> ''`,

@@ -9,6 +9,11 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 )
 
+// rankWith is the keyword ranking: "bm25", or "ts_rank_cd", PostgreSQL's
+// own cover density ranking, kept to measure one against the other
+// (TestSciFact, build tag eval; docs/postgres.md has the figures).
+var rankWith = "bm25"
+
 // BM25's parameters, FTS5's defaults, so scores agree with SQLite's.
 const (
 	bm25K1 = 1.2
@@ -53,34 +58,15 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	defer tx.Rollback(ctx)
 	var a args
-	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
-	all := a.add(strings.Join(queries, " | "))
-	where := append([]string{"c.words @@ to_tsquery('" + textConfig + "', " + all + ")"}, filterSQL(q.Filter, &a)...)
-	sql := `WITH p AS (
-			SELECT to_tsquery('` + textConfig + `', q) AS tq, pre,
-				ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', t))) AS lex
-			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) AS u(q, t, pre)
-		), n AS (
-			SELECT count(*)::float8 AS n, coalesce(avg(word_count), 1)::float8 AS avglen FROM chunks
-		), w AS (
-			SELECT p.tq, p.pre, p.lex,
-				greatest(ln((n.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf
-			FROM p CROSS JOIN n
-			CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM chunks c WHERE c.words @@ p.tq) df
-		), m AS (
-			SELECT c.rid, c.words, c.word_count FROM chunks c` + whereClause(where) + `
-		)
-		SELECT m.rid, sum(w.idf * tf.tf * ` + ftoa(bm25K1+1) + ` /
-				(tf.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * m.word_count / n.avglen))) AS score
-		FROM m CROSS JOIN n CROSS JOIN w
-		CROSS JOIN LATERAL (SELECT CASE
-				WHEN NOT (m.words @@ w.tq) THEN 0
-				WHEN w.pre THEN (SELECT coalesce(sum(array_length(x.positions, 1)), 0) FROM unnest(m.words) x WHERE starts_with(x.lexeme, w.lex[1]))
-				ELSE (SELECT coalesce(min(array_length(x.positions, 1)), 0) FROM unnest(m.words) x WHERE x.lexeme = ANY(w.lex))
-			END::float8 AS tf) tf
-		GROUP BY m.rid
-		ORDER BY score DESC, m.rid
-		LIMIT ` + a.add(limit)
+	all := "to_tsquery('" + textConfig + "', " + a.add(strings.Join(queries, " | ")) + ")"
+	where := append([]string{"c.words @@ " + all}, filterSQL(q.Filter, &a)...)
+	var sql string
+	if rankWith == "ts_rank_cd" {
+		sql = `SELECT c.rid, ts_rank_cd(c.words, ` + all + `)::float8 AS score
+			FROM chunks c` + whereClause(where) + ` ORDER BY score DESC, c.rid LIMIT ` + a.add(limit)
+	} else {
+		sql = bm25SQL(&a, queries, texts, prefix, where, limit)
+	}
 	rows, err := tx.Query(ctx, sql, a...)
 	if err != nil {
 		return nil, friendly(err, db.where)
@@ -93,8 +79,47 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if err != nil {
 		return nil, friendly(err, db.where)
 	}
-	hits, err := chunksByRid(ctx, tx, top)
+	hits, err := db.chunksByRid(ctx, tx, top)
 	return hits, friendly(err, db.where)
+}
+
+// bm25SQL is the BM25 statement. Each matching chunk's tsvector is
+// unnested once and joined to the query's words (a hash join for whole
+// words, a scan of the few prefixes), so the cost grows with the matches,
+// not with matches × words.
+func bm25SQL(a *args, queries, texts []string, prefix []bool, where []string, limit int) string {
+	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
+	return `WITH p AS (
+			SELECT i, to_tsquery('` + textConfig + `', q) AS tq, pre,
+				ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', t))) AS lex
+			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, i)
+		), n AS (
+			SELECT count(*)::float8 AS n, coalesce(avg(word_count), 1)::float8 AS avglen FROM chunks
+		), w AS (
+			SELECT p.i, p.tq, p.pre, p.lex, cardinality(p.lex) AS nlex,
+				greatest(ln((n.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf
+			FROM p CROSS JOIN n
+			CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM chunks c WHERE c.words @@ p.tq) df
+		), ql AS (
+			SELECT w.i, w.pre, l.lexeme FROM w CROSS JOIN LATERAL unnest(w.lex) AS l(lexeme)
+		), m AS MATERIALIZED (
+			SELECT c.rid, c.words, c.word_count FROM chunks c` + whereClause(where) + `
+		), x AS MATERIALIZED (
+			SELECT m.rid, u.lexeme, cardinality(u.positions) AS cnt FROM m CROSS JOIN LATERAL unnest(m.words) u
+		), hit AS (
+			SELECT x.rid, ql.i, min(x.cnt) AS tf, count(*) AS found
+			FROM x JOIN ql ON x.lexeme = ql.lexeme AND NOT ql.pre GROUP BY x.rid, ql.i
+			UNION ALL
+			SELECT x.rid, ql.i, sum(x.cnt) AS tf, 1 AS found
+			FROM x JOIN ql ON ql.pre AND starts_with(x.lexeme, ql.lexeme) GROUP BY x.rid, ql.i
+		)
+		SELECT m.rid, sum(w.idf * hit.tf * ` + ftoa(bm25K1+1) + ` /
+				(hit.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * m.word_count / n.avglen))) AS score
+		FROM hit JOIN w ON w.i = hit.i JOIN m ON m.rid = hit.rid CROSS JOIN n
+		WHERE hit.found >= w.nlex AND (w.nlex = 1 OR m.words @@ w.tq)
+		GROUP BY m.rid
+		ORDER BY score DESC, m.rid
+		LIMIT ` + a.add(limit)
 }
 
 // tsquery writes one phrase for to_tsquery: its words quoted and joined by

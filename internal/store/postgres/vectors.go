@@ -93,7 +93,8 @@ func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source strin
 	var a args
 	where := []string{"c.rid > " + a.add(after), missingVector + a.add(generation) + ")"}
 	if source != "" {
-		where = append(where, "c.source = "+a.add(source))
+		host, path := db.own(source)
+		where = append(where, "c.host = "+a.add(host), "c.source = "+a.add(path))
 	}
 	q := `SELECT ` + chunkColumns + `, c.rid FROM chunks c` + whereClause(where) + ` ORDER BY c.rid`
 	if limit > 0 {
@@ -107,7 +108,7 @@ func (db *DB) ChunksWithoutVectors(ctx context.Context, generation, source strin
 	var out []store.Chunk
 	next := after
 	for rows.Next() {
-		c, err := scanChunk(rows, &next)
+		c, err := db.scanChunk(rows, &next)
 		if err != nil {
 			return nil, after, friendly(err, db.where)
 		}
@@ -209,7 +210,7 @@ func (db *DB) DenseSearch(ctx context.Context, q store.DenseQuery) ([]store.Hit,
 	for i, b := range best {
 		scores[i] = scoredRow{rid: b.ID, score: float64(b.Score)}
 	}
-	return chunksByRid(ctx, tx, scores)
+	return db.chunksByRid(ctx, tx, scores)
 }
 
 // scoredRow is a chunk's row id and score, carried until the final k.
@@ -219,7 +220,7 @@ type scoredRow struct {
 }
 
 // chunksByRid reads the chunks of rows, in rows' order, with their scores.
-func chunksByRid(ctx context.Context, tx pgx.Tx, rows []scoredRow) ([]store.Hit, error) {
+func (db *DB) chunksByRid(ctx context.Context, tx pgx.Tx, rows []scoredRow) ([]store.Hit, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -235,7 +236,7 @@ func chunksByRid(ctx context.Context, tx pgx.Tx, rows []scoredRow) ([]store.Hit,
 	byRid := make(map[int64]store.Chunk, len(rows))
 	for res.Next() {
 		var rid int64
-		c, err := scanChunk(res, &rid)
+		c, err := db.scanChunk(res, &rid)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,7 @@ func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, err
 	var mtime, indexed int64
 	host, p := db.own(path)
 	err := db.pool.QueryRow(ctx, `SELECT size, mtime_ns, sha256, namespace, indexed_at, tail FROM files WHERE host = $1 AND path = $2`, host, p).
-		Scan( &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
+		Scan(&f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.File{}, false, nil
 	}

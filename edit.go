@@ -161,21 +161,26 @@ func (m *Memory) Delete(ctx context.Context, chunkID string) (DeleteResult, erro
 	return DeleteResult{File: c.Source, EntryID: entry.ID, Title: entry.Title}, nil
 }
 
-// mismatch refuses an edit or delete whose chunk is not text of the entry
-// it names in the file as it is now: the index is behind the file (or the
-// chunk was made to claim another entry's id). Nothing was changed.
 // memoryWrite refuses to change a file outside the memory directories:
 // memtomem writes only its own memory files. A chunk of an indexed note,
 // README or source file is read-only, whoever asks (an agent's edit must
-// never rewrite a user's project file).
+// never rewrite a user's project file), and so is another host's memory in
+// a shared store (source //host/path): only that host has the file.
 func (m *Memory) memoryWrite(chunkID, source string) error {
 	if m.inMemoryDir(source) {
 		return nil
+	}
+	if rest, ok := strings.CutPrefix(source, "//"); ok {
+		host, _, _ := strings.Cut(rest, "/")
+		return newError(KindRefused, "chunk %s is a memory of host %s in the shared store, and only that host has its file: edit it there (or add a corrected memory here); nothing was changed", chunkID, host)
 	}
 	return newError(KindRefused, "chunk %s is from %s, which is not in a memory directory (%s): memtomem changes only its memory files; edit that file directly, then run mm index on it",
 		chunkID, source, strings.Join(m.cfg.Indexing.MemoryDirs, ", "))
 }
 
+// mismatch refuses an edit or delete whose chunk is not text of the entry
+// it names in the file as it is now: the index is behind the file (or the
+// chunk was made to claim another entry's id). Nothing was changed.
 func mismatch(chunkID, source string, err error) error {
 	return newError(KindRefused, "chunk %s is not part of the entry it names in %s (%v); nothing was changed: run mm index %s, search again and use the new chunk id", chunkID, source, err, source)
 }

@@ -196,16 +196,24 @@ const maxSalt = 8
 func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, host, path string, nth int) error {
 	text, count := indexText(c.Hierarchy, c.Content, path)
 	for salt := 1; ; salt++ {
-		tag, err := tx.Exec(ctx, `INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
-				namespace, tags, entry_id, created_at, updated_at, words, word_count)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
-			ON CONFLICT (id) DO NOTHING`,
+		var inserted int
+		err := tx.QueryRow(ctx, `WITH c AS (
+				INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
+					namespace, tags, entry_id, created_at, updated_at, words, word_count)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
+				ON CONFLICT (id) DO NOTHING
+				RETURNING rid, words
+			), t AS (
+				INSERT INTO chunk_terms(lexeme, rid, tf)
+				SELECT u.lexeme, c.rid, cardinality(u.positions) FROM c CROSS JOIN LATERAL unnest(c.words) u
+			)
+			SELECT count(*) FROM c`,
 			c.ID, host, path, nonNil(c.Hierarchy), c.Content, c.StartLine, c.EndLine, c.ContentHash,
-			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count)
+			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count).Scan(&inserted)
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}
-		if tag.RowsAffected() == 1 {
+		if inserted == 1 {
 			return nil
 		}
 		if salt > maxSalt {
@@ -306,7 +314,7 @@ func (db *DB) RenameNamespace(ctx context.Context, from, to string) (int, error)
 // Reset implements store.Store.
 func (db *DB) Reset(ctx context.Context) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunks, files`)
+		_, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunk_terms, chunks, files`)
 		return err
 	})
 }

@@ -74,6 +74,15 @@ var migrations = []migration{
 		`CREATE INDEX chunks_entry ON chunks(entry_id) WHERE entry_id <> ''`,
 		`CREATE INDEX chunks_words ON chunks USING gin(words)`,
 		`CREATE INDEX chunks_tags ON chunks USING gin(tags)`,
+		// The inverted index BM25 reads: one row per word of a chunk, with
+		// its count, filled from the chunk's tsvector as it is inserted.
+		`CREATE TABLE chunk_terms (
+			lexeme text COLLATE "C" NOT NULL,
+			rid bigint NOT NULL REFERENCES chunks(rid) ON DELETE CASCADE,
+			tf integer NOT NULL,
+			PRIMARY KEY (lexeme, rid) INCLUDE (tf)
+		)`,
+		`CREATE INDEX chunk_terms_rid ON chunk_terms(rid)`,
 		`CREATE TABLE chunk_vectors (
 			chunk_rid bigint PRIMARY KEY REFERENCES chunks(rid) ON DELETE CASCADE,
 			generation text NOT NULL,

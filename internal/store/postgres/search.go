@@ -58,14 +58,14 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	defer tx.Rollback(ctx)
 	var a args
-	all := "to_tsquery('" + textConfig + "', " + a.add(strings.Join(queries, " | ")) + ")"
-	where := append([]string{"c.words @@ " + all}, filterSQL(q.Filter, &a)...)
+	filter := filterSQL(q.Filter, &a)
 	var sql string
 	if rankWith == "ts_rank_cd" {
+		all := "to_tsquery('" + textConfig + "', " + a.add(strings.Join(queries, " | ")) + ")"
 		sql = `SELECT c.rid, ts_rank_cd(c.words, ` + all + `)::float8 AS score
-			FROM chunks c` + whereClause(where) + ` ORDER BY score DESC, c.rid LIMIT ` + a.add(limit)
+			FROM chunks c` + whereClause(append([]string{"c.words @@ " + all}, filter...)) + ` ORDER BY score DESC, c.rid LIMIT ` + a.add(limit)
 	} else {
-		sql = bm25SQL(&a, queries, texts, prefix, where, limit)
+		sql = bm25SQL(&a, queries, texts, prefix, filter, limit)
 	}
 	rows, err := tx.Query(ctx, sql, a...)
 	if err != nil {
@@ -83,10 +83,11 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	return hits, friendly(err, db.where)
 }
 
-// bm25SQL is the BM25 statement. Each matching chunk's tsvector is
-// unnested once and joined to the query's words (a hash join for whole
-// words, a scan of the few prefixes), so the cost grows with the matches,
-// not with matches × words.
+// bm25SQL is the BM25 statement. Term frequencies come from chunk_terms,
+// the inverted index (an index-only range scan per query word, a prefix
+// included), so the cost grows with the postings of the query's words; the
+// chunks are read only for those postings, to filter and to know their
+// length.
 func bm25SQL(a *args, queries, texts []string, prefix []bool, where []string, limit int) string {
 	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
 	return `WITH p AS (
@@ -96,29 +97,26 @@ func bm25SQL(a *args, queries, texts []string, prefix []bool, where []string, li
 		), n AS (
 			SELECT count(*)::float8 AS n, coalesce(avg(word_count), 1)::float8 AS avglen FROM chunks
 		), w AS (
-			SELECT p.i, p.tq, p.pre, p.lex, cardinality(p.lex) AS nlex,
+			SELECT p.i, p.tq, p.pre, cardinality(p.lex) AS nlex,
 				greatest(ln((n.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf
 			FROM p CROSS JOIN n
 			CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM chunks c WHERE c.words @@ p.tq) df
 		), ql AS (
-			SELECT w.i, w.pre, l.lexeme FROM w CROSS JOIN LATERAL unnest(w.lex) AS l(lexeme)
-		), m AS MATERIALIZED (
-			SELECT c.rid, c.words, c.word_count FROM chunks c` + whereClause(where) + `
-		), x AS MATERIALIZED (
-			SELECT m.rid, u.lexeme, cardinality(u.positions) AS cnt FROM m CROSS JOIN LATERAL unnest(m.words) u
+			SELECT p.i, p.pre, l.lexeme COLLATE "C" AS lexeme FROM p CROSS JOIN LATERAL unnest(p.lex) AS l(lexeme)
 		), hit AS (
-			SELECT x.rid, ql.i, min(x.cnt) AS tf, count(*) AS found
-			FROM x JOIN ql ON x.lexeme = ql.lexeme AND NOT ql.pre GROUP BY x.rid, ql.i
+			SELECT t.rid, ql.i, min(t.tf) AS tf, count(*) AS found
+			FROM ql JOIN chunk_terms t ON t.lexeme = ql.lexeme WHERE NOT ql.pre GROUP BY t.rid, ql.i
 			UNION ALL
-			SELECT x.rid, ql.i, sum(x.cnt) AS tf, 1 AS found
-			FROM x JOIN ql ON ql.pre AND starts_with(x.lexeme, ql.lexeme) GROUP BY x.rid, ql.i
+			SELECT t.rid, ql.i, sum(t.tf) AS tf, 1 AS found
+			FROM ql JOIN chunk_terms t ON t.lexeme >= ql.lexeme AND t.lexeme < ql.lexeme || chr(1114111)
+			WHERE ql.pre GROUP BY t.rid, ql.i
 		)
-		SELECT m.rid, sum(w.idf * hit.tf * ` + ftoa(bm25K1+1) + ` /
-				(hit.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * m.word_count / n.avglen))) AS score
-		FROM hit JOIN w ON w.i = hit.i JOIN m ON m.rid = hit.rid CROSS JOIN n
-		WHERE hit.found >= w.nlex AND (w.nlex = 1 OR m.words @@ w.tq)
-		GROUP BY m.rid
-		ORDER BY score DESC, m.rid
+		SELECT c.rid, sum(w.idf * hit.tf * ` + ftoa(bm25K1+1) + ` /
+				(hit.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * c.word_count / n.avglen))) AS score
+		FROM hit JOIN w ON w.i = hit.i JOIN chunks c ON c.rid = hit.rid CROSS JOIN n` +
+		whereClause(append([]string{"hit.found >= w.nlex", "(w.nlex = 1 OR c.words @@ w.tq)"}, where...)) + `
+		GROUP BY c.rid
+		ORDER BY score DESC, c.rid
 		LIMIT ` + a.add(limit)
 }
 

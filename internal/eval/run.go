@@ -141,6 +141,11 @@ func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStat
 		db.Close()
 		return nil, err
 	}
+	// As mm index does after a walk.
+	if err := db.MergeKeywordIndex(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if e != nil {
 		if err := index.EmbedMissing(ctx, db, e, e.Generation().String(), "", nil); err != nil {
 			db.Close()

@@ -266,10 +266,15 @@ func (db *DB) AppendChunks(ctx context.Context, before string, f store.File, chu
 	return ok && err == nil, err
 }
 
-// MergeKeywordIndex implements store.Store: PostgreSQL's GIN index keeps
-// itself (its pending list is merged by autovacuum), so there is nothing
-// to do.
-func (db *DB) MergeKeywordIndex(context.Context) error { return nil }
+// MergeKeywordIndex implements store.Store: after a bulk write, the
+// planner's statistics of the keyword tables are refreshed at once rather
+// than whenever autovacuum gets to them; until then it plans the BM25
+// statement for the store as it was (empty, say) and runs it many times
+// slower.
+func (db *DB) MergeKeywordIndex(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `ANALYZE chunks, chunk_terms`)
+	return friendly(err, db.where)
+}
 
 // DeleteFile implements store.Store.
 func (db *DB) DeleteFile(ctx context.Context, path string) (int, error) {
@@ -314,7 +319,10 @@ func (db *DB) RenameNamespace(ctx context.Context, from, to string) (int, error)
 // Reset implements store.Store.
 func (db *DB) Reset(ctx context.Context) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunk_terms, chunks, files`)
+		if _, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunk_terms, chunks, files`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE chunk_stats SET chunks = 0, words = 0`) // TRUNCATE fires no delete trigger
 		return err
 	})
 }

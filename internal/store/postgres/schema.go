@@ -83,6 +83,26 @@ var migrations = []migration{
 			PRIMARY KEY (lexeme, rid) INCLUDE (tf)
 		)`,
 		`CREATE INDEX chunk_terms_rid ON chunk_terms(rid)`,
+		// The collection statistics BM25 needs (how many chunks, how many
+		// words in all), kept by triggers so a search never counts them.
+		`CREATE TABLE chunk_stats (one boolean PRIMARY KEY DEFAULT true CHECK (one), chunks bigint NOT NULL, words bigint NOT NULL)`,
+		`INSERT INTO chunk_stats VALUES (true, 0, 0)`,
+		`CREATE FUNCTION chunk_stats_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				UPDATE chunk_stats SET chunks = chunks + (SELECT count(*) FROM inserted),
+					words = words + (SELECT coalesce(sum(word_count), 0) FROM inserted);
+				RETURN NULL;
+			END $$`,
+		`CREATE FUNCTION chunk_stats_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				UPDATE chunk_stats SET chunks = chunks - (SELECT count(*) FROM deleted),
+					words = words - (SELECT coalesce(sum(word_count), 0) FROM deleted);
+				RETURN NULL;
+			END $$`,
+		`CREATE TRIGGER chunks_stats_ai AFTER INSERT ON chunks REFERENCING NEW TABLE AS inserted
+			FOR EACH STATEMENT EXECUTE FUNCTION chunk_stats_insert()`,
+		`CREATE TRIGGER chunks_stats_ad AFTER DELETE ON chunks REFERENCING OLD TABLE AS deleted
+			FOR EACH STATEMENT EXECUTE FUNCTION chunk_stats_delete()`,
 		`CREATE TABLE chunk_vectors (
 			chunk_rid bigint PRIMARY KEY REFERENCES chunks(rid) ON DELETE CASCADE,
 			generation text NOT NULL,

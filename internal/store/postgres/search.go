@@ -21,17 +21,19 @@ const (
 )
 
 // KeywordSearch implements store.Store with Okapi BM25 computed as FTS5's
-// bm25() does it, from each chunk's term frequencies (the positions in its
-// tsvector) and length (word_count), and from the store's document
-// frequencies counted at query time through the GIN index:
+// bm25() does it:
 //
 //	score = Σ over phrases  idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
 //	idf   = max(ln((N − df + 0.5) / (df + 0.5)), 1e-6)
 //
-// A phrase of several words counts its rarest word's occurrences (an upper
-// bound of the phrase's own, which PostgreSQL does not give), a prefix the
-// occurrences of every word it begins. Filters apply in the same statement,
-// before the limit.
+// Term frequencies come from the inverted index (chunk_terms), document
+// frequencies from the same postings, N and the average length from
+// chunk_stats, which triggers keep. A phrase of several words counts its
+// rarest word's occurrences in the chunks that hold the phrase (an upper
+// bound of the phrase's own count, which PostgreSQL does not give), a
+// prefix the occurrences of every word it begins. Filters apply in the same
+// statement, before the limit; document frequencies are the whole store's,
+// as in SQLite.
 func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -88,35 +90,43 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 // included), so the cost grows with the postings of the query's words; the
 // chunks are read only for those postings, to filter and to know their
 // length.
-func bm25SQL(a *args, queries, texts []string, prefix []bool, where []string, limit int) string {
+func bm25SQL(a *args, queries, texts []string, prefix []bool, filter []string, limit int) string {
 	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
-	return `WITH p AS (
+	pass := "true"
+	if len(filter) > 0 {
+		pass = strings.Join(filter, " AND ")
+	}
+	return `WITH p AS MATERIALIZED (
 			SELECT i, to_tsquery('` + textConfig + `', q) AS tq, pre,
 				ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', t))) AS lex
 			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, i)
-		), n AS (
-			SELECT count(*)::float8 AS n, coalesce(avg(word_count), 1)::float8 AS avglen FROM chunks
-		), w AS (
-			SELECT p.i, p.tq, p.pre, cardinality(p.lex) AS nlex,
-				greatest(ln((n.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf
-			FROM p CROSS JOIN n
-			CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM chunks c WHERE c.words @@ p.tq) df
-		), ql AS (
+		), n AS MATERIALIZED (
+			SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN words::float8 / chunks ELSE 1 END AS avglen FROM chunk_stats
+		), ql AS MATERIALIZED (
 			SELECT p.i, p.pre, l.lexeme COLLATE "C" AS lexeme FROM p CROSS JOIN LATERAL unnest(p.lex) AS l(lexeme)
-		), hit AS (
+		), hit AS MATERIALIZED (
 			SELECT t.rid, ql.i, min(t.tf) AS tf, count(*) AS found
-			FROM ql JOIN chunk_terms t ON t.lexeme = ql.lexeme WHERE NOT ql.pre GROUP BY t.rid, ql.i
+			FROM ql CROSS JOIN LATERAL (SELECT rid, tf FROM chunk_terms t WHERE t.lexeme = ql.lexeme OFFSET 0) t
+			WHERE NOT ql.pre GROUP BY t.rid, ql.i
 			UNION ALL
 			SELECT t.rid, ql.i, sum(t.tf) AS tf, 1 AS found
-			FROM ql JOIN chunk_terms t ON t.lexeme >= ql.lexeme AND t.lexeme < ql.lexeme || chr(1114111)
+			FROM ql CROSS JOIN LATERAL (SELECT rid, tf FROM chunk_terms t
+				WHERE t.lexeme >= ql.lexeme AND t.lexeme < ql.lexeme || chr(1114111) OFFSET 0) t
 			WHERE ql.pre GROUP BY t.rid, ql.i
+		), cand AS MATERIALIZED (
+			SELECT hit.rid, hit.i, hit.tf, c.word_count, ` + pass + ` AS pass
+			FROM hit JOIN p ON p.i = hit.i JOIN chunks c ON c.rid = hit.rid
+			WHERE hit.found >= cardinality(p.lex) AND (cardinality(p.lex) = 1 OR c.words @@ p.tq)
+		), w AS MATERIALIZED (
+			SELECT cand.i, greatest(ln((n.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf
+			FROM cand CROSS JOIN n GROUP BY cand.i, n.n
 		)
-		SELECT c.rid, sum(w.idf * hit.tf * ` + ftoa(bm25K1+1) + ` /
-				(hit.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * c.word_count / n.avglen))) AS score
-		FROM hit JOIN w ON w.i = hit.i JOIN chunks c ON c.rid = hit.rid CROSS JOIN n` +
-		whereClause(append([]string{"hit.found >= w.nlex", "(w.nlex = 1 OR c.words @@ w.tq)"}, where...)) + `
-		GROUP BY c.rid
-		ORDER BY score DESC, c.rid
+		SELECT cand.rid, sum(w.idf * cand.tf * ` + ftoa(bm25K1+1) + ` /
+				(cand.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * cand.word_count / n.avglen))) AS score
+		FROM cand JOIN w ON w.i = cand.i CROSS JOIN n
+		WHERE cand.pass
+		GROUP BY cand.rid
+		ORDER BY score DESC, cand.rid
 		LIMIT ` + a.add(limit)
 }
 

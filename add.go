@@ -272,7 +272,12 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 			continue // the store holds its ids, and the id is not among them
 		}
 		content, err := m.readFile(p)
-		if err != nil {
+		// An entry's id is written verbatim into its file ("> id: …" or
+		// an "Entry <time> <id>" heading), so a file without the id's
+		// bytes cannot hold the entry: a search for them spares parsing
+		// the whole file on every keyed add that raced another process's
+		// append (Complete then cannot vouch for the file).
+		if err != nil || !bytes.Contains(content, []byte(entryID)) {
 			continue
 		}
 		for _, e := range memfile.Parse(content) {

@@ -49,7 +49,7 @@ func (db *DB) AppendChunks(ctx context.Context, before string, f store.File, chu
 	ok := false
 	err := db.write(ctx, func(sqlTx *sql.Tx) error {
 		ok = false
-		tx := newStmtTx(sqlTx)
+		tx := db.stmtTx(sqlTx)
 		var sum, ns string
 		err := tx.QueryRowContext(ctx, `SELECT sha256, namespace FROM files WHERE path = ?`, f.Path).Scan(&sum, &ns)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && (sum != before || ns != f.Namespace) {

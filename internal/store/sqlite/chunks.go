@@ -33,9 +33,12 @@ func fromNanos(n int64) time.Time {
 func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, error) {
 	var f store.File
 	var mtime, indexed int64
-	err := db.reader.QueryRowContext(ctx,
-		`SELECT path, size, mtime_ns, sha256, namespace, indexed_at, `+db.tailColumn()+` FROM files WHERE path = ?`, path).
-		Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
+	// Every add asks this (twice): a kept statement spares parsing it.
+	st, err := db.readStmt(ctx, `SELECT path, size, mtime_ns, sha256, namespace, indexed_at, `+db.tailColumn()+` FROM files WHERE path = ?`)
+	if err != nil {
+		return store.File{}, false, friendly(err)
+	}
+	err = st.QueryRowContext(ctx, path).Scan(&f.Path, &f.Size, &mtime, &f.SHA256, &f.Namespace, &indexed, &f.Tail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.File{}, false, nil
 	}
@@ -288,7 +291,11 @@ func listWhere(q store.ListQuery) ([]string, []any) {
 
 // queryChunks runs a SELECT of chunkColumns on the reader pool.
 func (db *DB) queryChunks(ctx context.Context, query string, args ...any) ([]store.Chunk, error) {
-	rows, err := db.reader.QueryContext(ctx, query, args...)
+	return scanChunks(db.reader.QueryContext(ctx, query, args...))
+}
+
+// scanChunks reads the rows of a SELECT of chunkColumns.
+func scanChunks(rows *sql.Rows, err error) ([]store.Chunk, error) {
 	if err != nil {
 		return nil, friendly(err)
 	}
@@ -455,7 +462,16 @@ func (db *DB) ChunksByEntry(ctx context.Context, entryID string) ([]store.Chunk,
 	if entryID == "" {
 		return nil, nil
 	}
-	return db.queryChunks(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = ? ORDER BY c.source, c.start_line`, entryID)
+	// "entry_id != ''" repeats the condition of the partial index
+	// chunks_entry: without it SQLite cannot know at prepare time that the
+	// bound id is not '', plans a scan of every chunk in source order, and
+	// re-prepares the statement for each value bound. Every keyed add runs
+	// this (twice), so it must cost the entry, not the store.
+	st, err := db.readStmt(ctx, `SELECT `+chunkColumns+` FROM chunks c WHERE c.entry_id = ? AND c.entry_id != '' ORDER BY c.source, c.start_line`)
+	if err != nil {
+		return nil, friendly(err)
+	}
+	return scanChunks(st.QueryContext(ctx, entryID))
 }
 
 // RenameNamespace implements store.Store.

@@ -48,6 +48,8 @@ type DB struct {
 	dense     *denseIndex // built by the first dense query (denseindex.go)
 	denseOnce sync.Once
 	bulk      atomic.Bool // the writer has the bulk settings (bulkmode.go)
+	kept      keptStmts   // write statements kept with the writer connection (stmts.go)
+	reads     readStmts   // the reader pool's kept statements (stmts.go)
 }
 
 // Options tune Open.

@@ -100,6 +100,8 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := db.Verify(); err != nil {
 		return err
 	}
+	// Before BEGIN, while the writer connection is free (stmts.go).
+	db.kept.prepareNoted(ctx, db.writer)
 	err = retryBusyUntil(ctx, deadline, func() error {
 		tx, err := db.writer.BeginTx(ctx, nil) // _txlock=immediate in the DSN
 		if err != nil {

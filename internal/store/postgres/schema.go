@@ -89,6 +89,9 @@ var migrations = []migration{
 			beat_at timestamptz NOT NULL
 		)`,
 	}},
+	// v2: term statistics for BM25 (termstats.go). The triggers keep them
+	// whoever writes, so a v1 binary still reads and writes a v2 store.
+	{version: 2, readFloor: 1, writeFloor: 1, stmts: termStatsSteps},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so

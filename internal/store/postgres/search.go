@@ -16,9 +16,9 @@ const (
 )
 
 // KeywordSearch implements store.Store with Okapi BM25 computed as FTS5's
-// bm25() does it, from each chunk's term frequencies (the positions in its
-// tsvector) and length (word_count), and from the store's document
-// frequencies counted at query time through the GIN index:
+// bm25() does it, from the stored term statistics (termstats.go): each
+// word's postings (chunk, frequency), the chunks' lengths (word_count), and
+// the store's chunk and word counts:
 //
 //	score = Σ over phrases  idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
 //	idf   = max(ln((N − df + 0.5) / (df + 0.5)), 1e-6)
@@ -47,6 +47,9 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if len(queries) == 0 {
 		return nil, nil
 	}
+	if Ranking == RankCD {
+		return db.keywordSearchCD(ctx, q, queries, limit)
+	}
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return nil, friendly(err, db.where)
@@ -54,32 +57,39 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	defer tx.Rollback(ctx)
 	var a args
 	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
-	all := a.add(strings.Join(queries, " | "))
-	where := append([]string{"c.words @@ to_tsquery('" + textConfig + "', " + all + ")"}, filterSQL(q.Filter, &a)...)
+	// pw: each phrase word's postings (a prefix's: those of every word it
+	// begins, a range of the C-collated index); pr: the chunks holding every
+	// word of a phrase, with the phrase's frequency (its rarest word's) and,
+	// for phrases of several words, the words adjacent (the tsquery); df:
+	// how many chunks hold each phrase, over the whole store as FTS5 counts.
 	sql := `WITH p AS (
-			SELECT to_tsquery('` + textConfig + `', q) AS tq, pre,
-				ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', t))) AS lex
-			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) AS u(q, t, pre)
+			SELECT u.ord, to_tsquery('` + textConfig + `', u.q) AS tq, u.pre, l.lex, cardinality(l.lex) AS nlex
+			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, ord)
+			CROSS JOIN LATERAL (SELECT ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', u.t))) AS lex) l
 		), n AS (
-			SELECT count(*)::float8 AS n, coalesce(avg(word_count), 1)::float8 AS avglen FROM chunks
-		), w AS (
-			SELECT p.tq, p.pre, p.lex,
-				greatest(ln((n.n - df.df + 0.5) / (df.df + 0.5)), 1e-6) AS idf
-			FROM p CROSS JOIN n
-			CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM chunks c WHERE c.words @@ p.tq) df
-		), m AS (
-			SELECT c.rid, c.words, c.word_count FROM chunks c` + whereClause(where) + `
+			SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN words::float8 / chunks ELSE 1 END AS avglen FROM corpus
+		), pw AS (
+			SELECT p.ord, w.i, x.rid, sum(x.tf) AS tf
+			FROM p CROSS JOIN LATERAL unnest(p.lex) WITH ORDINALITY AS w(lexeme, i)
+			JOIN postings x ON x.term >= w.lexeme COLLATE "C"
+				AND x.term < (w.lexeme || CASE WHEN p.pre THEN chr(1114111) ELSE chr(1) END) COLLATE "C"
+			GROUP BY p.ord, w.i, x.rid
+		), pr AS (
+			SELECT pw.ord, pw.rid, min(pw.tf)::float8 AS tf
+			FROM pw JOIN p ON p.ord = pw.ord
+			WHERE p.nlex = 1 OR EXISTS (SELECT 1 FROM chunks c WHERE c.rid = pw.rid AND c.words @@ p.tq)
+			GROUP BY pw.ord, pw.rid, p.nlex
+			HAVING count(*) = p.nlex
+		), df AS (
+			SELECT pr.ord, greatest(ln((n.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf
+			FROM pr CROSS JOIN n GROUP BY pr.ord, n.n
 		)
-		SELECT m.rid, sum(w.idf * tf.tf * ` + ftoa(bm25K1+1) + ` /
-				(tf.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * m.word_count / n.avglen))) AS score
-		FROM m CROSS JOIN n CROSS JOIN w
-		CROSS JOIN LATERAL (SELECT CASE
-				WHEN NOT (m.words @@ w.tq) THEN 0
-				WHEN w.pre THEN (SELECT coalesce(sum(array_length(x.positions, 1)), 0) FROM unnest(m.words) x WHERE starts_with(x.lexeme, w.lex[1]))
-				ELSE (SELECT coalesce(min(array_length(x.positions, 1)), 0) FROM unnest(m.words) x WHERE x.lexeme = ANY(w.lex))
-			END::float8 AS tf) tf
-		GROUP BY m.rid
-		ORDER BY score DESC, m.rid
+		SELECT c.rid, sum(df.idf * pr.tf * ` + ftoa(bm25K1+1) + ` /
+				(pr.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * c.word_count / n.avglen))) AS score
+		FROM pr JOIN df ON df.ord = pr.ord JOIN chunks c ON c.rid = pr.rid CROSS JOIN n` +
+		whereClause(filterSQL(q.Filter, &a)) + `
+		GROUP BY c.rid
+		ORDER BY score DESC, c.rid
 		LIMIT ` + a.add(limit)
 	rows, err := tx.Query(ctx, sql, a...)
 	if err != nil {

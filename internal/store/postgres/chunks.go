@@ -321,5 +321,5 @@ func (db *DB) Check(ctx context.Context) error {
 	if badWords > 0 {
 		return fmt.Errorf("check: %d chunks have a negative word count", badWords)
 	}
-	return nil
+	return db.checkTermStats(ctx)
 }

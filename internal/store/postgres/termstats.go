@@ -1,5 +1,10 @@
 package postgres
 
+import (
+	"context"
+	"fmt"
+)
+
 // The term statistics BM25 needs, kept by the database itself: triggers on
 // chunks maintain them in the transaction that changes a chunk, whichever
 // process (or binary version, or hand-written statement) makes the change,
@@ -54,4 +59,23 @@ var termStatsSteps = []string{
 		RETURN NULL;
 	END $$`,
 	`CREATE TRIGGER chunks_truncated AFTER TRUNCATE ON chunks FOR EACH STATEMENT EXECUTE FUNCTION chunks_truncated()`,
+}
+
+// checkTermStats is Check's half for the term statistics: they describe
+// exactly the chunks there are.
+func (db *DB) checkTermStats(ctx context.Context) error {
+	var chunks, words, wantChunks, wantWords, postings, wantPostings int64
+	err := db.pool.QueryRow(ctx, `SELECT c.chunks, c.words, s.n, s.words, (SELECT count(*) FROM postings), s.lexemes
+		FROM corpus c, (SELECT count(*) AS n, coalesce(sum(word_count), 0) AS words, coalesce(sum(length(words)), 0) AS lexemes FROM chunks) s`).
+		Scan(&chunks, &words, &wantChunks, &wantWords, &postings, &wantPostings)
+	if err != nil {
+		return friendly(err, db.where)
+	}
+	if chunks != wantChunks || words != wantWords {
+		return fmt.Errorf("check: the keyword statistics count %d chunks of %d words, the store holds %d of %d", chunks, words, wantChunks, wantWords)
+	}
+	if postings != wantPostings {
+		return fmt.Errorf("check: the keyword index has %d postings for the chunks' %d distinct words", postings, wantPostings)
+	}
+	return nil
 }

@@ -136,3 +136,35 @@ func TestSciFactRankings(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSciFactSearch is one keyword search (top 10, as an agent asks)
+// over the SciFact corpus, the train queries round-robin, on each backend:
+//
+//	go test -tags eval -run '^$' -bench BenchmarkSciFactSearch -count 5 ./internal/store/postgres/
+func BenchmarkSciFactSearch(b *testing.B) {
+	dir := os.Getenv("MEMTOMEM_EVAL_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "eval-data")
+	}
+	ds, err := eval.Load(filepath.Join(dir, "scifact"), "train")
+	if err != nil {
+		b.Skipf("SciFact: %v", err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			db, err := eval.OpenCorpus(ctx, backendsFor(b)[name], ds.Docs, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(config.Default(b.TempDir()).Search)}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := eval.RankQuery(ctx, engine, ds.Queries[i%len(ds.Queries)].Text, 10, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -196,24 +196,16 @@ const maxSalt = 8
 func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, host, path string, nth int) error {
 	text, count := indexText(c.Hierarchy, c.Content, path)
 	for salt := 1; ; salt++ {
-		var inserted int
-		err := tx.QueryRow(ctx, `WITH c AS (
-				INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
-					namespace, tags, entry_id, created_at, updated_at, words, word_count)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
-				ON CONFLICT (id) DO NOTHING
-				RETURNING rid, words
-			), t AS (
-				INSERT INTO chunk_terms(lexeme, rid, tf)
-				SELECT u.lexeme, c.rid, cardinality(u.positions) FROM c CROSS JOIN LATERAL unnest(c.words) u
-			)
-			SELECT count(*) FROM c`,
+		tag, err := tx.Exec(ctx, `INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
+				namespace, tags, entry_id, created_at, updated_at, words, word_count)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
+			ON CONFLICT (id) DO NOTHING`,
 			c.ID, host, path, nonNil(c.Hierarchy), c.Content, c.StartLine, c.EndLine, c.ContentHash,
-			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count).Scan(&inserted)
+			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count)
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}
-		if inserted == 1 {
+		if tag.RowsAffected() == 1 {
 			return nil
 		}
 		if salt > maxSalt {
@@ -319,10 +311,7 @@ func (db *DB) RenameNamespace(ctx context.Context, from, to string) (int, error)
 // Reset implements store.Store.
 func (db *DB) Reset(ctx context.Context) error {
 	return db.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunk_terms, chunks, files`); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE chunk_stats SET chunks = 0, words = 0`) // TRUNCATE fires no delete trigger
+		_, err := tx.Exec(ctx, `TRUNCATE chunk_vectors, chunks, files`) // the term statistics follow by trigger
 		return err
 	})
 }
@@ -342,5 +331,5 @@ func (db *DB) Check(ctx context.Context) error {
 	if badWords > 0 {
 		return fmt.Errorf("check: %d chunks have a negative word count", badWords)
 	}
-	return nil
+	return db.checkTermStats(ctx)
 }

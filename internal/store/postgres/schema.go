@@ -74,35 +74,6 @@ var migrations = []migration{
 		`CREATE INDEX chunks_entry ON chunks(entry_id) WHERE entry_id <> ''`,
 		`CREATE INDEX chunks_words ON chunks USING gin(words)`,
 		`CREATE INDEX chunks_tags ON chunks USING gin(tags)`,
-		// The inverted index BM25 reads: one row per word of a chunk, with
-		// its count, filled from the chunk's tsvector as it is inserted.
-		`CREATE TABLE chunk_terms (
-			lexeme text COLLATE "C" NOT NULL,
-			rid bigint NOT NULL REFERENCES chunks(rid) ON DELETE CASCADE,
-			tf integer NOT NULL,
-			PRIMARY KEY (lexeme, rid) INCLUDE (tf)
-		)`,
-		`CREATE INDEX chunk_terms_rid ON chunk_terms(rid)`,
-		// The collection statistics BM25 needs (how many chunks, how many
-		// words in all), kept by triggers so a search never counts them.
-		`CREATE TABLE chunk_stats (one boolean PRIMARY KEY DEFAULT true CHECK (one), chunks bigint NOT NULL, words bigint NOT NULL)`,
-		`INSERT INTO chunk_stats VALUES (true, 0, 0)`,
-		`CREATE FUNCTION chunk_stats_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN
-				UPDATE chunk_stats SET chunks = chunks + (SELECT count(*) FROM inserted),
-					words = words + (SELECT coalesce(sum(word_count), 0) FROM inserted);
-				RETURN NULL;
-			END $$`,
-		`CREATE FUNCTION chunk_stats_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN
-				UPDATE chunk_stats SET chunks = chunks - (SELECT count(*) FROM deleted),
-					words = words - (SELECT coalesce(sum(word_count), 0) FROM deleted);
-				RETURN NULL;
-			END $$`,
-		`CREATE TRIGGER chunks_stats_ai AFTER INSERT ON chunks REFERENCING NEW TABLE AS inserted
-			FOR EACH STATEMENT EXECUTE FUNCTION chunk_stats_insert()`,
-		`CREATE TRIGGER chunks_stats_ad AFTER DELETE ON chunks REFERENCING OLD TABLE AS deleted
-			FOR EACH STATEMENT EXECUTE FUNCTION chunk_stats_delete()`,
 		`CREATE TABLE chunk_vectors (
 			chunk_rid bigint PRIMARY KEY REFERENCES chunks(rid) ON DELETE CASCADE,
 			generation text NOT NULL,
@@ -121,6 +92,9 @@ var migrations = []migration{
 			beat_at timestamptz NOT NULL
 		)`,
 	}},
+	// v2: term statistics for BM25 (termstats.go). The triggers keep them
+	// whoever writes, so a v1 binary still reads and writes a v2 store.
+	{version: 2, readFloor: 1, writeFloor: 1, stmts: termStatsSteps},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so

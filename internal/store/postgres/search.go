@@ -9,11 +9,6 @@ import (
 	"github.com/memtomem/memtomem/internal/store"
 )
 
-// rankWith is the keyword ranking: "bm25", or "ts_rank_cd", PostgreSQL's
-// own cover density ranking, kept to measure one against the other
-// (TestSciFact, build tag eval; docs/postgres.md has the figures).
-var rankWith = "bm25"
-
 // BM25's parameters, FTS5's defaults, so scores agree with SQLite's.
 const (
 	bm25K1 = 1.2
@@ -21,19 +16,17 @@ const (
 )
 
 // KeywordSearch implements store.Store with Okapi BM25 computed as FTS5's
-// bm25() does it:
+// bm25() does it, from the stored term statistics (termstats.go): each
+// word's postings (chunk, frequency), the chunks' lengths (word_count), and
+// the store's chunk and word counts:
 //
 //	score = Σ over phrases  idf · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
 //	idf   = max(ln((N − df + 0.5) / (df + 0.5)), 1e-6)
 //
-// Term frequencies come from the inverted index (chunk_terms), document
-// frequencies from the same postings, N and the average length from
-// chunk_stats, which triggers keep. A phrase of several words counts its
-// rarest word's occurrences in the chunks that hold the phrase (an upper
-// bound of the phrase's own count, which PostgreSQL does not give), a
-// prefix the occurrences of every word it begins. Filters apply in the same
-// statement, before the limit; document frequencies are the whole store's,
-// as in SQLite.
+// A phrase of several words counts its rarest word's occurrences (an upper
+// bound of the phrase's own, which PostgreSQL does not give), a prefix the
+// occurrences of every word it begins. Filters apply in the same statement,
+// before the limit.
 func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -54,21 +47,50 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if len(queries) == 0 {
 		return nil, nil
 	}
+	if Ranking == RankCD {
+		return db.keywordSearchCD(ctx, q, queries, limit)
+	}
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return nil, friendly(err, db.where)
 	}
 	defer tx.Rollback(ctx)
 	var a args
-	filter := filterSQL(q.Filter, &a)
-	var sql string
-	if rankWith == "ts_rank_cd" {
-		all := "to_tsquery('" + textConfig + "', " + a.add(strings.Join(queries, " | ")) + ")"
-		sql = `SELECT c.rid, ts_rank_cd(c.words, ` + all + `)::float8 AS score
-			FROM chunks c` + whereClause(append([]string{"c.words @@ " + all}, filter...)) + ` ORDER BY score DESC, c.rid LIMIT ` + a.add(limit)
-	} else {
-		sql = bm25SQL(&a, queries, texts, prefix, filter, limit)
-	}
+	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
+	// pw: each phrase word's postings (a prefix's: those of every word it
+	// begins, a range of the C-collated index); pr: the chunks holding every
+	// word of a phrase, with the phrase's frequency (its rarest word's) and,
+	// for phrases of several words, the words adjacent (the tsquery); df:
+	// how many chunks hold each phrase, over the whole store as FTS5 counts.
+	sql := `WITH p AS (
+			SELECT u.ord, to_tsquery('` + textConfig + `', u.q) AS tq, u.pre, l.lex, cardinality(l.lex) AS nlex
+			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, ord)
+			CROSS JOIN LATERAL (SELECT ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', u.t))) AS lex) l
+		), n AS (
+			SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN words::float8 / chunks ELSE 1 END AS avglen FROM corpus
+		), pw AS (
+			SELECT p.ord, w.i, x.rid, sum(x.tf) AS tf
+			FROM p CROSS JOIN LATERAL unnest(p.lex) WITH ORDINALITY AS w(lexeme, i)
+			JOIN postings x ON x.term >= w.lexeme COLLATE "C"
+				AND x.term < (w.lexeme || CASE WHEN p.pre THEN chr(1114111) ELSE chr(1) END) COLLATE "C"
+			GROUP BY p.ord, w.i, x.rid
+		), pr AS (
+			SELECT pw.ord, pw.rid, min(pw.tf)::float8 AS tf
+			FROM pw JOIN p ON p.ord = pw.ord
+			WHERE p.nlex = 1 OR EXISTS (SELECT 1 FROM chunks c WHERE c.rid = pw.rid AND c.words @@ p.tq)
+			GROUP BY pw.ord, pw.rid, p.nlex
+			HAVING count(*) = p.nlex
+		), df AS (
+			SELECT pr.ord, greatest(ln((n.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf
+			FROM pr CROSS JOIN n GROUP BY pr.ord, n.n
+		)
+		SELECT c.rid, sum(df.idf * pr.tf * ` + ftoa(bm25K1+1) + ` /
+				(pr.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * c.word_count / n.avglen))) AS score
+		FROM pr JOIN df ON df.ord = pr.ord JOIN chunks c ON c.rid = pr.rid CROSS JOIN n` +
+		whereClause(filterSQL(q.Filter, &a)) + `
+		GROUP BY c.rid
+		ORDER BY score DESC, c.rid
+		LIMIT ` + a.add(limit)
 	rows, err := tx.Query(ctx, sql, a...)
 	if err != nil {
 		return nil, friendly(err, db.where)
@@ -83,51 +105,6 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	hits, err := db.chunksByRid(ctx, tx, top)
 	return hits, friendly(err, db.where)
-}
-
-// bm25SQL is the BM25 statement. Term frequencies come from chunk_terms,
-// the inverted index (an index-only range scan per query word, a prefix
-// included), so the cost grows with the postings of the query's words; the
-// chunks are read only for those postings, to filter and to know their
-// length.
-func bm25SQL(a *args, queries, texts []string, prefix []bool, filter []string, limit int) string {
-	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
-	pass := "true"
-	if len(filter) > 0 {
-		pass = strings.Join(filter, " AND ")
-	}
-	return `WITH p AS MATERIALIZED (
-			SELECT i, to_tsquery('` + textConfig + `', q) AS tq, pre,
-				ARRAY(SELECT lexeme FROM unnest(to_tsvector('` + textConfig + `', t))) AS lex
-			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, i)
-		), n AS MATERIALIZED (
-			SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN words::float8 / chunks ELSE 1 END AS avglen FROM chunk_stats
-		), ql AS MATERIALIZED (
-			SELECT p.i, p.pre, l.lexeme COLLATE "C" AS lexeme FROM p CROSS JOIN LATERAL unnest(p.lex) AS l(lexeme)
-		), hit AS MATERIALIZED (
-			SELECT t.rid, ql.i, min(t.tf) AS tf, count(*) AS found
-			FROM ql CROSS JOIN LATERAL (SELECT rid, tf FROM chunk_terms t WHERE t.lexeme = ql.lexeme OFFSET 0) t
-			WHERE NOT ql.pre GROUP BY t.rid, ql.i
-			UNION ALL
-			SELECT t.rid, ql.i, sum(t.tf) AS tf, 1 AS found
-			FROM ql CROSS JOIN LATERAL (SELECT rid, tf FROM chunk_terms t
-				WHERE t.lexeme >= ql.lexeme AND t.lexeme < ql.lexeme || chr(1114111) OFFSET 0) t
-			WHERE ql.pre GROUP BY t.rid, ql.i
-		), cand AS MATERIALIZED (
-			SELECT hit.rid, hit.i, hit.tf, c.word_count, ` + pass + ` AS pass
-			FROM hit JOIN p ON p.i = hit.i JOIN chunks c ON c.rid = hit.rid
-			WHERE hit.found >= cardinality(p.lex) AND (cardinality(p.lex) = 1 OR c.words @@ p.tq)
-		), w AS MATERIALIZED (
-			SELECT cand.i, greatest(ln((n.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf
-			FROM cand CROSS JOIN n GROUP BY cand.i, n.n
-		)
-		SELECT cand.rid, sum(w.idf * cand.tf * ` + ftoa(bm25K1+1) + ` /
-				(cand.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * cand.word_count / n.avglen))) AS score
-		FROM cand JOIN w ON w.i = cand.i CROSS JOIN n
-		WHERE cand.pass
-		GROUP BY cand.rid
-		ORDER BY score DESC, cand.rid
-		LIMIT ` + a.add(limit)
 }
 
 // tsquery writes one phrase for to_tsquery: its words quoted and joined by

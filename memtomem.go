@@ -207,7 +207,8 @@ func hostName(cfg config.Config) string {
 // refused, an unknown backend is a configuration error.
 func wrapOpen(err error) error {
 	switch {
-	case errors.Is(err, store.ErrForeign), errors.Is(err, store.ErrSchemaTooNew), errors.Is(err, store.ErrNeedsExclusive):
+	case errors.Is(err, store.ErrForeign), errors.Is(err, store.ErrSchemaTooNew), errors.Is(err, store.ErrNeedsExclusive),
+		errors.Is(err, coord.ErrInUse):
 		return &Error{Kind: KindRefused, Err: err}
 	case errors.Is(err, store.ErrUnknownBackend):
 		return &Error{Kind: KindInvalid, Err: err}

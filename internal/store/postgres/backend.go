@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/memtomem/memtomem/internal/coord"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -75,7 +77,9 @@ func poolConfig(loc store.Location) (*pgxpool.Config, error) {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schemaName
-	cfg.ConnConfig.RuntimeParams["application_name"] = "memtomem"
+	// Every connection says whose it is, so that mm reset on any host sees
+	// who else has the store open (openers, below).
+	cfg.ConnConfig.RuntimeParams["application_name"] = appName(loc.Host, os.Getpid())
 	// pgx prepares every statement; after five runs PostgreSQL may switch
 	// to a plan made without the parameters' values, which for the BM25
 	// statement scans the whole inverted index (measured: 975 ms against
@@ -89,6 +93,9 @@ func poolConfig(loc store.Location) (*pgxpool.Config, error) {
 	if cfg.MaxConns < 4 {
 		cfg.MaxConns = 4
 	}
+	// An open store keeps one connection however idle it is: that
+	// connection is how other hosts know it is open.
+	cfg.MinConns = max(cfg.MinConns, 1)
 	return cfg, nil
 }
 
@@ -183,11 +190,67 @@ func (backend) Destroy(ctx context.Context, loc store.Location) error {
 		return friendly(err, describe(cfg))
 	}
 	defer conn.Close(ctx)
+	// Under the schema steps' lock: a server opening meanwhile waits, and
+	// then finds no store and creates a fresh one.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+		return friendly(err, describe(cfg))
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, migrateLock)
 	if _, _, _, err := storedSchema(ctx, conn); err != nil {
 		return err
 	}
+	others, err := openers(ctx, conn)
+	if err != nil {
+		return friendly(err, describe(cfg))
+	}
+	if len(others) > 0 {
+		return &coord.InUseError{Instances: others}
+	}
 	_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+schemaName+` CASCADE`)
 	return friendly(err, describe(cfg))
+}
+
+// appName is a connection's application_name: "memtomem host pid".
+func appName(host string, pid int) string {
+	if host == "" {
+		host = "-"
+	}
+	name := fmt.Sprintf("memtomem %s %d", host, pid)
+	if len(name) > 63 { // PostgreSQL keeps 63 bytes
+		name = fmt.Sprintf("memtomem %s %d", host[:63-len(fmt.Sprintf("memtomem  %d", pid))], pid)
+	}
+	return name
+}
+
+// openers are the other processes, on any host, connected to the store's
+// database as memtomem: each open store keeps a connection (MinConns), and
+// a process that dies loses its connections when the server notices (at
+// once after kill -9; after TCP keepalive when the host itself vanishes).
+func openers(ctx context.Context, conn *pgx.Conn) ([]coord.Instance, error) {
+	rows, err := conn.Query(ctx, `SELECT DISTINCT ON (application_name) application_name, backend_start
+		FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'memtomem %'
+		ORDER BY application_name, backend_start`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []coord.Instance
+	for rows.Next() {
+		var name string
+		var started time.Time
+		if err := rows.Scan(&name, &started); err != nil {
+			return nil, err
+		}
+		f := strings.Fields(name)
+		in := coord.Instance{Started: started}
+		if len(f) == 3 {
+			in.Host = f[1]
+			in.PID, _ = strconv.Atoi(f[2])
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
 }
 
 // Where names the store: user, host, port and database.

@@ -8,26 +8,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/memtomem/memtomem/internal/store"
 )
 
 var _ store.Store = (*DB)(nil)
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+// Times are stored as store.UnixNano writes them.
+var nanos, fromNanos = store.UnixNano, store.FromUnixNano
 
 // FileState implements store.Store.
 func (db *DB) FileState(ctx context.Context, path string) (store.File, bool, error) {

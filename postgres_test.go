@@ -54,3 +54,15 @@ func TestTwoHostsShareAPostgresStore(t *testing.T) {
 		t.Fatalf("alice's own search after bob's refused edit: %+v, %v", res.Results, err)
 	}
 }
+
+// mm reset names what it deletes; a shared store's password is never shown.
+func TestStoreWhereMasksThePassword(t *testing.T) {
+	cfg := config.Default(t.TempDir())
+	if got := memtomem.StoreWhere(cfg); got != cfg.DBPath() {
+		t.Errorf("SQLite store: %q, want the database file %q", got, cfg.DBPath())
+	}
+	cfg.Storage.Backend, cfg.Storage.URL = "postgres", "postgres://mm:s3cret@db.example:5432/team"
+	if got := memtomem.StoreWhere(cfg); strings.Contains(got, "s3cret") || !strings.Contains(got, "db.example:5432/team") || !strings.Contains(got, "every host") {
+		t.Errorf("PostgreSQL store: %q; want the masked URL, saying it is every host's index", got)
+	}
+}

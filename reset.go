@@ -37,6 +37,15 @@ func Reset(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
+// StoreWhere names the store cfg describes, for messages: the database file,
+// or for a shared store its connection string with the password masked.
+func StoreWhere(cfg config.Config) string {
+	if cfg.Storage.Backend == "postgres" {
+		return "the shared PostgreSQL store " + config.RedactDSN(cfg.Storage.URL) + " (every host's index)"
+	}
+	return cfg.DBPath()
+}
+
 // Instances lists the live processes that have the store open.
 func Instances(ctx context.Context, cfg config.Config) ([]coord.Instance, error) {
 	runDir, err := coord.RunDir(cfg.Home)

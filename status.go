@@ -81,7 +81,7 @@ func (m *Memory) Status(ctx context.Context) (Status, error) {
 		Instances:      live,
 		Version:        Version,
 		Home:           m.cfg.Home,
-		Database:       m.cfg.DBPath(),
+		Database:       m.store.Where(),
 		SchemaVersion:  st.SchemaVersion,
 		ReadOnly:       m.store.ReadOnlyReason(),
 		Disk:           m.DiskState(),

@@ -34,10 +34,10 @@ after a crash without any cleanup.`,
 			}
 			if !yes {
 				if !isTerminal(a.stdin) {
-					return usagef("reset deletes the index at %s; pass --yes to confirm when not running in a terminal", cfg.DBPath())
+					return usagef("reset deletes the index at %s; pass --yes to confirm when not running in a terminal", memtomem.StoreWhere(cfg))
 				}
 				fmt.Fprintf(a.stderr, "Delete the index at %s and rebuild it from the markdown in %s and the remembered sources (mm status)? [y/N] ",
-					cfg.DBPath(), strings.Join(cfg.Indexing.MemoryDirs, ", "))
+					memtomem.StoreWhere(cfg), strings.Join(cfg.Indexing.MemoryDirs, ", "))
 				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 					return usagef("reset cancelled; nothing was changed")
@@ -46,7 +46,7 @@ after a crash without any cleanup.`,
 			if err := memtomem.Reset(cmd.Context(), cfg); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "Index deleted: %s\n", cfg.DBPath())
+			fmt.Fprintf(a.stdout, "Index deleted: %s\n", memtomem.StoreWhere(cfg))
 			if noReindex {
 				fmt.Fprintln(a.stdout, "Run mm index to rebuild it.")
 				return nil

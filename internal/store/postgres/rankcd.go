@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -32,11 +30,6 @@ var RankCDNormalization = 1
 // keywordSearchCD is KeywordSearch ranked by ts_rank_cd: the same phrases,
 // prefixes and filters (before the limit), only the score differs.
 func (db *DB) keywordSearchCD(ctx context.Context, q store.KeywordQuery, queries []string, limit int) ([]store.Hit, error) {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		return nil, friendly(err, db.where)
-	}
-	defer tx.Rollback(ctx)
 	var a args
 	tq := "to_tsquery('" + textConfig + "', " + a.add(strings.Join(queries, " | ")) + ")"
 	where := append([]string{"c.words @@ " + tq}, filterSQL(q.Filter, &a)...)
@@ -44,18 +37,5 @@ func (db *DB) keywordSearchCD(ctx context.Context, q store.KeywordQuery, queries
 		FROM chunks c` + whereClause(where) + `
 		ORDER BY score DESC, c.rid
 		LIMIT ` + a.add(limit)
-	rows, err := tx.Query(ctx, sql, a...)
-	if err != nil {
-		return nil, friendly(err, db.where)
-	}
-	top, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (scoredRow, error) {
-		var s scoredRow
-		err := row.Scan(&s.rid, &s.score)
-		return s, err
-	})
-	if err != nil {
-		return nil, friendly(err, db.where)
-	}
-	hits, err := db.chunksByRid(ctx, tx, top)
-	return hits, friendly(err, db.where)
+	return db.rankedHits(ctx, sql, a)
 }

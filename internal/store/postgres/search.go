@@ -50,11 +50,6 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if Ranking == RankCD {
 		return db.keywordSearchCD(ctx, q, queries, limit)
 	}
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		return nil, friendly(err, db.where)
-	}
-	defer tx.Rollback(ctx)
 	var a args
 	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
 	// pw: each phrase word's postings (a prefix's: those of every word it
@@ -91,6 +86,17 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		GROUP BY c.rid
 		ORDER BY score DESC, c.rid
 		LIMIT ` + a.add(limit)
+	return db.rankedHits(ctx, sql, a)
+}
+
+// rankedHits runs a ranking statement (rid, score, best first) and reads
+// the chunks of what it returns, in one read snapshot.
+func (db *DB) rankedHits(ctx context.Context, sql string, a args) ([]store.Hit, error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return nil, friendly(err, db.where)
+	}
+	defer tx.Rollback(ctx)
 	rows, err := tx.Query(ctx, sql, a...)
 	if err != nil {
 		return nil, friendly(err, db.where)

@@ -131,6 +131,13 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		session.Leave()
 		return nil, wrapOpen(err)
 	}
+	// A coordinator whose registry lives in the store could not register
+	// the process before the store existed (its first open creates it).
+	if err := session.Refresh(ctx); err != nil {
+		db.Close()
+		session.Leave()
+		return nil, wrapOpen(err)
+	}
 	m := &Memory{
 		cfg:     cfg,
 		runDir:  runDir,

@@ -17,8 +17,9 @@ import (
 func TestTwoHostsShareAPostgresStore(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.New(t)
+	var cfg config.Config
 	host := func(name string) *memtomem.Memory {
-		cfg := config.Default(t.TempDir())
+		cfg = config.Default(t.TempDir())
 		cfg.Storage.Backend, cfg.Storage.URL, cfg.Storage.Host = "postgres", url, name
 		m, err := memtomem.Open(ctx, cfg)
 		if err != nil {
@@ -52,6 +53,23 @@ func TestTwoHostsShareAPostgresStore(t *testing.T) {
 	res, err = alice.Search(ctx, memtomem.SearchRequest{Query: "staging database port"})
 	if err != nil || len(res.Results) != 1 || !strings.Contains(res.Results[0].Content, "6543") || strings.HasPrefix(res.Results[0].Source, "//") {
 		t.Fatalf("alice's own search after bob's refused edit: %+v, %v", res.Results, err)
+	}
+	// Each host's status lists every host's processes; a reset from
+	// either is refused, naming them.
+	st, err := alice.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []string
+	for _, in := range st.Instances {
+		hosts = append(hosts, in.Host)
+	}
+	if slices.Sort(hosts); !slices.Equal(hosts, []string{"alice-laptop", "bob-desktop"}) {
+		t.Fatalf("alice's status lists hosts %q; want both", hosts)
+	}
+	err = memtomem.Reset(ctx, cfg)
+	if !errors.As(err, &e) || e.Kind != memtomem.KindRefused || !strings.Contains(err.Error(), "host alice-laptop") || !strings.Contains(err.Error(), "host bob-desktop") {
+		t.Fatalf("reset while both hosts have the store open: %v; want a refusal naming both", err)
 	}
 }
 

@@ -79,7 +79,7 @@ func (l Local) Campaign(ctx context.Context, role string, poll time.Duration, le
 // Leader matches the pid recorded in the role's lock file against the live
 // instances, so a pid left by a crashed holder is not reported.
 func (l Local) Leader(_ context.Context, role string) (Instance, bool, error) {
-	pid := HolderPID(rolePath(l.RunDir, role))
+	pid := RoleHolderPID(l.RunDir, role)
 	if pid == 0 {
 		return Instance{}, false, nil
 	}
@@ -94,6 +94,10 @@ func (l Local) Leader(_ context.Context, role string) (Instance, bool, error) {
 	}
 	return Instance{}, false, nil
 }
+
+// RoleHolderPID is the pid last recorded by the holder of the named role in
+// runDir (0 when none is): informative only, see HolderPID.
+func RoleHolderPID(runDir, role string) int { return HolderPID(rolePath(runDir, role)) }
 
 // rolePath is the lock file of a role.
 func rolePath(runDir, role string) string { return filepath.Join(runDir, "role-"+role+".lock") }

@@ -34,7 +34,16 @@ type Instance struct {
 	Transport string    `json:"transport"` // "stdio", "cli", "http", ...
 	Started   time.Time `json:"started"`
 	Command   string    `json:"command,omitempty"` // e.g. "mm serve"
+	// Seen is the process's last heartbeat, set by coordinators whose
+	// registry is a table that processes keep fresh (zero: not tracked).
+	Seen time.Time `json:"seen,omitzero"`
 }
+
+// SilentAfter is how old a heartbeat must be before String says when the
+// process was last heard from: it still holds the store (its connection is
+// open) but has stopped answering, e.g. a stopped process or a host that
+// is suspended or cut off.
+const SilentAfter = 30 * time.Second
 
 // String is the one-line form used when listing live instances to a user,
 // e.g. "pid 1234, mm v0.1.0 (stdio), up 3m12s". It carries what a user needs
@@ -61,6 +70,11 @@ func (i Instance) String() string {
 			up = 0
 		}
 		fmt.Fprintf(&b, ", up %s", up)
+	}
+	if !i.Seen.IsZero() {
+		if quiet := time.Since(i.Seen).Round(time.Second); quiet >= SilentAfter {
+			fmt.Fprintf(&b, ", silent for %s (stopped, suspended or cut off?)", quiet)
+		}
 	}
 	return b.String()
 }

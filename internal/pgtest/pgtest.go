@@ -98,6 +98,31 @@ func New(t testing.TB) string {
 	return dsn
 }
 
+// Dedicated starts a server of the test's own, for a package that needs
+// PostgreSQL in a few tests only (so its other tests do not wait for
+// initdb), creates a database on it and returns its connection string. The
+// server stops when the test ends.
+func Dedicated(t testing.TB) string {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		if errors.Is(err, errNoPostgres) && os.Getenv("CI") != "true" {
+			t.Skipf("skipping PostgreSQL test: %v", err)
+		}
+		t.Fatalf("PostgreSQL test server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop the test server: %v", err)
+		}
+	})
+	dsn, err := s.CreateDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
 var errNoPostgres = errors.New("PostgreSQL's programs (initdb, postgres) are not installed: apt-get install postgresql")
 
 // binDir finds PostgreSQL's programs: on PATH, or in Debian's versioned

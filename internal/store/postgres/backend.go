@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -77,8 +76,8 @@ func poolConfig(loc store.Location) (*pgxpool.Config, error) {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schemaName
-	// Every connection says whose it is, so that mm reset on any host sees
-	// who else has the store open (openers, below).
+	// Every connection says whose it is, for the server's administrators
+	// (pg_stat_activity).
 	cfg.ConnConfig.RuntimeParams["application_name"] = appName(loc.Host, os.Getpid())
 	// pgx prepares every statement; after five runs PostgreSQL may switch
 	// to a plan made without the parameters' values, which for the BM25
@@ -93,8 +92,8 @@ func poolConfig(loc store.Location) (*pgxpool.Config, error) {
 	if cfg.MaxConns < 4 {
 		cfg.MaxConns = 4
 	}
-	// An open store keeps one connection however idle it is: that
-	// connection is how other hosts know it is open.
+	// Keep one connection however idle the process is, so the first call
+	// after a quiet hour does not pay for a connection.
 	cfg.MinConns = max(cfg.MinConns, 1)
 	return cfg, nil
 }
@@ -199,12 +198,19 @@ func (backend) Destroy(ctx context.Context, loc store.Location) error {
 	if _, _, _, err := storedSchema(ctx, conn); err != nil {
 		return err
 	}
-	others, err := openers(ctx, conn)
+	// Every process that has the store open holds the lifecycle lock
+	// shared (coord.go); mm reset holds it exclusively on another
+	// connection, so for a reset none is found.
+	holders, err := sharedHolders(ctx, conn)
 	if err != nil {
 		return friendly(err, describe(cfg))
 	}
-	if len(others) > 0 {
-		return &coord.InUseError{Instances: others}
+	if holders > 0 {
+		live, err := liveInstances(ctx, conn)
+		if err != nil {
+			return friendly(err, describe(cfg))
+		}
+		return &coord.InUseError{Instances: live}
 	}
 	_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+schemaName+` CASCADE`)
 	return friendly(err, describe(cfg))
@@ -220,37 +226,6 @@ func appName(host string, pid int) string {
 		name = fmt.Sprintf("memtomem %s %d", host[:63-len(fmt.Sprintf("memtomem  %d", pid))], pid)
 	}
 	return name
-}
-
-// openers are the other processes, on any host, connected to the store's
-// database as memtomem: each open store keeps a connection (MinConns), and
-// a process that dies loses its connections when the server notices (at
-// once after kill -9; after TCP keepalive when the host itself vanishes).
-func openers(ctx context.Context, conn *pgx.Conn) ([]coord.Instance, error) {
-	rows, err := conn.Query(ctx, `SELECT DISTINCT ON (application_name) application_name, backend_start
-		FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'memtomem %'
-		ORDER BY application_name, backend_start`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []coord.Instance
-	for rows.Next() {
-		var name string
-		var started time.Time
-		if err := rows.Scan(&name, &started); err != nil {
-			return nil, err
-		}
-		f := strings.Fields(name)
-		in := coord.Instance{Started: started}
-		if len(f) == 3 {
-			in.Host = f[1]
-			in.PID, _ = strconv.Atoi(f[2])
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
 }
 
 // Where names the store: user, host, port and database.

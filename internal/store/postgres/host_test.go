@@ -1,14 +1,9 @@
 package postgres
 
 import (
-	"errors"
-	"strings"
-
 	"context"
-	"github.com/memtomem/memtomem/internal/coord"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/memtomem/memtomem/internal/pgtest"
 	"github.com/memtomem/memtomem/internal/store"
@@ -66,44 +61,5 @@ func TestHostsKeepTheirFiles(t *testing.T) {
 	}
 	if hits[0].ID == hits[1].ID {
 		t.Fatal("the two hosts' chunks got one id")
-	}
-}
-
-// mm reset on any host is refused while a server of any host has the store
-// open, naming them; once they are gone it drops the store.
-func TestDestroyRefusedWhileHostsHaveItOpen(t *testing.T) {
-	ctx := context.Background()
-	loc := store.Location{Backend: Name, URL: pgtest.New(t)}
-	var open []store.DB
-	for _, h := range []string{"alpha", "beta"} {
-		l := loc
-		l.Host = h
-		db, err := store.Open(ctx, l, store.OpenOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, db)
-	}
-	err := store.Destroy(ctx, loc)
-	if !errors.Is(err, coord.ErrInUse) || !strings.Contains(err.Error(), "host alpha") || !strings.Contains(err.Error(), "host beta") {
-		t.Fatalf("Destroy while two hosts have the store open: %v; want a refusal naming both", err)
-	}
-	if _, err := open[0].Stats(ctx); err != nil {
-		t.Fatalf("the refused reset broke the store: %v", err)
-	}
-	for _, db := range open {
-		db.Close()
-	}
-	// The server ends a closed connection's backend a moment after the
-	// client has gone; until then it still counts as open.
-	deadline := time.Now().Add(10 * time.Second)
-	for err = store.Destroy(ctx, loc); errors.Is(err, coord.ErrInUse) && time.Now().Before(deadline); err = store.Destroy(ctx, loc) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("Destroy once every host closed: %v", err)
-	}
-	if v, err := store.StoredVersion(ctx, loc); err != nil || v != 0 {
-		t.Fatalf("after Destroy: version %d, %v; want no store", v, err)
 	}
 }

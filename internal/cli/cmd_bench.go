@@ -13,6 +13,7 @@ import (
 
 	"github.com/memtomem/memtomem"
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/eval"
 )
 
 // benchReport is what mm bench measured, one entry per corpus size.
@@ -24,8 +25,10 @@ type benchReport struct {
 
 // benchSize holds the figures for one generated corpus.
 type benchSize struct {
-	Chunks int `json:"chunks"`
-	Files  int `json:"files"`
+	// Backend is the store measured: sqlite, or postgres with --scratch-url.
+	Backend string `json:"backend"`
+	Chunks  int    `json:"chunks"`
+	Files   int    `json:"files"`
 	// Keyword indexing: the walk, chunking and FTS insert, without vectors.
 	IndexSeconds      float64 `json:"index_seconds"`
 	IndexChunksPerSec float64 `json:"index_chunks_per_sec"`
@@ -51,6 +54,7 @@ func (a *app) benchCommand() *cobra.Command {
 		n       int
 		queries int
 		asJSON  bool
+		scratch string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -62,10 +66,16 @@ and report: keyword indexing chunks/s, BM25 search p50/p99, hybrid search
 p50/p99 (when an embedding provider is configured; its cost is included),
 add p50/p99 into a day file that already holds entries, and the process's
 resident memory (Linux). --queries is the number of searches of each kind
-and of adds per size. -n N is the older form of --sizes N.`,
+and of adds per size. -n N is the older form of --sizes N.
+
+--scratch-url measures each size on SQLite and then on PostgreSQL in that
+database, side by side in one run (required when storage.backend is
+postgres). The database is emptied before and after, and refused if it
+holds anything but what mm eval and mm bench leave behind.`,
 		Example: `  mm bench
   mm bench --sizes 1k,10k,100k
-  mm bench --sizes 5000 --queries 500 --json`,
+  mm bench --sizes 5000 --queries 500 --json
+  mm bench --sizes 5k --scratch-url postgres://mm@db/mm_scratch`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("memories") {
@@ -88,16 +98,25 @@ and of adds per size. -n N is the older form of --sizes N.`,
 			if err != nil {
 				return err
 			}
+			if err := checkScratchURL(cfg, scratch, "bench"); err != nil {
+				return err
+			}
+			backends := []string{""} // SQLite in a temporary directory
+			if scratch != "" {
+				backends = append(backends, scratch)
+			}
 			rep := benchReport{Queries: queries}
 			for _, size := range list {
-				res, emb, err := runBench(cmd.Context(), cfg, size, queries, a.stderr, asJSON)
-				if err != nil {
-					return err
-				}
-				rep.Embedding = emb
-				rep.Sizes = append(rep.Sizes, res)
-				if !asJSON {
-					printBenchSize(a.stdout, res, queries)
+				for _, pg := range backends {
+					res, emb, err := runBench(cmd.Context(), cfg, size, queries, pg, a.stderr, asJSON)
+					if err != nil {
+						return err
+					}
+					rep.Embedding = emb
+					rep.Sizes = append(rep.Sizes, res)
+					if !asJSON {
+						printBenchSize(a.stdout, res, queries)
+					}
 				}
 			}
 			if asJSON {
@@ -111,11 +130,12 @@ and of adds per size. -n N is the older form of --sizes N.`,
 	cmd.Flags().IntVarP(&n, "memories", "n", 0, "one corpus of N chunks (the same as --sizes N)")
 	cmd.Flags().IntVar(&queries, "queries", 200, "searches of each kind, and adds, per size")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every figure per size as JSON")
+	cmd.Flags().StringVar(&scratch, "scratch-url", "", scratchFlagHelp)
 	return cmd
 }
 
 func printBenchSize(w io.Writer, r benchSize, queries int) {
-	fmt.Fprintf(w, "%s chunks (%d files):\n", sizeLabel(r.Chunks), r.Files)
+	fmt.Fprintf(w, "%s chunks (%d files), %s:\n", sizeLabel(r.Chunks), r.Files, r.Backend)
 	fmt.Fprintf(w, "  index:  %.0f chunks/s keyword-only (%.2f s)\n", r.IndexChunksPerSec, r.IndexSeconds)
 	if r.EmbedSeconds > 0 {
 		fmt.Fprintf(w, "  embed:  %.2f s\n", r.EmbedSeconds)
@@ -133,8 +153,9 @@ func printBenchSize(w io.Writer, r benchSize, queries int) {
 // runBench measures one corpus size in its own temporary store. Indexing
 // runs keyword-only (the provider is switched on afterwards and the corpus
 // embedded separately) so chunks/s measures the indexer, not the provider.
-func runBench(ctx context.Context, user config.Config, size, queries int, stderr io.Writer, quiet bool) (benchSize, string, error) {
-	res := benchSize{Chunks: size}
+// With pg set, the store is PostgreSQL in that scratch database.
+func runBench(ctx context.Context, user config.Config, size, queries int, pg string, stderr io.Writer, quiet bool) (benchSize, string, error) {
+	res := benchSize{Chunks: size, Backend: "sqlite"}
 	tmp, err := os.MkdirTemp("", "mm-bench-*")
 	if err != nil {
 		return res, "", err
@@ -144,6 +165,17 @@ func runBench(ctx context.Context, user config.Config, size, queries int, stderr
 	// skips a store's own files.
 	cfg := config.Default(filepath.Join(tmp, "home"))
 	cfg.Search = user.Search
+	if pg != "" {
+		loc := scratchLocation(user, pg)
+		cfg.Storage.Backend, cfg.Storage.URL, cfg.Storage.PasswordFile, cfg.Storage.Host = loc.Backend, loc.URL, loc.PasswordFile, loc.Host
+		res.Backend = "postgres"
+		if err := eval.ClearScratch(ctx, loc); err != nil {
+			return res, "", err
+		}
+		// Runs after the store is closed (deferred below), and empties
+		// only what this run wrote.
+		defer eval.ClearScratch(context.WithoutCancel(ctx), loc)
+	}
 	c := newCorpus()
 	dir := filepath.Join(tmp, "corpus")
 	if res.Files, err = c.write(dir, size); err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/eval"
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 func (a *app) evalCommand() *cobra.Command {
@@ -17,6 +19,7 @@ func (a *app) evalCommand() *cobra.Command {
 		k                       int
 		asJSON                  bool
 		bm25Weight, denseWeight float64
+		scratch                 string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
@@ -26,9 +29,15 @@ qrels/<split>.tsv) into a throwaway store — never yours — run every query of
 the split, and report nDCG@10, Recall@10, Recall@100 and MRR@10.
 
 --group-by FIELD gives each value of FIELD its own store and restricts each
-query to documents with the same value (LoCoMo: one store per conversation).`,
+query to documents with the same value (LoCoMo: one store per conversation).
+
+The store is SQLite in a temporary directory; --scratch-url runs it in a
+PostgreSQL database instead (required when storage.backend is postgres),
+which is emptied first and refused if it holds anything but what mm eval
+and mm bench leave behind.`,
 		Example: `  mm eval ../shared/eval-data/scifact --split train
-  mm eval ../shared/eval-data/locomo --split dev --group-by conv --json`,
+  mm eval ../shared/eval-data/locomo --split dev --group-by conv --json
+  mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if split == "" {
@@ -52,6 +61,9 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 			if err != nil {
 				return err
 			}
+			if err := checkScratchURL(cfg, scratch, "eval"); err != nil {
+				return err
+			}
 			embedder, err := embed.New(cfg.Embedding, embed.OptionsFor(cfg.Embedding))
 			if err != nil {
 				return usageError{err}
@@ -59,6 +71,13 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp, Embedder: embedder,
 				Backend: cfg.Storage.Backend, Search: cfg.Search,
 				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
+			if scratch != "" {
+				loc := scratchLocation(cfg, scratch)
+				opts.Backend, opts.Locate = loc.Backend, func(int) store.Location { return loc }
+				// Empties what the run left, and only that: a database
+				// that was refused stays as it was.
+				defer eval.ClearScratch(context.WithoutCancel(cmd.Context()), loc)
+			}
 			bar := newProgress(a.stderr, "querying", asJSON)
 			opts.Progress = bar.Func()
 			m, st, err := eval.Run(cmd.Context(), ds, opts)
@@ -89,6 +108,7 @@ query to documents with the same value (LoCoMo: one store per conversation).`,
 	f.IntVarP(&k, "top-k", "k", 100, "results retrieved per query (at least 10)")
 	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
 	f.Float64Var(&bm25Weight, "bm25-weight", 1, "weight of the keyword leg in fusion (0 drops it)")
+	f.StringVar(&scratch, "scratch-url", "", scratchFlagHelp)
 	f.Float64Var(&denseWeight, "dense-weight", 1, "weight of the vector leg in fusion (0 drops it; needs embedding.provider)")
 	return cmd
 }

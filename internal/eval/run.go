@@ -110,12 +110,16 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 
 // OpenCorpus creates a store at loc holding docs, one chunk per document
 // (title and text as one field), keyed by document id, embedded with e when
-// it is not nil. Whatever loc held before is destroyed first.
+// it is not nil. What loc held before is destroyed first, if it is a
+// throwaway store itself (ClearScratch).
 func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStats, e embed.Embedder) (store.DB, error) {
 	if loc.Backend == "" {
 		loc.Backend = "sqlite"
 	}
-	if err := store.Destroy(ctx, loc); err != nil {
+	if loc.Host == "" {
+		loc.Host = ScratchHost
+	}
+	if err := ClearScratch(ctx, loc); err != nil {
 		return nil, err
 	}
 	db, err := store.Open(ctx, loc, store.OpenOptions{})

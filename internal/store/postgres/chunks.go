@@ -264,7 +264,7 @@ func (db *DB) AppendChunks(ctx context.Context, before string, f store.File, chu
 // statement for the store as it was (empty, say) and runs it many times
 // slower.
 func (db *DB) MergeKeywordIndex(ctx context.Context) error {
-	_, err := db.pool.Exec(ctx, `ANALYZE chunks, chunk_terms`)
+	_, err := db.pool.Exec(ctx, `ANALYZE chunks, postings, corpus`)
 	return friendly(err, db.where)
 }
 

@@ -37,6 +37,10 @@ func testFiltersBeforeLimit(t *testing.T, h Harness) {
 	if _, _, err := Replace(db, store.File{Path: "/a/one.md", Namespace: "home", SHA256: "1"}, chunks...); err != nil {
 		t.Fatal(err)
 	}
+	// As mm index does after a bulk write.
+	if err := db.MergeKeywordIndex(ctx); err != nil {
+		t.Fatalf("MergeKeywordIndex after a bulk write: %v", err)
+	}
 	filters := map[string]store.Filter{
 		"archive hidden": {},
 		"namespace":      {Namespaces: []string{"home"}, IncludeArchive: true},

@@ -166,7 +166,7 @@ func runBench(ctx context.Context, user config.Config, size, queries int, pg str
 	cfg := config.Default(filepath.Join(tmp, "home"))
 	cfg.Search = user.Search
 	if pg != "" {
-		loc := scratchLocation(user, pg)
+		loc := eval.Scratch(pg, user.Storage.PasswordFile)
 		cfg.Storage.Backend, cfg.Storage.URL, cfg.Storage.PasswordFile, cfg.Storage.Host = loc.Backend, loc.URL, loc.PasswordFile, loc.Host
 		res.Backend = "postgres"
 		if err := eval.ClearScratch(ctx, loc); err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/eval"
-	"github.com/memtomem/memtomem/internal/store"
 )
 
 func (a *app) evalCommand() *cobra.Command {
@@ -72,8 +71,8 @@ and mm bench leave behind.`,
 				Backend: cfg.Storage.Backend, Search: cfg.Search,
 				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
 			if scratch != "" {
-				loc := scratchLocation(cfg, scratch)
-				opts.Backend, opts.Locate = loc.Backend, func(int) store.Location { return loc }
+				loc := eval.Scratch(scratch, cfg.Storage.PasswordFile)
+				opts.Backend, opts.Store = loc.Backend, loc
 				// Empties what the run left, and only that: a database
 				// that was refused stays as it was.
 				defer eval.ClearScratch(context.WithoutCancel(cmd.Context()), loc)

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"github.com/memtomem/memtomem/internal/config"
-	"github.com/memtomem/memtomem/internal/eval"
-	"github.com/memtomem/memtomem/internal/store"
 )
 
 // scratchFlagHelp describes --scratch-url, which mm eval and mm bench share.
@@ -23,9 +21,4 @@ func checkScratchURL(cfg config.Config, scratch, command string) error {
 		return usagef("--scratch-url is storage.url: mm %s empties the database it runs in; give it one of its own (createdb mm_scratch)", command)
 	}
 	return nil
-}
-
-// scratchLocation is the throwaway store in the scratch database.
-func scratchLocation(cfg config.Config, scratch string) store.Location {
-	return store.Location{Backend: "postgres", URL: scratch, PasswordFile: cfg.Storage.PasswordFile, Host: eval.ScratchHost}
 }

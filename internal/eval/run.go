@@ -26,10 +26,11 @@ type RunOptions struct {
 	// Backend is the storage backend the throwaway stores use, as
 	// storage.backend names it ("" = sqlite), each a file in Dir.
 	Backend string
-	// Locate, when set, says where group i's throwaway store lives instead
-	// (a scratch database of a network backend). Whatever it holds is
-	// destroyed.
-	Locate func(group int) store.Location
+	// Store, when its Backend is set, is where every group's throwaway
+	// store lives instead, one group after another (a scratch database of
+	// a network backend, see Scratch). What it holds is emptied first if
+	// it is a throwaway store itself (ClearScratch).
+	Store store.Location
 	// Search is the configuration's search section, whose defaults (fusion
 	// weights, decay, MMR) every query runs with; zero values take the
 	// engine's own.
@@ -74,8 +75,8 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	for i, name := range names {
 		g := groups[name]
 		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i))}
-		if opts.Locate != nil {
-			loc = opts.Locate(i)
+		if opts.Store.Backend != "" {
+			loc = opts.Store
 		}
 		db, err := OpenCorpus(ctx, loc, g.Docs, &st, opts.Embedder)
 		if err != nil {

@@ -14,6 +14,11 @@ import (
 // database is told apart from a team's memories.
 const ScratchHost = "mm-scratch"
 
+// Scratch is the throwaway store in the PostgreSQL database at url.
+func Scratch(url, passwordFile string) store.Location {
+	return store.Location{Backend: "postgres", URL: url, PasswordFile: passwordFile, Host: ScratchHost}
+}
+
 // ErrNotScratch refuses to empty a store that holds more than mm eval and
 // mm bench leave behind.
 var ErrNotScratch = errors.New("not a scratch store")

@@ -20,7 +20,7 @@ func sharedIndexers(t *testing.T) (*Indexer, *Indexer) {
 
 func found(t *testing.T, ix *Indexer, word string) bool {
 	t.Helper()
-	hits, err := ix.Store.KeywordSearch(context.Background(), store.KeywordQuery{Match: `"` + word + `"`, Limit: 10})
+	hits, err := ix.Store.KeywordSearch(context.Background(), store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{word}}}, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,7 @@ func TestIncrementalAndRemoval(t *testing.T) {
 	if st.FilesRemoved != 1 || st.ChunksDeleted != 2 {
 		t.Errorf("after emptying a and deleting b: %+v", st)
 	}
-	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Match: `"one" OR "two"`, Limit: 10})
+	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"one"}}, {Words: []string{"two"}}}, Limit: 10})
 	if len(hits) != 0 {
 		t.Errorf("stale chunks still searchable: %v", hits)
 	}
@@ -125,7 +125,7 @@ func TestIndexFileSeesLatestContent(t *testing.T) {
 	if _, err := ix.IndexFile(ctx, path, FileOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Match: `"second"`, Limit: 10})
+	hits, _ := ix.Store.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"second"}}}, Limit: 10})
 	if len(hits) != 1 {
 		t.Errorf("the store does not hold the latest content")
 	}

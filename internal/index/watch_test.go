@@ -26,7 +26,7 @@ func TestWatchIndexesChanges(t *testing.T) {
 			OnError: func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }})
 	}()
 	find := func(word string) int {
-		hits, _ := ix.Store.KeywordSearch(context.Background(), store.KeywordQuery{Match: `"` + word + `"`, Limit: 5})
+		hits, _ := ix.Store.KeywordSearch(context.Background(), store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{word}}}, Limit: 5})
 		return len(hits)
 	}
 	eventually := func(what string, cond func() bool) {

@@ -173,7 +173,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 
 	var keyword, vector []store.Hit
 	if bw > 0 {
-		keyword, err = e.Store.KeywordSearch(ctx, store.KeywordQuery{Phrases: q.Store(), Match: resp.Match, Filter: req.Filter, Limit: depth})
+		keyword, err = e.Store.KeywordSearch(ctx, store.KeywordQuery{Phrases: q.Store(), Filter: req.Filter, Limit: depth})
 		if err != nil {
 			return Response{}, err
 		}

@@ -96,12 +96,8 @@ type KeywordQuery struct {
 	// package tokenizes them) that must appear together; a single word is
 	// a phrase of one.
 	Phrases []Phrase
-	// Match is the same query as an FTS5 expression.
-	//
-	// Deprecated: being replaced by Phrases; backends read Phrases.
-	Match  string
-	Filter Filter
-	Limit  int
+	Filter  Filter
+	Limit   int
 }
 
 // Phrase is one alternative of a keyword query.

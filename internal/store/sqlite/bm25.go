@@ -46,48 +46,6 @@ type scored struct {
 	score float64
 }
 
-// orPhrases splits an FTS5 expression of the form the search package
-// builds — quoted phrases, each optionally followed by *, joined by " OR " —
-// into its phrases, verbatim. Anything else returns nil, and the caller
-// scores the expression as it is.
-func orPhrases(m string) []string {
-	var out []string
-	for len(m) > 0 {
-		if m[0] != '"' {
-			return nil
-		}
-		i := 1
-		for {
-			j := strings.IndexByte(m[i:], '"')
-			if j < 0 {
-				return nil
-			}
-			i += j + 1
-			if i < len(m) && m[i] == '"' { // "" is a quote inside the phrase
-				i++
-				continue
-			}
-			break
-		}
-		if i < len(m) && m[i] == '*' {
-			i++
-		}
-		out = append(out, m[:i])
-		m = m[i:]
-		if m == "" {
-			break
-		}
-		if !strings.HasPrefix(m, " OR ") {
-			return nil
-		}
-		m = m[len(" OR "):]
-		if m == "" {
-			return nil
-		}
-	}
-	return out
-}
-
 // ftsRowCount reads the row count FTS5's bm25() uses for idf: the first
 // varint of the index's averages record (rowid 1 of the %_data table, an
 // on-disk format SQLite keeps stable). ok is false if it cannot be read.

@@ -61,7 +61,7 @@ func dump(t *testing.T, db *DB, rowids bool) string {
 		fmt.Fprintln(&sb, rowid, id, source, content, start, tags, tagRows.String)
 	}
 	for _, q := range []string{`"common"`, `"version1"`, `"version2"`, `"chunk7"`} {
-		hits, err := db.KeywordSearch(context.Background(), store.KeywordQuery{Match: q, Limit: 1000})
+		hits, err := db.KeywordSearch(context.Background(), store.KeywordQuery{Phrases: phrases(q), Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestReplaceFilesStatementError(t *testing.T) {
 	if err != nil || rs[1].Err == nil || !strings.Contains(rs[1].Err.Error(), "refused") || rs[0].Err != nil || rs[2].Err != nil {
 		t.Fatalf("ReplaceFiles: %+v %v", rs, err)
 	}
-	hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"common"`, Limit: 100})
+	hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"common"}}}, Limit: 100})
 	if len(hits) != 10 || rs[0].Diff.Indexed != 5 || rs[2].Diff.Indexed != 5 {
 		t.Errorf("%d chunks searchable, diffs %+v %+v; want files 0 and 2 (10 chunks)", len(hits), rs[0].Diff, rs[2].Diff)
 	}
@@ -173,7 +173,7 @@ func TestReplaceFilesSameFileTwice(t *testing.T) {
 		t.Fatalf("ReplaceFiles: %+v %v", rs, err)
 	}
 	n, _ := db.CountChunks(ctx, store.ListQuery{})
-	hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Match: `"version1"`, Limit: 10})
+	hits, _ := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"version1"}}}, Limit: 10})
 	if n != 4 || len(hits) != 0 {
 		t.Errorf("%d chunks stored, %d of version 1 found; want 4 and none", n, len(hits))
 	}

@@ -107,7 +107,7 @@ func TestDenseRSSChild(t *testing.T) {
 	if os.Getenv("MEMTOMEM_DENSE_RSS_MODE") == "sqlscan" {
 		denseSearch = func(ctx context.Context, q store.DenseQuery) ([]store.Hit, error) { return denseSQLScan(ctx, db, q) }
 	}
-	if _, err := db.KeywordSearch(ctx, store.KeywordQuery{Match: "memory", Limit: 40}); err != nil {
+	if _, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"memory"}}}, Limit: 40}); err != nil {
 		t.Fatal(err)
 	}
 	var r rssReport
@@ -124,7 +124,7 @@ func TestDenseRSSChild(t *testing.T) {
 	for i := range 100 {
 		t0 := time.Now()
 		// A hybrid search's two store calls, at the depth the engine asks.
-		if _, err := fx.db.KeywordSearch(ctx, store.KeywordQuery{Match: benchWords[i%len(benchWords)], Limit: 40}); err != nil {
+		if _, err := fx.db.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{benchWords[i%len(benchWords)]}}}, Limit: 40}); err != nil {
 			t.Fatal(err)
 		}
 		t1 := time.Now()

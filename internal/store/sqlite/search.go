@@ -27,9 +27,10 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	if limit <= 0 {
 		limit = 10
 	}
-	if len(q.Phrases) > 0 {
-		q.Match = fts5Match(q.Phrases)
+	if len(q.Phrases) == 0 {
+		return nil, nil
 	}
+	match := fts5Match(q.Phrases)
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, friendly(err)
@@ -63,7 +64,11 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	var top []scored
 	ok := false
-	if ps := orPhrases(q.Match); len(ps) > 1 {
+	if len(q.Phrases) > 1 {
+		ps := make([]string, len(q.Phrases))
+		for i := range q.Phrases {
+			ps[i] = fts5Match(q.Phrases[i : i+1])
+		}
 		var how pruneStage
 		if top, how, err = prunedTopK(ctx, tx, ps, limit, ranked); err != nil {
 			return nil, friendly(err)
@@ -71,13 +76,13 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		ok = how != notPruned
 	}
 	if !ok && len(where) > 0 {
-		top, ok, err = filterAfter(ctx, tx, q.Match, where, args, limit)
+		top, ok, err = filterAfter(ctx, tx, match, where, args, limit)
 		if err != nil {
 			return nil, friendly(err)
 		}
 	}
 	if !ok {
-		if top, err = ranked(q.Match, -1, limit); err != nil {
+		if top, err = ranked(match, -1, limit); err != nil {
 			return nil, friendly(err)
 		}
 	}

@@ -148,7 +148,7 @@ func buildBM25Corpus(b *testing.B) bm25Corpus {
 func keywordSearchJoin(ctx context.Context, db *DB, q store.KeywordQuery) ([]store.Hit, error) {
 	where, args := filterSQL(q.Filter)
 	where = append([]string{"chunks_fts MATCH ?"}, where...)
-	args = append([]any{q.Match}, args...)
+	args = append([]any{fts5Match(q.Phrases)}, args...)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 10
@@ -187,7 +187,7 @@ func BenchmarkBM25(b *testing.B) {
 				hits := 0
 				for b.Loop() {
 					for _, m := range fx.queries {
-						q := store.KeywordQuery{Match: m, Filter: fl.f, Limit: k}
+						q := store.KeywordQuery{Phrases: phrases(m), Filter: fl.f, Limit: k}
 						start, cpu := time.Now(), threadCPU()
 						want, err := keywordSearchJoin(ctx, fx.db, q)
 						old, oldCPU = append(old, time.Since(start)), append(oldCPU, threadCPU()-cpu)

@@ -138,7 +138,7 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 			}
 			for _, k := range []int{5} {
 				for _, m := range searchQueries() {
-					q := store.KeywordQuery{Match: m, Filter: f, Limit: k}
+					q := store.KeywordQuery{Phrases: phrases(m), Filter: f, Limit: k}
 					got, d := prunedVsJoin(t, db, q)
 					if d != "" {
 						t.Fatalf("archive=%v setMinRows=%d %s k=%d %s: %s", archive, setMinRows, name, k, m, d)
@@ -229,7 +229,7 @@ func FuzzKeywordSearchPruned(f *testing.F) {
 			m := strings.Join(parts, " OR ")
 			name := names[r.IntN(len(names))]
 			setMinRows = []int64{0, math.MaxInt64}[r.IntN(2)]
-			q := store.KeywordQuery{Match: m, Filter: searchFilters[name], Limit: 1 + r.IntN(25)}
+			q := store.KeywordQuery{Phrases: phrases(m), Filter: searchFilters[name], Limit: 1 + r.IntN(25)}
 			if _, d := prunedVsJoin(t, db, q); d != "" {
 				t.Fatalf("%s, k=%d, %s: %s", name, q.Limit, m, d)
 			}

@@ -283,7 +283,7 @@ func TestMigrateFromV1(t *testing.T) {
 	if v2.Schema() != real || v2.ReadOnly() {
 		t.Fatalf("after migration: schema %d, read-only %v", v2.Schema(), v2.ReadOnly())
 	}
-	if hits, _ := v2.KeywordSearch(ctx, store.KeywordQuery{Match: `"v1"`, Limit: 5}); len(hits) != 2 {
+	if hits, _ := v2.KeywordSearch(ctx, store.KeywordQuery{Phrases: []store.Phrase{{Words: []string{"v1"}}}, Limit: 5}); len(hits) != 2 {
 		t.Errorf("v1 chunks lost in migration: %v", hits)
 	}
 	floors := map[string]string{}

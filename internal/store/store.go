@@ -73,6 +73,13 @@ const ScaleBM25 = "bm25"
 // asked for (archive:2025, archive:old-project).
 const ArchivePrefix = "archive:"
 
+// OnlyHidesArchive reports whether the filter's only condition is the
+// default one, hiding archived chunks: a store holding no archived chunk
+// may then skip filtering altogether.
+func (f Filter) OnlyHidesArchive() bool {
+	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
+}
+
 // HidesArchive reports whether archive:* namespaces are out of the results:
 // unless IncludeArchive is set or a selector names them ("archive:*",
 // "archive:2025"); a bare "*" still hides them, because archiving means

@@ -95,6 +95,9 @@ var migrations = []migration{
 	// v2: term statistics for BM25 (termstats.go). The triggers keep them
 	// whoever writes, so a v1 binary still reads and writes a v2 store.
 	{version: 2, readFloor: 1, writeFloor: 1, stmts: termStatsSteps},
+	// v3: chunk lengths in the postings (termstats.go); the trigger fills
+	// them whoever writes, so older binaries still read and write.
+	{version: 3, readFloor: 1, writeFloor: 1, stmts: termLenSteps},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so

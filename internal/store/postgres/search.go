@@ -53,10 +53,11 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	var a args
 	pq, pt, pp := a.add(queries), a.add(texts), a.add(prefix)
 	// pw: each phrase word's postings (a prefix's: those of every word it
-	// begins, a range of the C-collated index); pr: the chunks holding every
-	// word of a phrase, with the phrase's frequency (its rarest word's) and,
-	// for phrases of several words, the words adjacent (the tsquery); df:
-	// how many chunks hold each phrase, over the whole store as FTS5 counts.
+	// begins, a range of the C-collated index), with the chunk's length;
+	// pr: the chunks holding every word of a phrase, with the phrase's
+	// frequency (its rarest word's) and, for phrases of several words, the
+	// words adjacent (the tsquery); df: how many chunks hold each phrase,
+	// over the whole store as FTS5 counts. Only the filter reads chunks.
 	sql := `WITH p AS (
 			SELECT u.ord, to_tsquery('` + textConfig + `', u.q) AS tq, u.pre, l.lex, cardinality(l.lex) AS nlex
 			FROM unnest(` + pq + `::text[], ` + pt + `::text[], ` + pp + `::bool[]) WITH ORDINALITY AS u(q, t, pre, ord)
@@ -64,13 +65,13 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		), n AS (
 			SELECT chunks::float8 AS n, CASE WHEN chunks > 0 THEN words::float8 / chunks ELSE 1 END AS avglen FROM corpus
 		), pw AS (
-			SELECT p.ord, w.i, x.rid, sum(x.tf) AS tf
+			SELECT p.ord, w.i, x.rid, sum(x.tf) AS tf, min(x.chunk_len) AS len
 			FROM p CROSS JOIN LATERAL unnest(p.lex) WITH ORDINALITY AS w(lexeme, i)
 			JOIN postings x ON x.term >= w.lexeme COLLATE "C"
 				AND x.term < (w.lexeme || CASE WHEN p.pre THEN chr(1114111) ELSE chr(1) END) COLLATE "C"
 			GROUP BY p.ord, w.i, x.rid
 		), pr AS (
-			SELECT pw.ord, pw.rid, min(pw.tf)::float8 AS tf
+			SELECT pw.ord, pw.rid, min(pw.tf)::float8 AS tf, min(pw.len)::float8 AS len
 			FROM pw JOIN p ON p.ord = pw.ord
 			WHERE p.nlex = 1 OR EXISTS (SELECT 1 FROM chunks c WHERE c.rid = pw.rid AND c.words @@ p.tq)
 			GROUP BY pw.ord, pw.rid, p.nlex
@@ -78,13 +79,14 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		), df AS (
 			SELECT pr.ord, greatest(ln((n.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS idf
 			FROM pr CROSS JOIN n GROUP BY pr.ord, n.n
+		), s AS (
+			SELECT pr.rid, sum(df.idf * pr.tf * ` + ftoa(bm25K1+1) + ` /
+					(pr.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * pr.len / n.avglen))) AS score
+			FROM pr JOIN df ON df.ord = pr.ord CROSS JOIN n
+			GROUP BY pr.rid
 		)
-		SELECT c.rid, sum(df.idf * pr.tf * ` + ftoa(bm25K1+1) + ` /
-				(pr.tf + ` + ftoa(bm25K1) + ` * (` + ftoa(1-bm25B) + ` + ` + ftoa(bm25B) + ` * c.word_count / n.avglen))) AS score
-		FROM pr JOIN df ON df.ord = pr.ord JOIN chunks c ON c.rid = pr.rid CROSS JOIN n` +
-		whereClause(filterSQL(q.Filter, &a)) + `
-		GROUP BY c.rid
-		ORDER BY score DESC, c.rid
+		SELECT s.rid, s.score FROM s` + keepSQL(q.Filter, "s.rid", &a) + `
+		ORDER BY s.score DESC, s.rid
 		LIMIT ` + a.add(limit)
 	return db.rankedHits(ctx, sql, a)
 }
@@ -111,6 +113,23 @@ func (db *DB) rankedHits(ctx context.Context, sql string, a args) ([]store.Hit, 
 	}
 	hits, err := db.chunksByRid(ctx, tx, top)
 	return hits, friendly(err, db.where)
+}
+
+// keepSQL is the WHERE clause that keeps the ranked chunks (by their rid
+// column) that pass the filter. The default filter, which only hides
+// archived chunks, costs nothing while the store holds none: the check for
+// one runs once per statement, and the filter per candidate only if it
+// finds one.
+func keepSQL(f store.Filter, rid string, a *args) string {
+	where := filterSQL(f, a)
+	if len(where) == 0 {
+		return ""
+	}
+	keep := `EXISTS (SELECT 1 FROM chunks c WHERE c.rid = ` + rid + ` AND ` + strings.Join(where, " AND ") + `)`
+	if f.OnlyHidesArchive() {
+		keep = `(NOT (SELECT EXISTS (SELECT 1 FROM chunks WHERE starts_with(namespace, '` + store.ArchivePrefix + `'))) OR ` + keep + `)`
+	}
+	return " WHERE " + keep
 }
 
 // tsquery writes one phrase for to_tsquery: its words quoted and joined by

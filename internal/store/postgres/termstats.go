@@ -61,6 +61,34 @@ var termStatsSteps = []string{
 	`CREATE TRIGGER chunks_truncated AFTER TRUNCATE ON chunks FOR EACH STATEMENT EXECUTE FUNCTION chunks_truncated()`,
 }
 
+// termLenSteps (v3) put each chunk's length into its postings, so that
+// BM25 scores a match from the postings alone: reading the length from
+// chunks joined every candidate of a query to the chunks table, which was
+// most of a search's time (16.5 ms of which 13 ms on 10k chunks). The
+// primary key includes it, for index-only scans.
+var termLenSteps = []string{
+	`ALTER TABLE postings ADD COLUMN chunk_len integer NOT NULL DEFAULT 0`,
+	`UPDATE postings x SET chunk_len = c.word_count FROM chunks c WHERE c.rid = x.rid`,
+	`ALTER TABLE postings DROP CONSTRAINT postings_pkey`,
+	`ALTER TABLE postings ADD PRIMARY KEY (term, rid) INCLUDE (tf, chunk_len)`,
+	// Whether any chunk is archived, answered from an index that is empty
+	// while none is (search.go, keepSQL).
+	`CREATE INDEX chunks_archived ON chunks(rid) WHERE starts_with(namespace, 'archive:')`,
+	`CREATE OR REPLACE FUNCTION chunks_term_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP IN ('DELETE', 'UPDATE') THEN
+			DELETE FROM memtomem.postings WHERE term = ANY(tsvector_to_array(OLD.words)) AND rid = OLD.rid;
+			UPDATE memtomem.corpus SET chunks = chunks - 1, words = words - OLD.word_count;
+		END IF;
+		IF TG_OP IN ('INSERT', 'UPDATE') THEN
+			INSERT INTO memtomem.postings(term, rid, tf, chunk_len)
+				SELECT x.lexeme, NEW.rid, coalesce(array_length(x.positions, 1), 1), NEW.word_count FROM unnest(NEW.words) x;
+			UPDATE memtomem.corpus SET chunks = chunks + 1, words = words + NEW.word_count;
+		END IF;
+		RETURN NULL;
+	END $$`,
+}
+
 // checkTermStats is Check's half for the term statistics: they describe
 // exactly the chunks there are.
 func (db *DB) checkTermStats(ctx context.Context) error {
@@ -76,6 +104,13 @@ func (db *DB) checkTermStats(ctx context.Context) error {
 	}
 	if postings != wantPostings {
 		return fmt.Errorf("check: the keyword index has %d postings for the chunks' %d distinct words", postings, wantPostings)
+	}
+	var wrongLen int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM postings x JOIN chunks c ON c.rid = x.rid WHERE x.chunk_len <> c.word_count`).Scan(&wrongLen); err != nil {
+		return friendly(err, db.where)
+	}
+	if wrongLen > 0 {
+		return fmt.Errorf("check: %d postings of the keyword index carry a chunk length that is not their chunk's", wrongLen)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	defer tx.Rollback()
 	where, args := filterSQL(q.Filter)
-	if len(where) > 0 && onlyHidesArchive(q.Filter) {
+	if len(where) > 0 && q.Filter.OnlyHidesArchive() {
 		var archived bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chunks WHERE namespace GLOB 'archive:*')`).Scan(&archived); err != nil {
 			return nil, friendly(err)
@@ -145,12 +145,6 @@ var setMinRows int64 = 2000
 // the archive rule), which the chunks_namespace index answers alone.
 func onlyNamespaces(f store.Filter) bool {
 	return len(f.Namespaces) > 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
-}
-
-// onlyHidesArchive reports whether f's only condition is the default one,
-// hiding archived chunks.
-func onlyHidesArchive(f store.Filter) bool {
-	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
 }
 
 // rankedRowids runs one FTS5 match with the filter terms where (over the

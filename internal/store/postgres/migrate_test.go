@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/memtomem/memtomem/internal/pgtest"
+	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/store/storetest"
+)
+
+// A store written by a v2 binary is upgraded to v3 when a v3 binary opens
+// it: the postings get their chunks' lengths, Check agrees, and searches
+// score exactly as on a store built at v3.
+func TestUpgradeFromV2(t *testing.T) {
+	ctx := context.Background()
+	texts := []string{"zebra one", "zebra zebra and a longer chunk with more words", "lion three zebra", "lion"}
+	fill := func(db store.DB) {
+		var chunks []store.Chunk
+		for i, s := range texts {
+			c := storetest.Chunk(s)
+			c.StartLine = i
+			chunks = append(chunks, c)
+		}
+		if _, _, err := storetest.Replace(db, store.File{Path: "/a.md", Namespace: "default", SHA256: "1"}, chunks...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scores := func(db store.DB) string {
+		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: storetest.Words("zebra", "lion"), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ""
+		for _, h := range hits {
+			out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
+		}
+		return out
+	}
+
+	old := store.Location{Backend: Name, URL: pgtest.New(t)}
+	SchemaVersion = 2
+	db, err := store.Open(ctx, old, store.OpenOptions{})
+	SchemaVersion = migrations[len(migrations)-1].version
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(db)
+	db.Close()
+
+	db, err = store.Open(ctx, old, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Schema() != 3 {
+		t.Fatalf("schema after the upgrade: v%d, want v3", db.Schema())
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check after the upgrade: %v", err)
+	}
+	fresh, err := store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	fill(fresh)
+	if got, want := scores(db), scores(fresh); got != want || got == "" {
+		t.Fatalf("upgraded store scores %q; a store built at v3 scores %q", got, want)
+	}
+}

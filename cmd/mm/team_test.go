@@ -50,11 +50,7 @@ func (h teamHost) mm(t *testing.T, args ...string) (string, error) {
 func storedBodies(t *testing.T, url string) map[string]int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connectShared(t, url)
 	rows, err := conn.Query(ctx, `SELECT content FROM memtomem.chunks`)
 	if err != nil {
 		t.Fatal(err)
@@ -247,18 +243,24 @@ func TestTeamHostKilledMidWrite(t *testing.T) {
 // was dropped.
 func storedBodiesOrNone(t *testing.T, url string) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM memtomem.chunks`).Scan(&n); err != nil {
+	if err := connectShared(t, url).QueryRow(context.Background(), `SELECT count(*) FROM memtomem.chunks`).Scan(&n); err != nil {
 		if strings.Contains(err.Error(), "does not exist") {
 			return 0
 		}
 		t.Fatal(err)
 	}
 	return n
+}
+
+// connectShared connects to the shared database, outside memtomem, until
+// the test ends.
+func connectShared(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }

@@ -140,40 +140,9 @@ func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) 
 	if err := m.writable(); err != nil {
 		return ImportResult{}, err
 	}
-	var res ImportResult
-	if data.Version != ExportVersion {
-		return res, invalidf("export version %d is not supported (this mm reads version %d)", data.Version, ExportVersion)
-	}
-	if n := len(data.Memories); n > MaxImport {
-		return res, invalidf("%d memories in one import, over the %d limit: split the export into parts (each part is safe to import again)", n, MaxImport)
-	}
-	groups, order := map[string][]importItem{}, []string{}
-	seen := map[string]bool{}
-	for i, mem := range data.Memories {
-		it, err := m.importItem(i, mem)
-		if err != nil {
-			res.Errors = append(res.Errors, fmt.Sprintf("memory %d: %v", i, err))
-			continue
-		}
-		if it.entry.ID != "" {
-			if seen[it.entry.ID] {
-				res.Skipped++ // given twice in this import
-				continue
-			}
-			seen[it.entry.ID] = true
-			chunks, err := m.store.ChunksByEntry(ctx, it.entry.ID)
-			if err != nil {
-				return res, wrapStore(err)
-			}
-			if len(chunks) > 0 {
-				res.Skipped++
-				continue
-			}
-		}
-		if _, ok := groups[it.ns]; !ok {
-			order = append(order, it.ns)
-		}
-		groups[it.ns] = append(groups[it.ns], it)
+	res, groups, order, err := m.planImport(ctx, data)
+	if err != nil {
+		return res, err
 	}
 	done := 0
 	for _, ns := range order {
@@ -193,6 +162,67 @@ func (m *Memory) Import(ctx context.Context, data Export) (ImportResult, error) 
 		}
 	}
 	return res, nil
+}
+
+// CheckImport is an import's dry run: it applies every check Import does
+// and counts what Import would add and skip, writing nothing. (A memory
+// whose text the secret rules would redact counts as added, with the
+// warning.)
+func (m *Memory) CheckImport(ctx context.Context, data Export) (ImportResult, error) {
+	if err := m.guard(ctx); err != nil {
+		return ImportResult{}, err
+	}
+	res, groups, _, err := m.planImport(ctx, data)
+	for _, items := range groups {
+		for _, it := range items {
+			res.Added++
+			if len(it.redacted) > 0 {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("memory %d: %s", it.index, redactionNote(it.redacted)))
+			}
+		}
+	}
+	return res, err
+}
+
+// planImport checks an import's memories and leaves out those the store
+// holds (by id) or that it gives twice, grouping the rest by namespace in
+// the order they come.
+func (m *Memory) planImport(ctx context.Context, data Export) (res ImportResult, groups map[string][]importItem, order []string, err error) {
+	if data.Version != ExportVersion {
+		return res, nil, nil, invalidf("export version %d is not supported (this mm reads version %d)", data.Version, ExportVersion)
+	}
+	if n := len(data.Memories); n > MaxImport {
+		return res, nil, nil, invalidf("%d memories in one import, over the %d limit: split the export into parts (each part is safe to import again)", n, MaxImport)
+	}
+	groups = map[string][]importItem{}
+	seen := map[string]bool{}
+	for i, mem := range data.Memories {
+		it, err := m.importItem(i, mem)
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Sprintf("memory %d: %v", i, err))
+			continue
+		}
+		if it.entry.ID != "" {
+			if seen[it.entry.ID] {
+				res.Skipped++ // given twice in this import
+				continue
+			}
+			seen[it.entry.ID] = true
+			chunks, err := m.store.ChunksByEntry(ctx, it.entry.ID)
+			if err != nil {
+				return res, nil, nil, wrapStore(err)
+			}
+			if len(chunks) > 0 {
+				res.Skipped++
+				continue
+			}
+		}
+		if _, ok := groups[it.ns]; !ok {
+			order = append(order, it.ns)
+		}
+		groups[it.ns] = append(groups[it.ns], it)
+	}
+	return res, groups, order, nil
 }
 
 // importItem is one checked memory of an import and its namespace.

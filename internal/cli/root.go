@@ -97,6 +97,8 @@ Quick start:
 		a.recallCommand(),
 		a.indexCommand(),
 		a.listCommand(),
+		a.exportCommand(),
+		a.importCommand(),
 		a.readCommand(),
 		a.editCommand(),
 		a.deleteCommand(),

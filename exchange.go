@@ -1,0 +1,193 @@
+package memtomem
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/memtomem/memtomem/internal/chunk"
+	"github.com/memtomem/memtomem/internal/memfile"
+)
+
+// The file formats of mm export and mm import. Both carry every field of a
+// memory (id, title, content, tags, namespace, creation time), so an export
+// imported into another store is the same memories, and importing it again
+// adds nothing (ids are kept, and an import skips an id it holds).
+//
+//   - JSONL: one ExportedMemory as JSON per line, oldest first. ReadJSONL
+//     also reads the export object of mem_do export.
+//   - Markdown: memtomem's own memory files, one per namespace (its name in
+//     the frontmatter), as a folder or a zip; any markdown with "## "
+//     entries reads as memories too (ReadMarkdown).
+
+// WriteJSONL writes memories one JSON object a line.
+func WriteJSONL(w io.Writer, mems []ExportedMemory) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, mem := range mems {
+		if err := enc.Encode(mem); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// MaxJSONLLine bounds one line of a JSONL import: far above a memory's
+// MaxContentChars, so only a file that is not an export hits it.
+const MaxJSONLLine = 16 << 20
+
+// ReadJSONL reads memories written by WriteJSONL, or one export object
+// (mem_do export's text). Blank lines are skipped; a line that is not a
+// memory is an error naming it.
+func ReadJSONL(r io.Reader) ([]ExportedMemory, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	if trimmed := bytes.TrimSpace(head); bytes.HasPrefix(trimmed, []byte("{")) && isExportObject(br) {
+		var ex Export
+		if err := json.NewDecoder(br).Decode(&ex); err != nil {
+			return nil, fmt.Errorf("the export object: %w", err)
+		}
+		if ex.Version != ExportVersion {
+			return nil, fmt.Errorf("export version %d is not supported (this mm reads version %d)", ex.Version, ExportVersion)
+		}
+		return ex.Memories, nil
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), MaxJSONLLine)
+	var out []ExportedMemory
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var mem ExportedMemory
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&mem); err != nil {
+			return nil, fmt.Errorf("line %d is not a memory of mm export's JSONL (%v)", n, err)
+		}
+		if strings.TrimSpace(mem.Content) == "" {
+			return nil, fmt.Errorf("line %d: a memory without content", n)
+		}
+		out = append(out, mem)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("a line over %d MiB: not mm export's JSONL", MaxJSONLLine>>20)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// isExportObject tells an export object from a JSONL file whose first line
+// is a memory: the object has "version" and "memories" at its top level.
+func isExportObject(br *bufio.Reader) bool {
+	head, _ := br.Peek(br.Buffered())
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k, ok := t.(string); ok && (k == "memories" || k == "version") {
+			return true
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// MarkdownFiles renders memories as memtomem memory files, one per
+// namespace, keyed by a file name made from the namespace (the namespace
+// itself is in each file's frontmatter, so a renamed file keeps it).
+func MarkdownFiles(mems []ExportedMemory) map[string][]byte {
+	byNS := map[string][]ExportedMemory{}
+	for _, mem := range mems {
+		byNS[mem.Namespace] = append(byNS[mem.Namespace], mem)
+	}
+	names := make([]string, 0, len(byNS))
+	for ns := range byNS {
+		names = append(names, ns)
+	}
+	sort.Strings(names)
+	out := map[string][]byte{}
+	for _, ns := range names {
+		var b strings.Builder
+		b.WriteString(frontmatterBlock(ns))
+		for _, mem := range byNS[ns] {
+			e := memfile.Entry{Title: mem.Title, Body: mem.Content}
+			e.ID, e.Created, e.Tags = mem.ID, mem.Created, mem.Tags
+			b.WriteString("\n" + e.Render())
+		}
+		name := fileNameFor(ns)
+		for i := 2; out[name] != nil; i++ {
+			name = fmt.Sprintf("%s-%d.md", strings.TrimSuffix(fileNameFor(ns), ".md"), i)
+		}
+		out[name] = []byte(b.String())
+	}
+	return out
+}
+
+// fileNameFor is a portable file name for a namespace's export file.
+func fileNameFor(ns string) string {
+	var b strings.Builder
+	for _, r := range ns {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	name := strings.TrimLeft(b.String(), ".")
+	if name == "" {
+		name = "namespace"
+	}
+	return name + ".md"
+}
+
+// ReadMarkdown reads the memories of one markdown file: its "## " entries,
+// in the namespace its frontmatter names (else defaultNS). An entry
+// without an id (hand-written markdown) gets one made from its namespace,
+// title and text, so importing the same file again skips it.
+func ReadMarkdown(content []byte, defaultNS string) []ExportedMemory {
+	ns := defaultNS
+	if fm, _, err := chunk.ParseFrontmatter(content); err == nil {
+		switch v := fm.Raw["namespace"].(type) {
+		case string:
+			if v != "" {
+				ns = v
+			}
+		case int, int64, uint64, float64, bool:
+			ns = fmt.Sprint(v)
+		}
+	}
+	var out []ExportedMemory
+	for _, e := range memfile.Parse(content) {
+		if strings.TrimSpace(e.Body) == "" {
+			continue
+		}
+		id := e.ID
+		if id == "" {
+			sum := sha256.Sum256([]byte(ns + "\x00" + e.Title + "\x00" + e.Body))
+			id = hex.EncodeToString(sum[:6])
+		}
+		out = append(out, ExportedMemory{ID: id, Title: e.Title, Content: e.Body, Tags: e.Tags, Namespace: ns, Created: e.Created})
+	}
+	return out
+}

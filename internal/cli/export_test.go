@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// exportLines runs mm export in home and returns its JSONL lines without
+// the source field (which names the home).
+func exportLines(t *testing.T, home string) []string {
+	t.Helper()
+	t.Setenv("MEMTOMEM_HOME", home)
+	code, stdout, stderr := runMM(t, "export")
+	if code != ExitOK {
+		t.Fatalf("mm export: exit %d: %s", code, stderr)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		delete(m, "source")
+		b, _ := json.Marshal(m)
+		out = append(out, string(b))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mustMM(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := runMM(t, args...)
+	if code != ExitOK {
+		t.Fatalf("mm %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+	}
+	return stdout
+}
+
+// Memories exported as JSONL, a markdown zip and a markdown folder come
+// back the same (ids, titles, tags, namespaces, times) in another store,
+// and importing again adds nothing.
+func TestExportImportRoundTripEveryFormat(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", src)
+	mustMM(t, "add", "blue-green rollout needs a warm cache", "--title", "Deploy", "--tags", "ops,deploy", "--namespace", "team:infra")
+	mustMM(t, "add", "会議は月曜の朝\n\n## not a heading of mine", "--namespace", "team:infra")
+	mustMM(t, "add", "plain note")
+	want := exportLines(t, src)
+	if len(want) != 3 {
+		t.Fatalf("source export: %q", want)
+	}
+	t.Setenv("MEMTOMEM_HOME", src)
+	jsonl := filepath.Join(out, "all.jsonl")
+	os.WriteFile(jsonl, []byte(mustMM(t, "export")), 0o600)
+	mustMM(t, "export", "-o", filepath.Join(out, "all.zip"))
+	mustMM(t, "export", "-o", filepath.Join(out, "dir"))
+
+	for _, from := range []string{jsonl, filepath.Join(out, "all.zip"), filepath.Join(out, "dir")} {
+		dst := t.TempDir()
+		t.Setenv("MEMTOMEM_HOME", dst)
+		if got := mustMM(t, "import", from); !strings.Contains(got, "added 3 of 3") {
+			t.Fatalf("import %s: %s", from, got)
+		}
+		if got := exportLines(t, dst); !slices.Equal(got, want) {
+			t.Fatalf("after importing %s:\n got %q\nwant %q", from, got, want)
+		}
+		t.Setenv("MEMTOMEM_HOME", dst)
+		if got := mustMM(t, "import", from); !strings.Contains(got, "added 0 of 3") || !strings.Contains(got, "3 already present") {
+			t.Fatalf("second import of %s: %s", from, got)
+		}
+	}
+
+	// A dry run counts and writes nothing.
+	dst := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", dst)
+	if got := mustMM(t, "import", "--dry-run", jsonl); !strings.Contains(got, "would add 3 of 3") {
+		t.Fatalf("dry run: %s", got)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dst, "memories", "*.md")); len(files) != 0 {
+		t.Fatalf("a dry run wrote %v", files)
+	}
+
+	// An export never overwrites.
+	t.Setenv("MEMTOMEM_HOME", src)
+	before, _ := os.ReadFile(jsonl)
+	for _, target := range []string{jsonl, filepath.Join(out, "dir")} {
+		code, _, stderr := runMM(t, "export", "-o", target, "--format", "jsonl")
+		if code != ExitUsage || !strings.Contains(stderr, "exists") && !strings.Contains(stderr, "not empty") {
+			t.Errorf("export onto %s: exit %d, %s; want a refusal", target, code, stderr)
+		}
+	}
+	if after, _ := os.ReadFile(jsonl); string(after) != string(before) {
+		t.Error("the refused export changed the file")
+	}
+}
+
+// Hand-written markdown imports as memories of the namespace given, and a
+// second import of the same files skips them; a file that is not an export
+// is refused, naming the line, and nothing is imported.
+func TestImportHandWrittenMarkdownAndBadInput(t *testing.T) {
+	notes := t.TempDir()
+	os.MkdirAll(filepath.Join(notes, "sub"), 0o755)
+	os.WriteFile(filepath.Join(notes, "build.md"), []byte("# Build\n\n## Make\n\nmake all then make test\n\n## Release\n\ntag and push\n"), 0o644)
+	os.WriteFile(filepath.Join(notes, "sub", "team.md"), []byte("---\nnamespace: team\n---\n\n## Oncall\n\npager rotates on monday\n"), 0o644)
+	os.WriteFile(filepath.Join(notes, "ignored.txt"), []byte("not markdown"), 0o644)
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	if got := mustMM(t, "import", notes, "--namespace", "notes"); !strings.Contains(got, "added 3 of 3") {
+		t.Fatalf("import of a notes folder: %s", got)
+	}
+	if got := mustMM(t, "import", notes, "--namespace", "notes"); !strings.Contains(got, "added 0 of 3") {
+		t.Fatalf("second import of the notes folder: %s", got)
+	}
+	lines := strings.Join(exportLines(t, home), "\n")
+	for _, want := range []string{`"namespace":"notes","title":"Make"`, `"namespace":"team","title":"Oncall"`} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("export after the import lacks %s:\n%s", want, lines)
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"content":"fine","namespace":"default"}`+"\nthis is not json\n"), 0o644)
+	fresh := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", fresh)
+	code, _, stderr := runMM(t, "import", bad)
+	if code != ExitUsage || !strings.Contains(stderr, "line 2") {
+		t.Fatalf("import of a bad JSONL: exit %d, %s; want a refusal naming line 2", code, stderr)
+	}
+	if files, _ := filepath.Glob(filepath.Join(fresh, "memories", "*.md")); len(files) != 0 {
+		t.Fatalf("a refused import wrote %v", files)
+	}
+}

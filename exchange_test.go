@@ -56,7 +56,7 @@ func TestJSONLRoundTrip(t *testing.T) {
 		t.Fatalf("export object: %+v, %v", got, err)
 	}
 	for in, want := range map[string]string{
-		"{\"content\": \"ok\"}\nnot json\n":           "line 2",
+		"{\"content\": \"ok\"}\nnot json\n":            "line 2",
 		"{\"content\": \"ok\", \"colour\": \"red\"}\n": "line 1",
 		"{\"id\": \"x\"}\n":                            "without content",
 		`{"version": 2, "memories": []}`:               "version 2",

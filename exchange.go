@@ -191,3 +191,106 @@ func ReadMarkdown(content []byte, defaultNS string) []ExportedMemory {
 	}
 	return out
 }
+
+// graphLine is one line of the reference MCP memory server's knowledge
+// graph (memory.jsonl): an entity or a relation.
+type graphLine struct {
+	Type         string   `json:"type"`
+	Name         string   `json:"name"`
+	EntityType   string   `json:"entityType"`
+	Observations []string `json:"observations"`
+	From         string   `json:"from"`
+	To           string   `json:"to"`
+	RelationType string   `json:"relationType"`
+}
+
+// IsKnowledgeGraph reports whether the first line of a JSONL file is an
+// entity or a relation of the reference MCP memory server.
+func IsKnowledgeGraph(firstLine []byte) bool {
+	var l graphLine
+	return json.Unmarshal(bytes.TrimSpace(firstLine), &l) == nil && (l.Type == "entity" || l.Type == "relation")
+}
+
+// ReadKnowledgeGraph reads the reference MCP memory server's memory.jsonl:
+// each entity becomes one memory of namespace ns, titled by its name,
+// tagged with its type, holding its observations and its relations as a
+// list. Its id is made from the namespace and the entity's name, so
+// importing the graph again skips the entities already in.
+func ReadKnowledgeGraph(r io.Reader, ns string) (mems []ExportedMemory, entities, relations int, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), MaxJSONLLine)
+	type entity struct {
+		kind string
+		obs  []string
+		rels []string
+	}
+	byName := map[string]*entity{}
+	var order []string
+	get := func(name string) *entity {
+		e, ok := byName[name]
+		if !ok {
+			e = &entity{}
+			byName[name] = e
+			order = append(order, name)
+		}
+		return e
+	}
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var l graphLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return nil, 0, 0, fmt.Errorf("line %d is not a knowledge graph line (%v)", n, err)
+		}
+		switch {
+		case l.Type == "entity" && strings.TrimSpace(l.Name) != "":
+			entities++
+			e := get(l.Name)
+			e.kind = l.EntityType
+			e.obs = append(e.obs, l.Observations...)
+		case l.Type == "relation" && l.From != "" && l.To != "":
+			relations++
+			e := get(l.From)
+			e.rels = append(e.rels, l.RelationType+" "+l.To)
+		default:
+			return nil, 0, 0, fmt.Errorf("line %d is neither an entity nor a relation", n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, 0, err
+	}
+	for _, name := range order {
+		e := byName[name]
+		var b strings.Builder
+		for _, o := range e.obs {
+			b.WriteString("- " + strings.TrimSpace(o) + "\n")
+		}
+		if len(e.rels) > 0 {
+			if b.Len() > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString("Relations:\n")
+			for _, r := range e.rels {
+				b.WriteString("- " + strings.TrimSpace(r) + "\n")
+			}
+		}
+		if strings.TrimSpace(b.String()) == "" {
+			b.WriteString(name)
+		}
+		var tags []string
+		if kind := tagOf(e.kind); kind != "" {
+			tags = []string{kind}
+		}
+		sum := sha256.Sum256([]byte(ns + "\x00knowledge-graph\x00" + name))
+		mems = append(mems, ExportedMemory{ID: hex.EncodeToString(sum[:6]), Title: name, Content: strings.TrimSpace(b.String()),
+			Tags: tags, Namespace: ns})
+	}
+	return mems, entities, relations, nil
+}
+
+// tagOf makes an entity type a tag: lowercase, words joined by "-".
+func tagOf(kind string) string {
+	return strings.Join(strings.Fields(strings.ToLower(kind)), "-")
+}

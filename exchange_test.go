@@ -155,3 +155,22 @@ func FuzzReadJSONL(f *testing.F) {
 		}
 	})
 }
+
+// ReadKnowledgeGraph never panics, and every memory it reads can be
+// imported: content, a title, one id per entity.
+func FuzzReadKnowledgeGraph(f *testing.F) {
+	f.Add([]byte(`{"type":"entity","name":"A","entityType":"person","observations":["x"]}` + "\n" + `{"type":"relation","from":"A","to":"B","relationType":"knows"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mems, _, _, err := memtomem.ReadKnowledgeGraph(bytes.NewReader(data), "kg")
+		if err != nil {
+			return
+		}
+		ids := map[string]bool{}
+		for _, m := range mems {
+			if strings.TrimSpace(m.Content) == "" || m.Title == "" || ids[m.ID] {
+				t.Fatalf("memory %+v of %q", m, data)
+			}
+			ids[m.ID] = true
+		}
+	})
+}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -33,7 +35,10 @@ same export twice adds nothing. Each memory passes the checks of mm add (size,
 control characters, secret rules).
 
 PATH is read by what it is:
-  FILE.jsonl, FILE.json, -   mm export's JSONL (or mem_do export's object)
+  FILE.jsonl, FILE.json, -   mm export's JSONL (or mem_do export's object), or
+                             the MCP memory server's knowledge graph
+                             (memory.jsonl: an entity becomes a memory titled by
+                             its name, with its observations and relations)
   FOLDER, FILE.zip           every .md file in it, recursively
   FILE.md                    one markdown file
 
@@ -147,12 +152,35 @@ func (a *app) readImport(path, namespace string) ([]memtomem.ExportedMemory, err
 			return nil, err
 		}
 		defer f.Close()
-		mems, err := memtomem.ReadJSONL(f)
+		br := bufio.NewReader(f)
+		if first, _ := br.Peek(min(br.Size(), int(info.Size()))); memtomem.IsKnowledgeGraph(firstLine(first)) {
+			ns := namespace
+			if ns == "" {
+				ns = "default"
+			}
+			mems, entities, relations, err := memtomem.ReadKnowledgeGraph(br, ns)
+			if err != nil {
+				return nil, usagef("%s: %v", path, err)
+			}
+			fmt.Fprintf(a.stderr, "%s: the MCP memory server's knowledge graph, %d entities and %d relations, as %d memories of namespace %s\n", path, entities, relations, len(mems), ns)
+			return mems, nil
+		}
+		mems, err := memtomem.ReadJSONL(br)
 		if err != nil {
 			return nil, usagef("%s: %v", path, err)
 		}
 		return mems, nil
 	}
+}
+
+// firstLine is the first non-blank line of b.
+func firstLine(b []byte) []byte {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			return l
+		}
+	}
+	return nil
 }
 
 // readMarkdownTree reads every markdown file of a folder or zip, in name

@@ -135,3 +135,31 @@ func TestImportHandWrittenMarkdownAndBadInput(t *testing.T) {
 		t.Fatalf("a refused import wrote %v", files)
 	}
 }
+
+// The reference MCP memory server's knowledge graph imports as one memory
+// per entity (its observations and relations), once.
+func TestImportKnowledgeGraph(t *testing.T) {
+	graph := filepath.Join(t.TempDir(), "memory.jsonl")
+	os.WriteFile(graph, []byte(`{"type":"entity","name":"Ada Example","entityType":"person","observations":["Speaks fluent Spanish","Prefers morning meetings"]}
+{"type":"entity","name":"Example Corp","entityType":"organization","observations":["Builds rockets"]}
+{"type":"relation","from":"Ada Example","to":"Example Corp","relationType":"works_at"}
+`), 0o644)
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	code, stdout, stderr := runMM(t, "import", graph, "--namespace", "kg", "--dry-run")
+	if code != ExitOK || !strings.Contains(stdout, "would add 2 of 2") || !strings.Contains(stderr, "2 entities and 1 relations") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := mustMM(t, "import", graph, "--namespace", "kg"); !strings.Contains(got, "added 2 of 2") {
+		t.Fatalf("import: %s", got)
+	}
+	if got := mustMM(t, "import", graph, "--namespace", "kg"); !strings.Contains(got, "added 0 of 2") {
+		t.Fatalf("second import: %s", got)
+	}
+	lines := strings.Join(exportLines(t, home), "\n")
+	for _, want := range []string{`"content":"- Speaks fluent Spanish\n- Prefers morning meetings\n\nRelations:\n- works_at Example Corp"`, `"namespace":"kg","tags":["person"],"title":"Ada Example"`} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("export after the import lacks %s:\n%s", want, lines)
+		}
+	}
+}

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/memtomem/memtomem/internal/chunk"
 	"github.com/memtomem/memtomem/internal/memfile"
@@ -162,12 +164,15 @@ func fileNameFor(ns string) string {
 }
 
 // ReadMarkdown reads the memories of one markdown file: its "## " entries,
-// in the namespace its frontmatter names (else defaultNS). An entry
-// without an id (hand-written markdown) gets one made from its namespace,
-// title and text, so importing the same file again skips it.
-func ReadMarkdown(content []byte, defaultNS string) []ExportedMemory {
+// in the namespace its frontmatter names (else defaultNS). Text before the
+// first entry (a CLAUDE.md is mostly that) is a memory too, titled by the
+// file's "# " heading, else by its name. An entry without an id
+// (hand-written markdown) gets one made from its namespace, title and text,
+// so importing the same file again skips it.
+func ReadMarkdown(name string, content []byte, defaultNS string) []ExportedMemory {
 	ns := defaultNS
-	if fm, _, err := chunk.ParseFrontmatter(content); err == nil {
+	fm, bodyStart, err := chunk.ParseFrontmatter(content)
+	if err == nil {
 		switch v := fm.Raw["namespace"].(type) {
 		case string:
 			if v != "" {
@@ -176,20 +181,52 @@ func ReadMarkdown(content []byte, defaultNS string) []ExportedMemory {
 		case int, int64, uint64, float64, bool:
 			ns = fmt.Sprint(v)
 		}
+	} else {
+		bodyStart = 1
 	}
+	entries := memfile.Parse(content)
 	var out []ExportedMemory
-	for _, e := range memfile.Parse(content) {
-		if strings.TrimSpace(e.Body) == "" {
-			continue
+	add := func(id, title, body string, tags []string, created time.Time) {
+		if strings.TrimSpace(body) == "" {
+			return
 		}
-		id := e.ID
 		if id == "" {
-			sum := sha256.Sum256([]byte(ns + "\x00" + e.Title + "\x00" + e.Body))
+			sum := sha256.Sum256([]byte(ns + "\x00" + title + "\x00" + body))
 			id = hex.EncodeToString(sum[:6])
 		}
-		out = append(out, ExportedMemory{ID: id, Title: e.Title, Content: e.Body, Tags: e.Tags, Namespace: ns, Created: e.Created})
+		out = append(out, ExportedMemory{ID: id, Title: title, Content: body, Tags: tags, Namespace: ns, Created: created})
+	}
+	lines := strings.Split(string(content), "\n")
+	end := len(lines)
+	if len(entries) > 0 {
+		end = entries[0].StartLine - 1
+	}
+	if start := bodyStart - 1; start < end {
+		title, body := preamble(lines[start:end])
+		if title == "" {
+			title = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+		}
+		add("", title, body, nil, time.Time{})
+	}
+	for _, e := range entries {
+		add(e.ID, e.Title, e.Body, e.Tags, e.Created)
 	}
 	return out
+}
+
+// preamble splits the text before a file's first entry into its "# "
+// heading, if it starts with one, and the rest.
+func preamble(lines []string) (title, body string) {
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if level, t, ok := memfile.Heading(l); ok && level == 1 {
+			return t, strings.TrimSpace(strings.Join(lines[i+1:], "\n"))
+		}
+		break
+	}
+	return "", strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // graphLine is one line of the reference MCP memory server's knowledge

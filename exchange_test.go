@@ -74,14 +74,14 @@ func TestMarkdownRoundTrip(t *testing.T) {
 	}
 	var got []memtomem.ExportedMemory
 	for _, b := range files {
-		got = append(got, memtomem.ReadMarkdown(b, "elsewhere")...)
+		got = append(got, memtomem.ReadMarkdown("x.md", b, "elsewhere")...)
 	}
 	equalMemories(t, "markdown read back", got, sampleMemories())
 
 	// Hand-written markdown: the given namespace, ids made from the text
 	// (the same every time), no creation time.
 	hand := []byte("# My notes\n\n## Build\n\nmake all\n\n## Release\n\ntag and push\n")
-	a, b := memtomem.ReadMarkdown(hand, "notes"), memtomem.ReadMarkdown(hand, "notes")
+	a, b := memtomem.ReadMarkdown("notes.md", hand, "notes"), memtomem.ReadMarkdown("notes.md", hand, "notes")
 	if len(a) != 2 || a[0].Namespace != "notes" || a[0].Title != "Build" || a[0].ID == "" || a[0].ID == a[1].ID || a[0].ID != b[0].ID {
 		t.Fatalf("hand-written markdown: %+v", a)
 	}
@@ -115,7 +115,7 @@ func FuzzMarkdownRoundTrip(f *testing.F) {
 			Namespace: ns, Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 		var got []memtomem.ExportedMemory
 		for _, b := range memtomem.MarkdownFiles(in) {
-			got = append(got, memtomem.ReadMarkdown(b, "other")...)
+			got = append(got, memtomem.ReadMarkdown("x.md", b, "other")...)
 		}
 		if len(got) != 1 {
 			t.Fatalf("%d memories read back from %q", len(got), memtomem.MarkdownFiles(in))

@@ -145,7 +145,7 @@ func (a *app) readImport(path, namespace string) ([]memtomem.ExportedMemory, err
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
-		return memtomem.ReadMarkdown(b, namespace), nil
+		return memtomem.ReadMarkdown(path, b, namespace), nil
 	default:
 		f, err := os.Open(path)
 		if err != nil {
@@ -206,7 +206,7 @@ func readMarkdownTree(fsys fs.FS, where, namespace string) ([]memtomem.ExportedM
 		if err != nil {
 			return nil, usagef("%s: %v", where, err)
 		}
-		out = append(out, memtomem.ReadMarkdown(b, namespace)...)
+		out = append(out, memtomem.ReadMarkdown(name, b, namespace)...)
 	}
 	if len(names) == 0 {
 		return nil, usagef("%s holds no markdown files (.md)", where)

@@ -163,3 +163,25 @@ func TestImportKnowledgeGraph(t *testing.T) {
 		}
 	}
 }
+
+// A CLAUDE.md is mostly text before any "## " section: it imports as a
+// memory titled by its heading, beside one per section, once.
+func TestImportClaudeMD(t *testing.T) {
+	dir := t.TempDir()
+	claude := filepath.Join(dir, "CLAUDE.md")
+	os.WriteFile(claude, []byte("# Project Lark\n\nUse pnpm, never npm.\nTabs, not spaces.\n\n## Build\n\npnpm build then pnpm test\n"), 0o644)
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	if got := mustMM(t, "import", claude, "--namespace", "lark"); !strings.Contains(got, "added 2 of 2") {
+		t.Fatalf("import CLAUDE.md: %s", got)
+	}
+	if got := mustMM(t, "import", claude, "--namespace", "lark"); !strings.Contains(got, "added 0 of 2") {
+		t.Fatalf("second import: %s", got)
+	}
+	lines := strings.Join(exportLines(t, home), "\n")
+	for _, want := range []string{`"content":"Use pnpm, never npm.\nTabs, not spaces."`, `"title":"Project Lark"`, `"title":"Build"`} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("export lacks %s:\n%s", want, lines)
+		}
+	}
+}

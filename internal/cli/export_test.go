@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,6 +31,30 @@ func exportLines(t *testing.T, home string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// importOnce imports args and checks that n memories were added, then
+// that a second import of the same adds none.
+func importOnce(t *testing.T, n int, args ...string) {
+	t.Helper()
+	args = append([]string{"import"}, args...)
+	if got := mustMM(t, args...); !strings.Contains(got, fmt.Sprintf("added %d of %d", n, n)) {
+		t.Fatalf("mm %s: %s; want %d added", strings.Join(args, " "), got, n)
+	}
+	if got := mustMM(t, args...); !strings.Contains(got, fmt.Sprintf("added 0 of %d", n)) {
+		t.Fatalf("second mm %s: %s; want nothing added", strings.Join(args, " "), got)
+	}
+}
+
+// exportHas checks that the export of home holds each of wants.
+func exportHas(t *testing.T, home string, wants ...string) {
+	t.Helper()
+	lines := strings.Join(exportLines(t, home), "\n")
+	for _, want := range wants {
+		if !strings.Contains(lines, want) {
+			t.Errorf("export lacks %s:\n%s", want, lines)
+		}
+	}
 }
 
 func mustMM(t *testing.T, args ...string) string {
@@ -110,18 +135,8 @@ func TestImportHandWrittenMarkdownAndBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(notes, "ignored.txt"), []byte("not markdown"), 0o644)
 	home := t.TempDir()
 	t.Setenv("MEMTOMEM_HOME", home)
-	if got := mustMM(t, "import", notes, "--namespace", "notes"); !strings.Contains(got, "added 3 of 3") {
-		t.Fatalf("import of a notes folder: %s", got)
-	}
-	if got := mustMM(t, "import", notes, "--namespace", "notes"); !strings.Contains(got, "added 0 of 3") {
-		t.Fatalf("second import of the notes folder: %s", got)
-	}
-	lines := strings.Join(exportLines(t, home), "\n")
-	for _, want := range []string{`"namespace":"notes","title":"Make"`, `"namespace":"team","title":"Oncall"`} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("export after the import lacks %s:\n%s", want, lines)
-		}
-	}
+	importOnce(t, 3, notes, "--namespace", "notes")
+	exportHas(t, home, `"namespace":"notes","title":"Make"`, `"namespace":"team","title":"Oncall"`)
 
 	bad := filepath.Join(t.TempDir(), "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"content":"fine","namespace":"default"}`+"\nthis is not json\n"), 0o644)
@@ -150,18 +165,8 @@ func TestImportKnowledgeGraph(t *testing.T) {
 	if code != ExitOK || !strings.Contains(stdout, "would add 2 of 2") || !strings.Contains(stderr, "2 entities and 1 relations") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if got := mustMM(t, "import", graph, "--namespace", "kg"); !strings.Contains(got, "added 2 of 2") {
-		t.Fatalf("import: %s", got)
-	}
-	if got := mustMM(t, "import", graph, "--namespace", "kg"); !strings.Contains(got, "added 0 of 2") {
-		t.Fatalf("second import: %s", got)
-	}
-	lines := strings.Join(exportLines(t, home), "\n")
-	for _, want := range []string{`"content":"- Speaks fluent Spanish\n- Prefers morning meetings\n\nRelations:\n- works_at Example Corp"`, `"namespace":"kg","tags":["person"],"title":"Ada Example"`} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("export after the import lacks %s:\n%s", want, lines)
-		}
-	}
+	importOnce(t, 2, graph, "--namespace", "kg")
+	exportHas(t, home, `"content":"- Speaks fluent Spanish\n- Prefers morning meetings\n\nRelations:\n- works_at Example Corp"`, `"namespace":"kg","tags":["person"],"title":"Ada Example"`)
 }
 
 // A CLAUDE.md is mostly text before any "## " section: it imports as a
@@ -172,16 +177,6 @@ func TestImportClaudeMD(t *testing.T) {
 	os.WriteFile(claude, []byte("# Project Lark\n\nUse pnpm, never npm.\nTabs, not spaces.\n\n## Build\n\npnpm build then pnpm test\n"), 0o644)
 	home := t.TempDir()
 	t.Setenv("MEMTOMEM_HOME", home)
-	if got := mustMM(t, "import", claude, "--namespace", "lark"); !strings.Contains(got, "added 2 of 2") {
-		t.Fatalf("import CLAUDE.md: %s", got)
-	}
-	if got := mustMM(t, "import", claude, "--namespace", "lark"); !strings.Contains(got, "added 0 of 2") {
-		t.Fatalf("second import: %s", got)
-	}
-	lines := strings.Join(exportLines(t, home), "\n")
-	for _, want := range []string{`"content":"Use pnpm, never npm.\nTabs, not spaces."`, `"title":"Project Lark"`, `"title":"Build"`} {
-		if !strings.Contains(lines, want) {
-			t.Errorf("export lacks %s:\n%s", want, lines)
-		}
-	}
+	importOnce(t, 2, claude, "--namespace", "lark")
+	exportHas(t, home, `"content":"Use pnpm, never npm.\nTabs, not spaces."`, `"title":"Project Lark"`, `"title":"Build"`)
 }

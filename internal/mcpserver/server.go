@@ -64,6 +64,7 @@ func New(open Opener) *Server {
 	s.mcp.AddReceivingMiddleware(nullArguments)
 	s.addCoreTools()
 	s.addDoTool()
+	s.addPromptsAndResources()
 	return s
 }
 

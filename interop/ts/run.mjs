@@ -114,6 +114,25 @@ async function toolChecks(client, transport) {
     const res = await client.callTool({ name: 'mem_stats', arguments: {} });
     assert(!res.isError && res.structuredContent?.chunks === 2, `stats ${JSON.stringify(res.structuredContent)}`);
   });
+  await check('prompts: recall brings the memory, remember asks for mem_add', async () => {
+    const { prompts } = await client.listPrompts();
+    const names = prompts.map(p => p.name).sort().join(',');
+    assert(names === 'recall,remember', `prompts ${names}`);
+    const recall = await client.getPrompt({ name: 'recall', arguments: { topic: 'capybara deploys' } });
+    const said = recall.messages.map(m => m.content?.text ?? '').join('');
+    assert(said.includes('interop capybara'), `recall prompt: ${said}`);
+    const remember = await client.getPrompt({ name: 'remember', arguments: {} });
+    assert(remember.messages[0].content.text.includes('mem_add'), `remember prompt: ${JSON.stringify(remember)}`);
+  });
+
+  await check('resources: recent, and a memory by id', async () => {
+    const { resources } = await client.listResources();
+    assert(resources.some(r => r.uri === 'memtomem://recent'), `resources ${JSON.stringify(resources)}`);
+    const recent = await client.readResource({ uri: 'memtomem://recent' });
+    assert(recent.contents[0].text.includes('wombats'), `recent: ${JSON.stringify(recent)}`);
+    const one = await client.readResource({ uri: `memtomem://memory/${chunkId}` });
+    assert(one.contents[0].text.includes(memory), `memory ${chunkId}: ${JSON.stringify(one)}`);
+  });
 }
 
 // exitOf resolves with a child process's exit code and signal.

@@ -18,6 +18,7 @@ import (
 // Resource addresses.
 const (
 	recentURI      = "memtomem://recent"
+	pinnedURI      = "memtomem://pinned"
 	memoryTemplate = "memtomem://memory/{id}"
 	memoryPrefix   = "memtomem://memory/"
 )
@@ -45,6 +46,10 @@ func (s *Server) addPromptsAndResources() {
 		URI: recentURI, Name: "recent", Title: "Recent memories", MIMEType: "text/markdown",
 		Description: fmt.Sprintf("The %d newest memories, newest first.", recentLimit),
 	}, s.guardedResource(s.recentResource))
+	s.mcp.AddResource(&mcp.Resource{
+		URI: pinnedURI, Name: "pinned", Title: "Pinned memories", MIMEType: "text/markdown",
+		Description: "The memories pinned (mem_do pin, or the tag \"pinned\"), newest first.",
+	}, s.guardedResource(s.pinnedResource))
 	s.mcp.AddResourceTemplate(&mcp.ResourceTemplate{
 		URITemplate: memoryTemplate, Name: "memory", Title: "A memory", MIMEType: "text/markdown",
 		Description: "One memory by its chunk id or entry id (the ids mem_search and mem_recall show).",
@@ -125,6 +130,19 @@ func (s *Server) recentResource(ctx context.Context, req *mcp.ReadResourceReques
 		return nil, err
 	}
 	text := chunkList(view.Chunks(page.Chunks), "No memories yet: mem_add saves one.")
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, MIMEType: "text/markdown", Text: text}}}, nil
+}
+
+func (s *Server) pinnedResource(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	m, err := s.memory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := m.Recall(ctx, memtomem.RecallRequest{Tags: []string{memtomem.PinnedTag}, Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	text := chunkList(view.Chunks(page.Chunks), "No memory is pinned: mem_do pin pins one.")
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, MIMEType: "text/markdown", Text: text}}}, nil
 }
 

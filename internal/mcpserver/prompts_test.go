@@ -74,3 +74,30 @@ func TestPromptsAndResources(t *testing.T) {
 		t.Fatal("an unknown memory id read as a resource")
 	}
 }
+
+// Through mem_do: pin a memory, compose a context that starts with it, see
+// it in the pinned resource, unpin it.
+func TestPinAndContextCompose(t *testing.T) {
+	cs, _ := newSession(t)
+	ctx := t.Context()
+	added := mustCall(t, cs, "mem_add", map[string]any{"content": "Always run make lint before pushing.", "title": "Lint rule"})
+	id := added.StructuredContent.(map[string]any)["chunk_ids"].([]any)[0].(string)
+	mustCall(t, cs, "mem_add", map[string]any{"content": "The release checklist: bump, tag, push.", "title": "Release"})
+	mustCall(t, cs, "mem_do", map[string]any{"action": "pin", "params": map[string]any{"chunk_id": id}})
+
+	res := mustCall(t, cs, "mem_do", map[string]any{"action": "context_compose", "params": map[string]any{"query": "release checklist", "max_tokens": 500}})
+	got := text(res)
+	if !strings.HasPrefix(got, "## Pinned memories") || !strings.Contains(got, "make lint") || !strings.Contains(got, "bump, tag, push") ||
+		strings.Index(got, "make lint") > strings.Index(got, "bump, tag") {
+		t.Fatalf("context_compose:\n%s", got)
+	}
+	pinned, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: pinnedURI})
+	if err != nil || !strings.Contains(pinned.Contents[0].Text, "make lint") || strings.Contains(pinned.Contents[0].Text, "release") {
+		t.Fatalf("pinned resource: %v %+v", err, pinned)
+	}
+	mustCall(t, cs, "mem_do", map[string]any{"action": "pin", "params": map[string]any{"chunk_id": id, "unpin": true}})
+	pinned, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: pinnedURI})
+	if err != nil || strings.Contains(pinned.Contents[0].Text, "make lint") {
+		t.Fatalf("pinned resource after unpin: %v %+v", err, pinned)
+	}
+}

@@ -53,6 +53,7 @@ var aliases = map[string]string{
 	"context": "expand", "tags": "tag_list", "list_tags": "tag_list", "rename_tag": "tag_rename",
 	"delete_tag": "tag_delete", "namespaces": "ns_list", "namespace_list": "ns_list",
 	"namespace_rename": "ns_rename", "namespace_delete": "ns_delete", "orphans": "cleanup_orphans",
+	"compose": "context_compose",
 }
 
 func init() {
@@ -60,6 +61,8 @@ func init() {
 		newAction("edit", "Change a memory entry (by any of its chunk ids): new content, title and/or tags. Only that entry's lines in its file change.", true, nil, doEdit),
 		newAction("delete", "Delete the memory entry holding a chunk from its markdown file.", true, nil, doDelete),
 		newAction("batch_add", "Add several memories at once; each item is independent and reports its own result or error.", true, nil, doBatchAdd),
+		newAction("context_compose", "Compose a context for a task: pinned memories first, then the most relevant (or newest), each once, within max_tokens; with sources.", false, map[string]any{"max_tokens": memtomem.DefaultContextTokens}, doContextCompose),
+		newAction("pin", "Pin a memory entry (its tag \"pinned\"), so context_compose always starts with it; unpin=true removes the pin.", true, nil, doPin),
 		newAction("expand", "Show a chunk with its neighbours from the same file, in file order.", false, map[string]any{"window": 1}, doExpand),
 		newAction("tag_list", "Count chunks per tag, a page at a time (by tag name; total and next_offset say what is left).", false, map[string]any{"limit": 100, "offset": 0}, doTagList),
 		newAction("tag_rename", "Rename a tag on every memory entry that carries it.", true, nil, doTagRename),

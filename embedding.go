@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
@@ -221,4 +222,16 @@ func parseGeneration(s string) (embed.Generation, error) {
 		return embed.Generation{}, fmt.Errorf("stored generation %q is malformed", s)
 	}
 	return embed.Generation{Provider: s[:i], Model: s[i+1 : j], Dimension: dim}, nil
+}
+
+// ProbeEmbedding embeds one short text with the configured provider, for
+// mm doctor: how long it took, or why it failed. No provider configured is
+// ok with zero time.
+func (m *Memory) ProbeEmbedding(ctx context.Context) (time.Duration, error) {
+	if m.embedder == nil {
+		return 0, nil
+	}
+	start := time.Now()
+	_, err := m.embedder.Embed(ctx, []string{"memtomem doctor probe"})
+	return time.Since(start), err
 }

@@ -106,6 +106,7 @@ Quick start:
 		a.editCommand(),
 		a.deleteCommand(),
 		a.statusCommand(),
+		a.doctorCommand(),
 		a.serveCommand(),
 		a.webCommand(),
 		a.configCommand(),

@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtomem/memtomem"
+)
+
+// A doctor check's verdicts.
+const (
+	checkOK   = "ok"
+	checkWarn = "warn"
+	checkFail = "fail"
+	checkInfo = "info"
+)
+
+// check is one line of mm doctor.
+type check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// probeTimeout bounds the embedding provider's probe.
+const probeTimeout = 15 * time.Second
+
+func (a *app) doctorCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the binary, the configuration, the store, the embedding provider and the clients",
+		Long: `Check what memtomem needs and say what to fix:
+
+  mm on PATH      clients start "mm serve" by name
+  config          config.json and MEMTOMEM_* variables are valid
+  store           the store opens, writable, on a disk that takes writes
+  embedding       the provider answers (one short text is embedded)
+  clients         which MCP clients' configuration files register mm
+
+It exits 1 when a check fails; warnings and client lines do not fail.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			checks := a.doctor(cmd.Context())
+			failed := 0
+			for _, c := range checks {
+				if c.Status == checkFail {
+					failed++
+				}
+			}
+			if asJSON {
+				if err := writeJSON(a.stdout, checks); err != nil {
+					return err
+				}
+			} else {
+				for _, c := range checks {
+					fmt.Fprintf(a.stdout, "%-5s %s: %s\n", c.Status, c.Name, c.Detail)
+					if c.Fix != "" {
+						fmt.Fprintf(a.stdout, "      fix: %s\n", c.Fix)
+					}
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d checks failed", failed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
+	return cmd
+}
+
+func (a *app) doctor(ctx context.Context) []check {
+	checks := []check{pathCheck()}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return append(checks, check{Name: "config", Status: checkFail, Detail: err.Error(), Fix: "correct the value named (mm config show lists every key and where it is set)"})
+	}
+	checks = append(checks, check{Name: "config", Status: checkOK, Detail: "home " + cfg.Home})
+	err = a.withMemory(ctx, func(m *memtomem.Memory) error {
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		c := check{Name: "store", Status: checkOK, Detail: fmt.Sprintf("%s, schema v%d, %d files, %d chunks, %d processes have it open",
+			st.Database, st.SchemaVersion, st.Files, st.Chunks, len(st.Instances))}
+		switch {
+		case st.Disk != "":
+			c.Status, c.Fix = checkFail, st.Disk
+		case st.ReadOnly != "":
+			c.Status, c.Fix = checkWarn, st.ReadOnly
+		case st.ProblemCount > 0:
+			c.Status, c.Fix = checkWarn, fmt.Sprintf("%d memory entries hold bad characters: mm status lists them", st.ProblemCount)
+		}
+		checks = append(checks, c)
+		checks = append(checks, embeddingCheck(ctx, m, cfg.Embedding.Provider))
+		return nil
+	})
+	if err != nil {
+		checks = append(checks, check{Name: "store", Status: checkFail, Detail: err.Error(), Fix: "see the message; mm status shows the same"})
+	}
+	return append(checks, clientChecks()...)
+}
+
+// pathCheck finds the mm that clients would start.
+func pathCheck() check {
+	c := check{Name: "mm on PATH"}
+	found, err := exec.LookPath("mm")
+	if err != nil {
+		c.Status, c.Detail = checkWarn, "no mm on PATH"
+		c.Fix = "clients start \"mm serve\" by name: put this binary on PATH (e.g. copy it to ~/.local/bin), or give clients its full path"
+		return c
+	}
+	self, _ := os.Executable()
+	if same(found, self) {
+		c.Status, c.Detail = checkOK, found+" (this binary)"
+		return c
+	}
+	c.Status, c.Detail = checkWarn, fmt.Sprintf("%s is another binary than this one (%s)", found, self)
+	c.Fix = "clients start the one on PATH: make sure it is the version you mean (mm --version)"
+	return c
+}
+
+func same(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
+func embeddingCheck(ctx context.Context, m *memtomem.Memory, provider string) check {
+	c := check{Name: "embedding"}
+	if provider == "" || provider == "none" {
+		c.Status, c.Detail = checkInfo, "no provider: keyword search only"
+		c.Fix = "for search by meaning too, set embedding.provider (docs/configuration.md)"
+		return c
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	took, err := m.ProbeEmbedding(ctx)
+	if err != nil {
+		c.Status, c.Detail = checkFail, fmt.Sprintf("%s does not answer: %v", provider, err)
+		c.Fix = "check embedding.base_url, embedding.model and the key; searches stay keyword-only until it answers"
+		return c
+	}
+	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", provider, took.Round(time.Millisecond))
+	return c
+}
+
+// client is an MCP client's user configuration file and how it lists
+// servers.
+type client struct {
+	name, file string
+	// servers finds the server entries of the file's content.
+	registered func(content []byte) bool
+}
+
+// clientChecks report which clients register mm (read only).
+func clientChecks() []check {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return nil
+	}
+	jsonServers := func(key string) func([]byte) bool {
+		return func(b []byte) bool {
+			var doc map[string]json.RawMessage
+			if json.Unmarshal(b, &doc) != nil {
+				return false
+			}
+			var servers map[string]struct {
+				Command any `json:"command"`
+			}
+			if json.Unmarshal(doc[key], &servers) != nil {
+				return false
+			}
+			for name, s := range servers {
+				if name == "memtomem" || runsMM(s.Command) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	clients := []client{
+		{"Claude Code", filepath.Join(home, ".claude.json"), jsonServers("mcpServers")},
+		{"Codex", filepath.Join(home, ".codex", "config.toml"), func(b []byte) bool {
+			return strings.Contains(string(b), "[mcp_servers.memtomem]")
+		}},
+		{"Cursor", filepath.Join(home, ".cursor", "mcp.json"), jsonServers("mcpServers")},
+		{"Gemini CLI", filepath.Join(home, ".gemini", "settings.json"), jsonServers("mcpServers")},
+		{"opencode", filepath.Join(home, ".config", "opencode", "opencode.json"), jsonServers("mcp")},
+	}
+	var out []check
+	for _, c := range clients {
+		ch := check{Name: c.name, Status: checkInfo}
+		b, err := os.ReadFile(c.file)
+		switch {
+		case err != nil:
+			ch.Detail = "no " + c.file + " (not installed, or never configured)"
+		case c.registered(b):
+			ch.Detail = "registers mm in " + c.file
+		default:
+			ch.Detail = "does not register mm in " + c.file
+			ch.Fix = "add an MCP server that runs \"mm serve\" (docs/mcp.md)"
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// runsMM reports whether a server entry's command starts mm: "mm", a path
+// ending in /mm, or a list whose first word is one.
+func runsMM(cmd any) bool {
+	switch v := cmd.(type) {
+	case string:
+		first := strings.Fields(v)
+		return len(first) > 0 && filepath.Base(first[0]) == "mm"
+	case []any:
+		if len(v) > 0 {
+			return runsMM(v[0])
+		}
+	}
+	return false
+}

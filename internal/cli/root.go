@@ -107,6 +107,7 @@ Quick start:
 		a.deleteCommand(),
 		a.statusCommand(),
 		a.doctorCommand(),
+		a.setupCommand(),
 		a.serveCommand(),
 		a.webCommand(),
 		a.configCommand(),

@@ -77,7 +77,7 @@ func parseObject(data []byte, at int) (object, error) {
 // alone rather than rewritten without them).
 func topObject(data []byte) (object, error) {
 	at := bytes.IndexByte(data, '{')
-	if at < 0 || strings.TrimSpace(string(data[:at])) != "" {
+	if at < 0 || strings.Trim(string(data[:at]), " \t\r\n") != "" {
 		return object{}, errors.New("the file is not a JSON object")
 	}
 	obj, err := parseObject(data, at)

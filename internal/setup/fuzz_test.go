@@ -1,0 +1,59 @@
+package setup
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// For any JSON object, Add leaves every other member as it was (decoded
+// and compared), adds the entry, and Remove gives the bytes back unless the
+// servers object held nothing else; Add never panics on any input.
+func FuzzAddRemove(f *testing.F) {
+	f.Add([]byte(`{"a": 1, "mcpServers": {"x": {"command": "y"}}}`))
+	f.Add([]byte("{\n\t\"mcpServers\": {}\n}"))
+	f.Add([]byte(`{"nested": {"mcpServers": {}}, "s": "\"{}\""}`))
+	claude, _ := Find("claude")
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, changed, err := claude.Add(in, "mm")
+		if err != nil || !changed {
+			return
+		}
+		var before, after map[string]any
+		if json.Unmarshal(in, &before) != nil {
+			if len(bytes.TrimSpace(in)) == 0 {
+				return
+			}
+			t.Fatalf("Add accepted input that is not a JSON object: %q", in)
+		}
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("Add made invalid JSON from %q: %q (%v)", in, out, err)
+		}
+		for k, v := range before {
+			if k != claude.Key && !jsonEqual(v, after[k]) {
+				t.Fatalf("member %q changed: %q → %q", k, in, out)
+			}
+		}
+		servers, _ := after[claude.Key].(map[string]any)
+		if servers[ServerName] == nil {
+			t.Fatalf("no entry in %q", out)
+		}
+		if old, _ := before[claude.Key].(map[string]any); old != nil {
+			for k, v := range old {
+				if !jsonEqual(v, servers[k]) {
+					t.Fatalf("server %q changed: %q → %q", k, in, out)
+				}
+			}
+		}
+		back, changed, err := claude.Remove(out)
+		if err != nil || !changed {
+			t.Fatalf("Remove(%q): %v %v", out, changed, err)
+		}
+		// The exceptions (docs/clients.md): an empty object comes back as
+		// {} whatever spacing it had, and an empty servers object goes.
+		old, ok := before[claude.Key].(map[string]any)
+		if len(before) > 0 && (!ok || len(old) > 0) && !bytes.Equal(back, in) {
+			t.Fatalf("Remove did not give back %q: %q", in, back)
+		}
+	})
+}

@@ -108,6 +108,7 @@ Quick start:
 		a.statusCommand(),
 		a.doctorCommand(),
 		a.setupCommand(),
+		a.hookCommand(),
 		a.serveCommand(),
 		a.webCommand(),
 		a.configCommand(),

@@ -25,8 +25,8 @@ const verifyTimeout = 30 * time.Second
 
 func (a *app) setupCommand() *cobra.Command {
 	var (
-		project, yes, remove, list, noVerify bool
-		command                              string
+		project, yes, remove, list, noVerify, hooks bool
+		command                                     string
 	)
 	cmd := &cobra.Command{
 		Use:   "setup CLIENT",
@@ -42,10 +42,15 @@ question; without a terminal --yes is required). Running it again changes
 nothing; --remove takes the entry out again. After writing, the server is
 started the way the client will start it and an MCP handshake is completed.
 
+--hooks (claude) also installs the hooks "mm hook session-start" and "mm hook
+prompt" in Claude Code's settings.json (~/.claude/settings.json, or the
+project's .claude/settings.json), beside the hooks already there.
+
 mm setup --list shows every client, its files and whether they register mm.`,
 		Example: `  mm setup claude
   mm setup codex --yes
   mm setup cursor --project
+  mm setup claude --hooks --yes
   mm setup claude --remove`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
@@ -70,49 +75,77 @@ mm setup --list shows every client, its files and whether they register mm.`,
 			if command == "" {
 				command = serverCommand()
 			}
-			path := c.Path(home, dir, project)
-			old, err := os.ReadFile(path)
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
+			if hooks && c.Name != "claude" {
+				return usagef("--hooks is for claude (Claude Code's hooks); %s has none memtomem uses", c.Title)
 			}
-			var updated []byte
-			var changed bool
-			if remove {
-				updated, changed, err = c.Remove(old)
-			} else {
-				updated, changed, err = c.Add(old, command)
-			}
-			if err != nil {
-				return usagef("%s: %v", path, err)
-			}
-			if !changed {
-				if remove {
-					fmt.Fprintf(a.stdout, "%s does not register memtomem; nothing to remove\n", path)
-				} else {
-					fmt.Fprintf(a.stdout, "%s already registers memtomem; nothing changed\n", path)
+			edits := []fileEdit{{path: c.Path(home, dir, project), what: c.Title + " servers",
+				apply: func(old []byte) ([]byte, bool, error) {
+					if remove {
+						return c.Remove(old)
+					}
+					return c.Add(old, command)
+				}}}
+			if hooks {
+				base := home
+				if project {
+					base = dir
 				}
+				edits = append(edits, fileEdit{path: filepath.Join(base, filepath.FromSlash(setup.HooksUser)), what: c.Title + " hooks",
+					apply: func(old []byte) ([]byte, bool, error) {
+						if remove {
+							return setup.RemoveHooks(old)
+						}
+						return setup.AddHooks(old, command)
+					}})
+			}
+			pending := 0
+			for i := range edits {
+				e := &edits[i]
+				old, err := os.ReadFile(e.path)
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+				e.updated, e.changed, err = e.apply(old)
+				if err != nil {
+					return usagef("%s: %v", e.path, err)
+				}
+				switch {
+				case e.changed:
+					pending++
+					fmt.Fprintf(a.stdout, "%s (%s):\n%s", e.path, e.what, lineDiff(string(old), string(e.updated)))
+				case remove:
+					fmt.Fprintf(a.stdout, "%s does not register memtomem; nothing to remove\n", e.path)
+				default:
+					fmt.Fprintf(a.stdout, "%s already registers memtomem; nothing changed\n", e.path)
+				}
+			}
+			if pending == 0 {
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "%s (%s):\n%s", path, c.Title, lineDiff(string(old), string(updated)))
 			if !yes {
 				if !isTerminal(a.stdin) {
-					return usagef("pass --yes to write %s when not running in a terminal; nothing was changed", path)
+					return usagef("pass --yes to write when not running in a terminal; nothing was changed")
 				}
-				fmt.Fprintf(a.stderr, "Write %s? [y/N] ", path)
+				fmt.Fprintf(a.stderr, "Write %d files? [y/N] ", pending)
 				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 				if s := strings.ToLower(strings.TrimSpace(answer)); s != "y" && s != "yes" {
 					return usagef("setup cancelled; nothing was changed")
 				}
 			}
-			if err := writeConfigFile(path, updated); err != nil {
-				return err
+			for _, e := range edits {
+				if !e.changed {
+					continue
+				}
+				if err := writeConfigFile(e.path, e.updated); err != nil {
+					return err
+				}
+				if remove {
+					fmt.Fprintf(a.stdout, "removed memtomem from %s\n", e.path)
+				} else {
+					fmt.Fprintf(a.stdout, "registered memtomem in %s\n", e.path)
+				}
 			}
-			if remove {
-				fmt.Fprintf(a.stdout, "removed memtomem from %s\n", path)
-				return nil
-			}
-			fmt.Fprintf(a.stdout, "registered memtomem in %s\n", path)
-			if noVerify {
+			if remove || noVerify {
 				return nil
 			}
 			tools, err := verifyServer(cmd.Context(), command)
@@ -128,9 +161,18 @@ mm setup --list shows every client, its files and whether they register mm.`,
 	f.BoolVar(&yes, "yes", false, "write without asking")
 	f.BoolVar(&remove, "remove", false, "take the entry out again")
 	f.BoolVar(&list, "list", false, "list the clients, their files and whether they register mm")
+	f.BoolVar(&hooks, "hooks", false, "claude: also install (or with --remove, take out) the hooks mm hook session-start and prompt, in Claude Code's settings.json")
 	f.BoolVar(&noVerify, "no-verify", false, "do not start the server to check it after writing")
 	f.StringVar(&command, "command", "", "the command the client runs (default: mm when this binary is on PATH, else its full path)")
 	return cmd
+}
+
+// fileEdit is one file mm setup changes.
+type fileEdit struct {
+	path, what string
+	apply      func(old []byte) ([]byte, bool, error)
+	updated    []byte
+	changed    bool
 }
 
 // serverCommand is what a client should run: "mm" when PATH finds this

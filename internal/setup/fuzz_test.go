@@ -57,3 +57,61 @@ func FuzzAddRemove(f *testing.F) {
 		}
 	})
 }
+
+// The same for the hooks: for any JSON object, AddHooks keeps every other
+// member and every other hook, and RemoveHooks gives the bytes back when
+// the file had hooks of its own in both events' arrays or none at all.
+func FuzzAddRemoveHooks(f *testing.F) {
+	f.Add([]byte(`{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "x"}]}]}}`))
+	f.Add([]byte(`{"model": "opus"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, changed, err := AddHooks(in, "mm")
+		if err != nil || !changed {
+			return
+		}
+		var before, after map[string]any
+		if json.Unmarshal(in, &before) != nil {
+			if len(bytes.TrimSpace(in)) == 0 {
+				return
+			}
+			t.Fatalf("AddHooks accepted input that is not a JSON object: %q", in)
+		}
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("AddHooks made invalid JSON from %q: %q (%v)", in, out, err)
+		}
+		for k, v := range before {
+			if k != "hooks" && !jsonEqual(v, after[k]) {
+				t.Fatalf("member %q changed: %q → %q", k, in, out)
+			}
+		}
+		oldHooks, _ := before["hooks"].(map[string]any)
+		newHooks, _ := after["hooks"].(map[string]any)
+		for event, v := range oldHooks {
+			old, _ := v.([]any)
+			now, _ := newHooks[event].([]any)
+			for i := range old {
+				if i >= len(now) || !jsonEqual(old[i], now[i]) {
+					t.Fatalf("hook %s[%d] changed: %q → %q", event, i, in, out)
+				}
+			}
+		}
+		back, _, err := RemoveHooks(out)
+		if err != nil {
+			t.Fatalf("RemoveHooks(%q): %v", out, err)
+		}
+		kept := len(before) > 0
+		if oldHooks != nil {
+			for _, e := range []string{"SessionStart", "UserPromptSubmit"} {
+				if arr, ok := oldHooks[e].([]any); ok && len(arr) == 0 {
+					kept = false // an empty array goes with our entry
+				}
+			}
+			if len(oldHooks) == 0 {
+				kept = false
+			}
+		}
+		if kept && !bytes.Equal(back, in) {
+			t.Fatalf("RemoveHooks did not give back %q: %q", in, back)
+		}
+	})
+}

@@ -44,6 +44,9 @@ type ContextRequest struct {
 	MaxTokens int
 	// Namespace is a selector, as for Search.
 	Namespace string
+	// SkipPinned leaves the pinned memories out (a prompt hook: the
+	// session got them when it started).
+	SkipPinned bool
 }
 
 // ContextItem is one memory of a composed context.
@@ -95,9 +98,12 @@ func (m *Memory) Context(ctx context.Context, req ContextRequest) (ContextResult
 	if budget < 1 || budget > MaxContextTokens {
 		return ContextResult{}, invalidf("max_tokens must be between 1 and %d (got %d)", MaxContextTokens, req.MaxTokens)
 	}
-	pinned, err := m.Recall(ctx, RecallRequest{Tags: []string{PinnedTag}, Namespace: req.Namespace, Limit: contextCandidates})
-	if err != nil {
-		return ContextResult{}, err
+	var pinned ChunkPage
+	if !req.SkipPinned {
+		var err error
+		if pinned, err = m.Recall(ctx, RecallRequest{Tags: []string{PinnedTag}, Namespace: req.Namespace, Limit: contextCandidates}); err != nil {
+			return ContextResult{}, err
+		}
 	}
 	var relevant []Chunk
 	if strings.TrimSpace(req.Query) != "" {
@@ -161,12 +167,19 @@ func (m *Memory) Context(ctx context.Context, req ContextRequest) (ContextResult
 // heading (the chunk's own heading line, which repeats it, left out), where
 // it comes from, and its text.
 func renderItem(it ContextItem) string {
-	head, body := it.Title, it.Content
-	if first, rest, _ := strings.Cut(body, "\n"); head != "" && strings.TrimSpace(strings.TrimLeft(first, "#")) == head && strings.HasPrefix(first, "#") {
-		body = strings.TrimSpace(rest)
-	}
+	head := it.Title
 	if head == "" {
 		head = "Memory"
 	}
-	return fmt.Sprintf("### %s\n(%s, chunk %s)\n\n%s\n\n", head, it.Source, it.ChunkID, body)
+	return fmt.Sprintf("### %s\n(%s, chunk %s)\n\n%s\n\n", head, it.Source, it.ChunkID, it.Body())
+}
+
+// Body is the memory's text without its heading line when that only
+// repeats the title.
+func (it ContextItem) Body() string {
+	first, rest, _ := strings.Cut(it.Content, "\n")
+	if it.Title != "" && strings.HasPrefix(first, "#") && strings.TrimSpace(strings.TrimLeft(first, "#")) == it.Title {
+		return strings.TrimSpace(rest)
+	}
+	return it.Content
 }

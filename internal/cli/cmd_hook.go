@@ -60,7 +60,8 @@ hook's JSON on stdin and prints the context the client injects.
 
   session-start   the pinned memories and the ones most relevant to the
                   project (the folder's name), within 1500 tokens
-  prompt          the memories relevant to the prompt, within 600 tokens,
+  prompt          the memories relevant to the prompt (pinned ones are the
+                  session start's), within 600 tokens,
                   never one this session was already given
 
 They never break or slow the client: session-start gives up after 2 s,
@@ -124,7 +125,7 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 	}
 	defer m.Close()
 	given := a.sessionGiven(in.SessionID)
-	req := memtomem.ContextRequest{MaxTokens: promptTokens, Query: in.Prompt}
+	req := memtomem.ContextRequest{MaxTokens: promptTokens, Query: in.Prompt, SkipPinned: true}
 	if name == "session-start" {
 		req = memtomem.ContextRequest{MaxTokens: sessionStartTokens, Query: filepath.Base(in.Cwd)}
 		if in.Cwd == "" {
@@ -146,7 +147,7 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 			continue
 		}
 		given.add(it.ChunkID)
-		fmt.Fprintf(&b, "- %s (%s, chunk %s)\n  %s\n", titleOf(it), it.Source, it.ChunkID, strings.ReplaceAll(strings.TrimSpace(it.Content), "\n", "\n  "))
+		fmt.Fprintf(&b, "- %s (%s, chunk %s)\n  %s\n", titleOf(it), it.Source, it.ChunkID, strings.ReplaceAll(it.Body(), "\n", "\n  "))
 	}
 	if b.Len() == 0 {
 		return "", given.save()

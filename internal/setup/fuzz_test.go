@@ -6,6 +6,28 @@ import (
 	"testing"
 )
 
+// othersKept decodes a file before and after an edit of its member key
+// and fails unless the edit took a JSON object to a JSON object with every
+// other member unchanged; ok is false for an empty input (a new file).
+func othersKept(t *testing.T, in, out []byte, key string) (before, after map[string]any, ok bool) {
+	t.Helper()
+	if json.Unmarshal(in, &before) != nil {
+		if len(bytes.TrimSpace(in)) == 0 {
+			return nil, nil, false
+		}
+		t.Fatalf("an edit accepted input that is not a JSON object: %q", in)
+	}
+	if err := json.Unmarshal(out, &after); err != nil {
+		t.Fatalf("an edit made invalid JSON from %q: %q (%v)", in, out, err)
+	}
+	for k, v := range before {
+		if k != key && !jsonEqual(v, after[k]) {
+			t.Fatalf("member %q changed: %q → %q", k, in, out)
+		}
+	}
+	return before, after, true
+}
+
 // For any JSON object, Add leaves every other member as it was (decoded
 // and compared), adds the entry, and Remove gives the bytes back unless the
 // servers object held nothing else; Add never panics on any input.
@@ -19,20 +41,9 @@ func FuzzAddRemove(f *testing.F) {
 		if err != nil || !changed {
 			return
 		}
-		var before, after map[string]any
-		if json.Unmarshal(in, &before) != nil {
-			if len(bytes.TrimSpace(in)) == 0 {
-				return
-			}
-			t.Fatalf("Add accepted input that is not a JSON object: %q", in)
-		}
-		if err := json.Unmarshal(out, &after); err != nil {
-			t.Fatalf("Add made invalid JSON from %q: %q (%v)", in, out, err)
-		}
-		for k, v := range before {
-			if k != claude.Key && !jsonEqual(v, after[k]) {
-				t.Fatalf("member %q changed: %q → %q", k, in, out)
-			}
+		before, after, ok := othersKept(t, in, out, claude.Key)
+		if !ok {
+			return
 		}
 		servers, _ := after[claude.Key].(map[string]any)
 		if servers[ServerName] == nil {
@@ -69,20 +80,9 @@ func FuzzAddRemoveHooks(f *testing.F) {
 		if err != nil || !changed {
 			return
 		}
-		var before, after map[string]any
-		if json.Unmarshal(in, &before) != nil {
-			if len(bytes.TrimSpace(in)) == 0 {
-				return
-			}
-			t.Fatalf("AddHooks accepted input that is not a JSON object: %q", in)
-		}
-		if err := json.Unmarshal(out, &after); err != nil {
-			t.Fatalf("AddHooks made invalid JSON from %q: %q (%v)", in, out, err)
-		}
-		for k, v := range before {
-			if k != "hooks" && !jsonEqual(v, after[k]) {
-				t.Fatalf("member %q changed: %q → %q", k, in, out)
-			}
+		before, after, ok := othersKept(t, in, out, "hooks")
+		if !ok {
+			return
 		}
 		oldHooks, _ := before["hooks"].(map[string]any)
 		newHooks, _ := after["hooks"].(map[string]any)

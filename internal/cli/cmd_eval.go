@@ -12,6 +12,17 @@ import (
 	"github.com/memtomem/memtomem/internal/eval"
 )
 
+// evalReport is mm eval --json: the quality figures and what the run cost.
+type evalReport struct {
+	eval.Metrics
+	Docs          int     `json:"docs"`
+	IndexSeconds  float64 `json:"index_seconds"`
+	SearchSeconds float64 `json:"search_seconds"`
+	QueryP50Ms    float64 `json:"query_p50_ms"`
+	QueryP90Ms    float64 `json:"query_p90_ms"`
+	QueryP99Ms    float64 `json:"query_p99_ms"`
+}
+
 func (a *app) evalCommand() *cobra.Command {
 	var (
 		split, groupBy          string
@@ -84,8 +95,11 @@ and mm bench leave behind.`,
 			if err != nil {
 				return err
 			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 			if asJSON {
-				return writeJSON(a.stdout, m)
+				return writeJSON(a.stdout, evalReport{Metrics: m, Docs: st.Docs, IndexSeconds: st.IndexDuration.Seconds(),
+					SearchSeconds: st.SearchDuration.Seconds(), QueryP50Ms: ms(st.QueryPercentile(50)),
+					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99))})
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
 			if embedder != nil {
@@ -98,6 +112,7 @@ and mm bench leave behind.`,
 			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
 				st.IndexDuration.Round(time.Millisecond), float64(st.Docs)/st.IndexDuration.Seconds(),
 				st.SearchDuration.Round(time.Millisecond), float64(st.SearchDuration.Microseconds())/1000/float64(max(m.Queries, 1)))
+			fmt.Fprintf(a.stdout, "per query:  p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n", ms(st.QueryPercentile(50)), ms(st.QueryPercentile(90)), ms(st.QueryPercentile(99)))
 			return nil
 		},
 	}

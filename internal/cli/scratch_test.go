@@ -71,12 +71,7 @@ func TestScratchRunsOnPostgres(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("mm eval --scratch-url: exit %d: %s", code, stderr)
 	}
-	var m struct {
-		Recall10 float64 `json:"recall@10"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &m); err != nil || !strings.Contains(stdout, "1") {
-		t.Fatalf("mm eval --json: %v\n%s", err, stdout)
-	}
+	checkEvalJSON(t, stdout)
 	if v, _ := store.StoredVersion(ctx, pgLoc); v != 0 {
 		t.Fatal("after mm eval the scratch database holds a store")
 	}
@@ -120,5 +115,36 @@ func TestScratchRunsOnPostgres(t *testing.T) {
 	code, _, stderr = runMM(t, "bench", "--scratch-url", url)
 	if code != ExitUsage || !strings.Contains(stderr, "is storage.url") {
 		t.Errorf("mm bench with --scratch-url = storage.url: exit %d, %s", code, stderr)
+	}
+}
+
+// checkEvalJSON checks mm eval --json on writeDataset's set: every query
+// finds its document, and the costs are there.
+func checkEvalJSON(t *testing.T, stdout string) {
+	t.Helper()
+	var m struct {
+		Recall10   float64 `json:"recall@10"`
+		NDCG10     float64 `json:"ndcg@10"`
+		Queries    int     `json:"queries"`
+		Docs       int     `json:"docs"`
+		QueryP50Ms float64 `json:"query_p50_ms"`
+		QueryP99Ms float64 `json:"query_p99_ms"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil || m.Recall10 != 1 || m.NDCG10 != 1 || m.Queries != 2 || m.Docs != 3 || m.QueryP50Ms <= 0 || m.QueryP99Ms < m.QueryP50Ms {
+		t.Fatalf("mm eval --json: %v\n%s", err, stdout)
+	}
+}
+
+// mm eval --json keeps the quality figures and the per-query latency.
+func TestEvalJSONKeepsEveryFigure(t *testing.T) {
+	t.Setenv("MEMTOMEM_HOME", t.TempDir())
+	code, stdout, stderr := runMM(t, "eval", writeDataset(t), "--split", "test", "--json")
+	if code != ExitOK {
+		t.Fatalf("mm eval: exit %d: %s", code, stderr)
+	}
+	checkEvalJSON(t, stdout)
+	code, stdout, _ = runMM(t, "eval", writeDataset(t), "--split", "test")
+	if code != ExitOK || !strings.Contains(stdout, "per query:  p50 ") {
+		t.Fatalf("mm eval text: %s", stdout)
 	}
 }

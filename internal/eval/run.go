@@ -1,14 +1,14 @@
 package eval
 
 import (
-	"github.com/memtomem/memtomem/internal/config"
-
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
+	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/search"
@@ -49,6 +49,19 @@ type RunStats struct {
 	Docs           int
 	IndexDuration  time.Duration
 	SearchDuration time.Duration
+	// QueryTimes are each query's search time, in the order run.
+	QueryTimes []time.Duration
+}
+
+// QueryPercentile is the p-th percentile (0-100) of the queries' search
+// times (0 without queries).
+func (st RunStats) QueryPercentile(p int) time.Duration {
+	if len(st.QueryTimes) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(st.QueryTimes)
+	slices.Sort(sorted)
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
 }
 
 // Run indexes the dataset into throwaway stores under opts.Dir and scores
@@ -92,7 +105,9 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 				db.Close()
 				return Metrics{}, st, err
 			}
+			began := time.Now()
 			ids, err := RankQuery(ctx, engine, q.Text, opts.K, opts.BM25Weight, opts.DenseWeight)
+			st.QueryTimes = append(st.QueryTimes, time.Since(began))
 			if err != nil {
 				db.Close()
 				return Metrics{}, st, fmt.Errorf("query %s: %w", q.ID, err)

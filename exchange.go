@@ -173,13 +173,8 @@ func ReadMarkdown(name string, content []byte, defaultNS string) []ExportedMemor
 	ns := defaultNS
 	fm, bodyStart, err := chunk.ParseFrontmatter(content)
 	if err == nil {
-		switch v := fm.Raw["namespace"].(type) {
-		case string:
-			if v != "" {
-				ns = v
-			}
-		case int, int64, uint64, float64, bool:
-			ns = fmt.Sprint(v)
+		if stated := fm.Namespace(); stated != "" {
+			ns = stated
 		}
 	} else {
 		bodyStart = 1

@@ -21,6 +21,19 @@ type Frontmatter struct {
 	Raw   map[string]any
 }
 
+// Namespace is the namespace the frontmatter states ("" when none). An
+// unquoted "namespace: 2026" reads as a number in YAML, and counts as its
+// text.
+func (fm Frontmatter) Namespace() string {
+	switch v := fm.Raw["namespace"].(type) {
+	case string:
+		return v
+	case int, int64, uint64, float64, bool:
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
 // ParseFrontmatter reads YAML between a first line "---" and the next line
 // "---" or "...". It returns the 1-based line where the body starts.
 //

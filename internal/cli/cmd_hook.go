@@ -134,6 +134,7 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 		if in.Source != "compact" { // after a compaction the memories are gone from the context
 			given.reset()
 		}
+		given.forgetOldSessions()
 	} else if strings.TrimSpace(in.Prompt) == "" {
 		return "", nil
 	}
@@ -218,15 +219,25 @@ func (a *app) sessionGiven(session string) *sessionRecord {
 	for _, id := range r.IDs {
 		r.set[id] = true
 	}
-	// Sessions of last week are forgotten.
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > sessionMaxAge {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
+	return r
+}
+
+// forgetOldSessions removes the records of sessions of last week; it runs
+// at session start, off the prompt hook's path.
+func (r *sessionRecord) forgetOldSessions() {
+	if r.path == "" {
+		return
+	}
+	dir := filepath.Dir(r.path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > sessionMaxAge {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-	return r
 }
 
 func (r *sessionRecord) has(id string) bool { return r.set[id] }

@@ -228,14 +228,8 @@ func (ix *Indexer) FileNamespace(path string, content []byte) string {
 // frontmatter "namespace:", else, for a day file in a memory directory, the
 // one its name encodes. "" when it records none.
 func (ix *Indexer) statedNamespace(path string, fm chunk.Frontmatter) string {
-	switch v := fm.Raw["namespace"].(type) {
-	case string:
-		if v != "" {
-			return v
-		}
-	case int, int64, uint64, float64, bool:
-		// An unquoted "namespace: 2026" reads as a number in YAML.
-		return fmt.Sprint(v)
+	if ns := fm.Namespace(); ns != "" {
+		return ns
 	}
 	if ix.InMemoryDir(path) {
 		if info, ok := dayfile.Parse(filepath.Base(path)); ok {

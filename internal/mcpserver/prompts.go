@@ -35,42 +35,34 @@ func (s *Server) addPromptsAndResources() {
 		Title:       "Recall from memory",
 		Description: "Bring what memtomem remembers about a topic into the conversation.",
 		Arguments:   []*mcp.PromptArgument{{Name: "topic", Description: "what to recall (a few words)", Required: true}},
-	}, s.guarded(s.recallPrompt))
+	}, guarded(s, s.recallPrompt))
 	s.mcp.AddPrompt(&mcp.Prompt{
 		Name:        "remember",
 		Title:       "Remember this",
 		Description: "Ask the agent to save what this session learned (or the given text) to memtomem.",
 		Arguments:   []*mcp.PromptArgument{{Name: "what", Description: "what to remember; empty: the lessons of this session"}},
-	}, s.guarded(rememberPrompt))
+	}, guarded(s, rememberPrompt))
 	s.mcp.AddResource(&mcp.Resource{
 		URI: recentURI, Name: "recent", Title: "Recent memories", MIMEType: "text/markdown",
 		Description: fmt.Sprintf("The %d newest memories, newest first.", recentLimit),
-	}, s.guardedResource(s.recentResource))
+	}, guarded(s, s.recentResource))
 	s.mcp.AddResource(&mcp.Resource{
 		URI: pinnedURI, Name: "pinned", Title: "Pinned memories", MIMEType: "text/markdown",
 		Description: "The memories pinned (mem_do pin, or the tag \"pinned\"), newest first.",
-	}, s.guardedResource(s.pinnedResource))
+	}, guarded(s, s.pinnedResource))
 	s.mcp.AddResourceTemplate(&mcp.ResourceTemplate{
 		URITemplate: memoryTemplate, Name: "memory", Title: "A memory", MIMEType: "text/markdown",
 		Description: "One memory by its chunk id or entry id (the ids mem_search and mem_recall show).",
-	}, s.guardedResource(s.memoryResource))
+	}, guarded(s, s.memoryResource))
 }
 
-// guarded runs a prompt handler as a call: drained at shutdown.
-func (s *Server) guarded(h mcp.PromptHandler) mcp.PromptHandler {
-	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+// guarded runs a prompt or resource handler as a call: drained at
+// shutdown, refused once shutdown began.
+func guarded[Req, Res any](s *Server, h func(context.Context, Req) (Res, error)) func(context.Context, Req) (Res, error) {
+	return func(ctx context.Context, req Req) (Res, error) {
 		if err := s.calls.Begin(); err != nil {
-			return nil, err
-		}
-		defer s.calls.End()
-		return h(ctx, req)
-	}
-}
-
-func (s *Server) guardedResource(h mcp.ResourceHandler) mcp.ResourceHandler {
-	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-		if err := s.calls.Begin(); err != nil {
-			return nil, err
+			var zero Res
+			return zero, err
 		}
 		defer s.calls.End()
 		return h(ctx, req)

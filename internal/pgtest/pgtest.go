@@ -81,10 +81,7 @@ func New(t testing.TB) string {
 		if err == nil {
 			err = errors.New("pgtest.Main was not called from TestMain")
 		}
-		if errors.Is(err, errNoPostgres) && os.Getenv("CI") != "true" {
-			t.Skipf("skipping PostgreSQL test: %v", err)
-		}
-		t.Fatalf("PostgreSQL test server: %v", err)
+		unavailable(t, err)
 	}
 	dsn, err := shared.CreateDatabase(context.Background())
 	if err != nil {
@@ -106,10 +103,7 @@ func Dedicated(t testing.TB) string {
 	t.Helper()
 	s, err := Start()
 	if err != nil {
-		if errors.Is(err, errNoPostgres) && os.Getenv("CI") != "true" {
-			t.Skipf("skipping PostgreSQL test: %v", err)
-		}
-		t.Fatalf("PostgreSQL test server: %v", err)
+		unavailable(t, err)
 	}
 	t.Cleanup(func() {
 		if err := s.Stop(); err != nil {
@@ -121,6 +115,17 @@ func Dedicated(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dsn
+}
+
+// unavailable ends a test that has no server: a skip saying what to
+// install when PostgreSQL's programs are missing (a failure under CI=true,
+// where they must be), a failure otherwise.
+func unavailable(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, errNoPostgres) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping PostgreSQL test: %v", err)
+	}
+	t.Fatalf("PostgreSQL test server: %v", err)
 }
 
 var errNoPostgres = errors.New("PostgreSQL's programs (initdb, postgres) are not installed: apt-get install postgresql")

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/memfile"
 )
 
 func sampleMemories() []memtomem.ExportedMemory {
@@ -171,6 +173,28 @@ func FuzzReadKnowledgeGraph(f *testing.F) {
 				t.Fatalf("memory %+v of %q", m, data)
 			}
 			ids[m.ID] = true
+		}
+	})
+}
+
+// ReadBundle never panics, and every memory it reads has content, an
+// entry id and a namespace this store accepts; a bundle is told from the
+// other JSON imports by its start alone.
+func FuzzReadBundle(f *testing.F) {
+	f.Add([]byte(`{"version":"2","chunks":[{"chunk_id":"3f2b8c1e-9a4d","content":"## T\n\nbody","heading_hierarchy":["T"],"tags":["A b"],"namespace":"a/b","created_at":"2026-01-01T00:00:00.5+02:00"}]}`))
+	f.Add([]byte(`{"version":"1","chunks":[{"content":"x","namespace":":::"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mems, _, err := memtomem.ReadBundle(bytes.NewReader(data), "default")
+		if err != nil {
+			return
+		}
+		if !memtomem.IsBundle(data) {
+			t.Fatalf("ReadBundle read %q, but IsBundle says it is no bundle", data)
+		}
+		for _, m := range mems {
+			if strings.TrimSpace(m.Content) == "" || !memfile.ValidID(m.ID) || config.ValidNamespace(m.Namespace) != nil {
+				t.Fatalf("unimportable memory %+v from %q", m, data)
+			}
 		}
 	})
 }

@@ -38,7 +38,10 @@ PATH is read by what it is:
   FILE.jsonl, FILE.json, -   mm export's JSONL (or mem_do export's object), or
                              the MCP memory server's knowledge graph
                              (memory.jsonl: an entity becomes a memory titled by
-                             its name, with its observations and relations)
+                             its name, with its observations and relations), or
+                             memtomem (Python)'s export bundle (a chunk becomes a
+                             memory keeping its id, heading, tags, namespace and
+                             time)
   FOLDER, FILE.zip           every .md file in it, recursively
   FILE.md                    one markdown file
 
@@ -119,11 +122,7 @@ func offsetMemory(msg string, start int) string {
 // readImport reads the memories at path, by what it is.
 func (a *app) readImport(path, namespace string) ([]memtomem.ExportedMemory, error) {
 	if path == "-" {
-		mems, err := memtomem.ReadJSONL(a.stdin)
-		if err != nil {
-			return nil, usagef("standard input: %v", err)
-		}
-		return mems, nil
+		return a.readStream(a.stdin, "standard input", namespace)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -152,25 +151,41 @@ func (a *app) readImport(path, namespace string) ([]memtomem.ExportedMemory, err
 			return nil, err
 		}
 		defer f.Close()
-		br := bufio.NewReader(f)
-		if first, _ := br.Peek(min(br.Size(), int(info.Size()))); memtomem.IsKnowledgeGraph(firstLine(first)) {
-			ns := namespace
-			if ns == "" {
-				ns = "default"
-			}
-			mems, entities, relations, err := memtomem.ReadKnowledgeGraph(br, ns)
-			if err != nil {
-				return nil, usagef("%s: %v", path, err)
-			}
-			fmt.Fprintf(a.stderr, "%s: the MCP memory server's knowledge graph, %d entities and %d relations, as %d memories of namespace %s\n", path, entities, relations, len(mems), ns)
-			return mems, nil
-		}
-		mems, err := memtomem.ReadJSONL(br)
+		return a.readStream(f, path, namespace)
+	}
+}
+
+// readStream reads a JSON import by what its start shows: a memtomem
+// (Python) bundle, the MCP memory server's knowledge graph, or mm export's
+// JSONL.
+func (a *app) readStream(r io.Reader, name, namespace string) ([]memtomem.ExportedMemory, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, _ := br.Peek(br.Size())
+	ns := namespace
+	if ns == "" {
+		ns = "default"
+	}
+	switch {
+	case memtomem.IsBundle(first):
+		mems, version, err := memtomem.ReadBundle(br, ns)
 		if err != nil {
-			return nil, usagef("%s: %v", path, err)
+			return nil, usagef("%s: %v", name, err)
 		}
+		fmt.Fprintf(a.stderr, "%s: a memtomem (Python) export bundle, version %s: %d chunks, a memory each\n", name, version, len(mems))
+		return mems, nil
+	case memtomem.IsKnowledgeGraph(firstLine(first)):
+		mems, entities, relations, err := memtomem.ReadKnowledgeGraph(br, ns)
+		if err != nil {
+			return nil, usagef("%s: %v", name, err)
+		}
+		fmt.Fprintf(a.stderr, "%s: the MCP memory server's knowledge graph, %d entities and %d relations, as %d memories of namespace %s\n", name, entities, relations, len(mems), ns)
 		return mems, nil
 	}
+	mems, err := memtomem.ReadJSONL(br)
+	if err != nil {
+		return nil, usagef("%s: %v", name, err)
+	}
+	return mems, nil
 }
 
 // firstLine is the first non-blank line of b.

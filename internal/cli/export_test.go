@@ -180,3 +180,73 @@ func TestImportClaudeMD(t *testing.T) {
 	importOnce(t, 2, claude, "--namespace", "lark")
 	exportHas(t, home, `"content":"Use pnpm, never npm.\nTabs, not spaces."`, `"title":"Project Lark"`, `"title":"Build"`)
 }
+
+// memtomem (Python)'s export bundle imports a memory per chunk, keeping
+// its id, heading, tags, namespace and time, once; a version 1 chunk (no
+// chunk_id) gets an id from its text, so it too imports once.
+func TestImportMemtomemBundle(t *testing.T) {
+	bundle := filepath.Join(t.TempDir(), "memtomem-export.json")
+	os.WriteFile(bundle, []byte(`{
+  "version": "2",
+  "exported_at": "2026-03-01T09:30:00.123456+00:00",
+  "total_chunks": 3,
+  "chunks": [
+    {
+      "chunk_id": "3f2b8c1e-9a4d-4e6f-8b1a-2c3d4e5f6a7b",
+      "content_hash": "a1b2",
+      "content": "## Deploy checklist\n\nRun the smoke tests before tagging a release.",
+      "source_file": "/home/ada/.memtomem/memories/2026-02-27.md",
+      "heading_hierarchy": ["Notes", "Deploy checklist"],
+      "retrieval_context": "",
+      "redaction_count": 0,
+      "chunk_type": "markdown_section",
+      "start_line": 12,
+      "end_line": 15,
+      "language": "",
+      "tags": ["release", "Ops Team"],
+      "namespace": "work/lark",
+      "created_at": "2026-02-27T16:04:05.250000+00:00"
+    },
+    {
+      "chunk_id": "7c9d0e1f-2a3b-4c5d-8e6f-7a8b9c0d1e2f",
+      "content": "Coffee order: flat white, no sugar.",
+      "source_file": "/home/ada/notes/personal.md",
+      "heading_hierarchy": [],
+      "tags": [],
+      "namespace": "",
+      "created_at": "2026-01-05T08:00:00"
+    },
+    {
+      "content": "The staging database is rebuilt every Sunday night.",
+      "source_file": "/home/ada/notes/infra.md",
+      "heading_hierarchy": ["Infra"],
+      "tags": ["infra"],
+      "namespace": "work",
+      "start_line": 3,
+      "created_at": "2025-12-24T23:59:59+01:00"
+    }
+  ],
+  "provenance": {"key_id": "abc", "mac": "def"}
+}
+`), 0o644)
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	code, stdout, stderr := runMM(t, "import", bundle, "--dry-run")
+	if code != ExitOK || !strings.Contains(stdout, "would add 3 of 3") || !strings.Contains(stderr, "memtomem (Python) export bundle, version 2: 3 chunks") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	importOnce(t, 3, bundle)
+	exportHas(t, home,
+		`"content":"Run the smoke tests before tagging a release.","created":"2026-02-27T16:04:05Z","id":"3f2b8c1e-9a4d-4e6f-8b1a-2c3d4e5f6a7b","namespace":"work-lark","tags":["release","ops-team"],"title":"Deploy checklist"`,
+		`"content":"Coffee order: flat white, no sugar.","created":"2026-01-05T08:00:00Z","id":"7c9d0e1f-2a3b-4c5d-8e6f-7a8b9c0d1e2f","namespace":"default"`,
+		`"content":"The staging database is rebuilt every Sunday night.","created":"2025-12-24T22:59:59Z"`,
+		`"namespace":"work","tags":["infra"],"title":"Infra"`)
+
+	// Through standard input too, and a bundle of an unknown version is
+	// refused with what this mm reads.
+	odd := filepath.Join(t.TempDir(), "v9.json")
+	os.WriteFile(odd, []byte(`{"version": "9", "chunks": []}`), 0o644)
+	if code, _, stderr := runMM(t, "import", odd); code != ExitUsage || !strings.Contains(stderr, `bundle version "9" is not supported`) {
+		t.Fatalf("version 9: exit %d: %s", code, stderr)
+	}
+}

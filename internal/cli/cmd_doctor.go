@@ -2,17 +2,16 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/setup"
 )
 
 // A doctor check's verdicts.
@@ -155,78 +154,28 @@ func embeddingCheck(ctx context.Context, m *memtomem.Memory, provider string) ch
 	return c
 }
 
-// client is an MCP client's user configuration file and how it lists
-// servers.
-type client struct {
-	name, file string
-	// servers finds the server entries of the file's content.
-	registered func(content []byte) bool
-}
-
-// clientChecks report which clients register mm (read only).
+// clientChecks report which clients register mm in the user's files (read
+// only).
 func clientChecks() []check {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return nil
 	}
-	jsonServers := func(key string) func([]byte) bool {
-		return func(b []byte) bool {
-			var doc map[string]json.RawMessage
-			if json.Unmarshal(b, &doc) != nil {
-				return false
-			}
-			var servers map[string]struct {
-				Command any `json:"command"`
-			}
-			if json.Unmarshal(doc[key], &servers) != nil {
-				return false
-			}
-			for name, s := range servers {
-				if name == "memtomem" || runsMM(s.Command) {
-					return true
-				}
-			}
-			return false
-		}
-	}
-	clients := []client{
-		{"Claude Code", filepath.Join(home, ".claude.json"), jsonServers("mcpServers")},
-		{"Codex", filepath.Join(home, ".codex", "config.toml"), func(b []byte) bool {
-			return strings.Contains(string(b), "[mcp_servers.memtomem]")
-		}},
-		{"Cursor", filepath.Join(home, ".cursor", "mcp.json"), jsonServers("mcpServers")},
-		{"Gemini CLI", filepath.Join(home, ".gemini", "settings.json"), jsonServers("mcpServers")},
-		{"opencode", filepath.Join(home, ".config", "opencode", "opencode.json"), jsonServers("mcp")},
-	}
 	var out []check
-	for _, c := range clients {
-		ch := check{Name: c.name, Status: checkInfo}
-		b, err := os.ReadFile(c.file)
+	for _, c := range setup.Clients {
+		ch := check{Name: c.Title, Status: checkInfo}
+		file := c.Path(home, home, false)
+		b, err := os.ReadFile(file)
 		switch {
 		case err != nil:
-			ch.Detail = "no " + c.file + " (not installed, or never configured)"
-		case c.registered(b):
-			ch.Detail = "registers mm in " + c.file
+			ch.Detail = "no " + file + " (not installed, or never configured)"
+		case c.Registered(b):
+			ch.Detail = "registers mm in " + file
 		default:
-			ch.Detail = "does not register mm in " + c.file
-			ch.Fix = "add an MCP server that runs \"mm serve\" (docs/mcp.md)"
+			ch.Detail = "does not register mm in " + file
+			ch.Fix = "run mm setup " + c.Name
 		}
 		out = append(out, ch)
 	}
 	return out
-}
-
-// runsMM reports whether a server entry's command starts mm: "mm", a path
-// ending in /mm, or a list whose first word is one.
-func runsMM(cmd any) bool {
-	switch v := cmd.(type) {
-	case string:
-		first := strings.Fields(v)
-		return len(first) > 0 && filepath.Base(first[0]) == "mm"
-	case []any:
-		if len(v) > 0 {
-			return runsMM(v[0])
-		}
-	}
-	return false
 }

@@ -11,14 +11,17 @@ import (
 // other member unchanged; ok is false for an empty input (a new file).
 func othersKept(t *testing.T, in, out []byte, key string) (before, after map[string]any, ok bool) {
 	t.Helper()
-	if json.Unmarshal(in, &before) != nil {
+	if decodeJSONC(in, &before) != nil {
 		if len(bytes.TrimSpace(in)) == 0 {
 			return nil, nil, false
 		}
 		t.Fatalf("an edit accepted input that is not a JSON object: %q", in)
 	}
-	if err := json.Unmarshal(out, &after); err != nil {
+	if err := decodeJSONC(out, &after); err != nil {
 		t.Fatalf("an edit made invalid JSON from %q: %q (%v)", in, out, err)
+	}
+	if json.Valid(in) && !json.Valid(out) {
+		t.Fatalf("an edit made JSONC of plain JSON: %q → %q", in, out)
 	}
 	for k, v := range before {
 		if k != key && !jsonEqual(v, after[k]) {
@@ -28,13 +31,24 @@ func othersKept(t *testing.T, in, out []byte, key string) (before, after map[str
 	return before, after, true
 }
 
-// For any JSON object, Add leaves every other member as it was (decoded
+// blank reports whether n is an empty object or array holding nothing but
+// space (no comment), the one shape an edit does not give back byte for
+// byte.
+func blank(data []byte, n *node) bool {
+	return n != nil && (n.kind == '{' || n.kind == '[') && len(n.items) == 0 &&
+		len(bytes.Trim(data[n.open()+1:n.close()], " \t\r\n")) == 0
+}
+
+// For any JSON (or JSONC) object, Add leaves every other member as it was (decoded
 // and compared), adds the entry, and Remove gives the bytes back unless the
 // servers object held nothing else; Add never panics on any input.
 func FuzzAddRemove(f *testing.F) {
 	f.Add([]byte(`{"a": 1, "mcpServers": {"x": {"command": "y"}}}`))
 	f.Add([]byte("{\n\t\"mcpServers\": {}\n}"))
 	f.Add([]byte(`{"nested": {"mcpServers": {}}, "s": "\"{}\""}`))
+	f.Add([]byte("{\n  // servers\n  \"mcpServers\": {\n    \"x\": {}, // x\n  },\n}"))
+	f.Add([]byte("{\"mcpServers\": {/* none */}}"))
+	f.Add([]byte("{\r\n\"mcpServers\": {\"a\": 1} // c\r\n}"))
 	claude, _ := Find("claude")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, changed, err := claude.Add(in, "mm")
@@ -61,9 +75,10 @@ func FuzzAddRemove(f *testing.F) {
 			t.Fatalf("Remove(%q): %v %v", out, changed, err)
 		}
 		// The exceptions (docs/clients.md): an empty object comes back as
-		// {} whatever spacing it had, and an empty servers object goes.
-		old, ok := before[claude.Key].(map[string]any)
-		if len(before) > 0 && (!ok || len(old) > 0) && !bytes.Equal(back, in) {
+		// {} whatever spacing it had, and an empty servers object goes;
+		// either holding a comment is kept, so comes back as it was.
+		top, _ := topObject(in)
+		if !blank(in, top) && !blank(in, top.member(claude.Key)) && !bytes.Equal(back, in) {
 			t.Fatalf("Remove did not give back %q: %q", in, back)
 		}
 	})
@@ -75,6 +90,7 @@ func FuzzAddRemove(f *testing.F) {
 func FuzzAddRemoveHooks(f *testing.F) {
 	f.Add([]byte(`{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "x"}]}]}}`))
 	f.Add([]byte(`{"model": "opus"}`))
+	f.Add([]byte("{\"hooks\": {\"SessionStart\": [ // mine\n {\"hooks\": []},\n],},}"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, changed, err := AddHooks(in, "mm")
 		if err != nil || !changed {
@@ -99,15 +115,11 @@ func FuzzAddRemoveHooks(f *testing.F) {
 		if err != nil {
 			t.Fatalf("RemoveHooks(%q): %v", out, err)
 		}
-		kept := len(before) > 0
-		if oldHooks != nil {
-			for _, e := range []string{"SessionStart", "UserPromptSubmit"} {
-				if arr, ok := oldHooks[e].([]any); ok && len(arr) == 0 {
-					kept = false // an empty array goes with our entry
-				}
-			}
-			if len(oldHooks) == 0 {
-				kept = false
+		top, _ := topObject(in)
+		kept := !blank(in, top) && !blank(in, top.member("hooks"))
+		for _, e := range []string{"SessionStart", "UserPromptSubmit"} {
+			if blank(in, top.member("hooks").member(e)) {
+				kept = false // an empty array goes with our entry
 			}
 		}
 		if kept && !bytes.Equal(back, in) {

@@ -2,7 +2,7 @@ package setup
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -28,46 +28,6 @@ var hookEvents = []struct {
 	{"UserPromptSubmit", "prompt", 2},
 }
 
-// array is a JSON array in a file: its brackets and its elements' spans.
-type array struct {
-	open, close int
-	elems       []span // keyStart is the element's start
-}
-
-func parseArray(data []byte, at int) (array, error) {
-	dec := json.NewDecoder(bytes.NewReader(data[at:]))
-	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-		return array{}, fmt.Errorf("not a JSON array")
-	}
-	arr := array{open: at}
-	for dec.More() {
-		prev := int(dec.InputOffset())
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return arr, err
-		}
-		end := int(dec.InputOffset())
-		start := prev + bytes.Index(data[at+prev:at+end], bytes.TrimSpace(raw)[:1])
-		arr.elems = append(arr.elems, span{keyStart: at + start, valueEnd: at + end})
-	}
-	end := int(dec.InputOffset())
-	if _, err := dec.Token(); err != nil {
-		return arr, err
-	}
-	arr.close = at + end + bytes.IndexByte(data[at+end:], ']')
-	return arr, nil
-}
-
-// valueAt is the offset where member key's value starts in obj.
-func valueAt(data []byte, obj object, key string) int {
-	s := obj.members[key]
-	at := bytes.IndexByte(data[s.keyStart:], ':') + s.keyStart + 1
-	for at < len(data) && strings.ContainsRune(" \t\r\n", rune(data[at])) {
-		at++
-	}
-	return at
-}
-
 // hookElement is memtomem's matcher group for one event.
 func hookElement(command, sub string, timeout int) string {
 	return fmt.Sprintf(`{"hooks": [{"type": "command", "command": %s, "timeout": %d}]}`, quote(command+" hook "+sub), timeout)
@@ -80,7 +40,7 @@ func isOurs(raw []byte, sub string) bool {
 			Command string `json:"command"`
 		} `json:"hooks"`
 	}
-	if json.Unmarshal(raw, &g) != nil {
+	if decodeJSONC(raw, &g) != nil {
 		return false
 	}
 	for _, h := range g.Hooks {
@@ -116,41 +76,32 @@ func addHook(content []byte, command, event, sub string, timeout int) ([]byte, b
 	if err != nil {
 		return nil, false, err
 	}
-	if _, ok := top.members["hooks"]; !ok {
+	hooks := top.member("hooks")
+	if hooks == nil {
 		return insertMember(content, top, "hooks", fmt.Sprintf("{\n  %q: [%s]\n}", event, elem)), true, nil
 	}
-	hooks, err := parseObject(content, valueAt(content, top, "hooks"))
-	if err != nil {
-		return nil, false, fmt.Errorf(`"hooks" is not an object: %v`, err)
+	if hooks.kind != '{' {
+		return nil, false, errors.New(`"hooks" is not an object`)
 	}
-	if _, ok := hooks.members[event]; !ok {
+	arr := hooks.member(event)
+	if arr == nil {
 		return insertMember(content, hooks, event, "["+elem+"]"), true, nil
 	}
-	arr, err := parseArray(content, valueAt(content, hooks, event))
-	if err != nil {
-		return nil, false, fmt.Errorf("hooks.%s is not an array: %v", event, err)
+	if arr.kind != '[' {
+		return nil, false, fmt.Errorf("hooks.%s is not an array", event)
 	}
-	for _, e := range arr.elems {
-		if isOurs(content[e.keyStart:e.valueEnd], sub) {
+	for _, e := range arr.items {
+		if isOurs(content[e.start:e.end], sub) {
 			return content, false, nil
 		}
 	}
-	var b bytes.Buffer
-	if len(arr.elems) == 0 {
-		b.Write(content[:arr.open+1])
-		b.WriteString(elem)
-		b.Write(content[arr.close:])
-		return b.Bytes(), true, nil
+	// One element a line when the file has them so.
+	multiline := len(arr.items) > 0 && startsLine(content, arr.items[0].start)
+	base, u := indentOf(content, arr.open()), unit(content, arr)
+	if multiline {
+		base = strings.TrimSuffix(indentOf(content, arr.items[0].start), u)
 	}
-	last := arr.elems[len(arr.elems)-1].valueEnd
-	sep := ", "
-	if first := arr.elems[0].keyStart; bytes.ContainsRune(content[arr.open:first], '\n') {
-		sep = ",\n" + indentOf(content, first) // one element a line, as the file has them
-	}
-	b.Write(content[:last])
-	b.WriteString(sep + elem)
-	b.Write(content[last:])
-	return b.Bytes(), true, nil
+	return appendItem(content, arr, elem, multiline, base, u), true, nil
 }
 
 // RemoveHooks takes memtomem's hooks out of Claude Code settings, with an
@@ -176,39 +127,22 @@ func removeHook(content []byte, event, sub string) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if _, ok := top.members["hooks"]; !ok {
+	hooks := top.member("hooks")
+	arr := hooks.member(event)
+	if arr == nil || arr.kind != '[' {
 		return content, false, nil
 	}
-	hooks, err := parseObject(content, valueAt(content, top, "hooks"))
-	if err != nil {
-		return content, false, nil
-	}
-	if _, ok := hooks.members[event]; !ok {
-		return content, false, nil
-	}
-	arr, err := parseArray(content, valueAt(content, hooks, event))
-	if err != nil {
-		return content, false, nil
-	}
-	for i, e := range arr.elems {
-		if !isOurs(content[e.keyStart:e.valueEnd], sub) {
+	for i, e := range arr.items {
+		if !isOurs(content[e.start:e.end], sub) {
 			continue
 		}
-		if len(arr.elems) == 1 {
-			if len(hooks.order) == 1 {
+		if arr.holdsOnly(content, i) {
+			if hooks.holdsOnly(content, 0) {
 				return removeMember(content, top, "hooks"), true, nil
 			}
 			return removeMember(content, hooks, event), true, nil
 		}
-		var b bytes.Buffer
-		if i > 0 {
-			b.Write(content[:arr.elems[i-1].valueEnd])
-			b.Write(content[e.valueEnd:])
-		} else {
-			b.Write(content[:e.keyStart])
-			b.Write(content[arr.elems[1].keyStart:])
-		}
-		return b.Bytes(), true, nil
+		return removeItem(content, arr, i), true, nil
 	}
 	return content, false, nil
 }

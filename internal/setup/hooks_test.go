@@ -37,8 +37,11 @@ func TestHooksGoldenFiles(t *testing.T) {
 					Hooks []struct{ Command string } `json:"hooks"`
 				} `json:"hooks"`
 			}
-			if err := json.Unmarshal(out, &settings); err != nil {
+			if err := decodeJSONC(out, &settings); err != nil {
 				t.Fatalf("not JSON: %v", err)
+			}
+			if json.Valid(in) && !json.Valid(out) {
+				t.Fatalf("plain JSON became JSONC: %s", out)
 			}
 			for event, cmd := range map[string]string{"SessionStart": "mm hook session-start", "UserPromptSubmit": "mm hook prompt"} {
 				groups := settings.Hooks[event]

@@ -8,7 +8,10 @@ package setup
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +33,9 @@ type Client struct {
 	// entry renders the server entry for the command.
 	entry func(command string) string
 	toml  bool
+	// jsonc: the client reads NAME.jsonc too, so that file is the one to
+	// edit when it is there and NAME.json is not.
+	jsonc bool
 }
 
 // Clients are the clients mm setup knows, by name.
@@ -50,7 +56,7 @@ var Clients = []Client{
 		entry: func(cmd string) string {
 			return fmt.Sprintf("{\n  \"command\": %s,\n  \"args\": [\"serve\"]\n}", quote(cmd))
 		}},
-	{Name: "opencode", Title: "opencode", User: ".config/opencode/opencode.json", Project: "opencode.json", Key: "mcp",
+	{Name: "opencode", Title: "opencode", User: ".config/opencode/opencode.json", Project: "opencode.json", Key: "mcp", jsonc: true,
 		entry: func(cmd string) string {
 			return fmt.Sprintf("{\n  \"type\": \"local\",\n  \"command\": [%s, \"serve\"],\n  \"enabled\": true\n}", quote(cmd))
 		}},
@@ -77,10 +83,18 @@ func Names() []string {
 // Path is the client's file for the user (under home) or, with project
 // set, for the project at dir.
 func (c Client) Path(home, dir string, project bool) string {
+	path := filepath.Join(home, filepath.FromSlash(c.User))
 	if project {
-		return filepath.Join(dir, filepath.FromSlash(c.Project))
+		path = filepath.Join(dir, filepath.FromSlash(c.Project))
 	}
-	return filepath.Join(home, filepath.FromSlash(c.User))
+	if c.jsonc {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(path + "c"); err == nil {
+				return path + "c"
+			}
+		}
+	}
+	return path
 }
 
 func quote(s string) string {
@@ -102,24 +116,58 @@ func (c Client) Add(content []byte, command string) (out []byte, changed bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	s, ok := top.members[c.Key]
-	if !ok {
-		servers := fmt.Sprintf("{\n  %q: %s\n}", ServerName, reindent(c.entry(command), "  "))
-		return insertMember(content, top, c.Key, servers), true, nil
+	servers := top.member(c.Key)
+	if servers == nil {
+		obj := fmt.Sprintf("{\n  %q: %s\n}", ServerName, reindent(c.entry(command), "  "))
+		return insertMember(content, top, c.Key, obj), true, nil
 	}
-	at := bytes.IndexByte(content[s.keyStart:], ':') + s.keyStart
-	at += bytes.IndexByte(content[at:], '{')
-	if at < s.keyStart || at >= s.valueEnd {
+	if servers.kind != '{' {
 		return nil, false, fmt.Errorf("%q in the file is not an object", c.Key)
 	}
-	servers, err := parseObject(content, at)
-	if err != nil {
-		return nil, false, err
-	}
-	if _, ok := servers.members[ServerName]; ok {
+	if servers.member(ServerName) != nil {
 		return content, false, nil
 	}
 	return insertMember(content, servers, ServerName, c.entry(command)), true, nil
+}
+
+// Registered reports whether the file's content registers mm: an entry
+// named memtomem, or any server whose command is mm (a user may have
+// written it by hand under another name).
+func (c Client) Registered(content []byte) bool {
+	if c.toml {
+		return tomlTable(content) >= 0
+	}
+	var doc map[string]json.RawMessage
+	if decodeJSONC(content, &doc) != nil {
+		return false
+	}
+	var servers map[string]struct {
+		Command any `json:"command"`
+	}
+	if json.Unmarshal(doc[c.Key], &servers) != nil {
+		return false
+	}
+	for name, s := range servers {
+		if name == ServerName || runsMM(s.Command) {
+			return true
+		}
+	}
+	return false
+}
+
+// runsMM reports whether a server entry's command starts mm: "mm", a path
+// ending in /mm, or a list whose first word is one.
+func runsMM(cmd any) bool {
+	switch v := cmd.(type) {
+	case string:
+		first := strings.Fields(v)
+		return len(first) > 0 && filepath.Base(first[0]) == "mm"
+	case []any:
+		if len(v) > 0 {
+			return runsMM(v[0])
+		}
+	}
+	return false
 }
 
 // Remove returns content without memtomem's entry (and without the
@@ -136,24 +184,15 @@ func (c Client) Remove(content []byte) (out []byte, changed bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	s, ok := top.members[c.Key]
-	if !ok {
-		return content, false, nil
-	}
-	at := bytes.IndexByte(content[s.keyStart:], ':') + s.keyStart
-	at += bytes.IndexByte(content[at:], '{')
-	servers, err := parseObject(content, at)
-	if err != nil || at >= s.valueEnd {
-		return content, false, nil
-	}
-	if _, ok := servers.members[ServerName]; !ok {
+	servers := top.member(c.Key)
+	if servers.member(ServerName) == nil {
 		return content, false, nil
 	}
 	// The entry alone in the servers object: the object goes too, which
 	// gives back the file as it was when Add created the object (a file
 	// that held an empty object loses it, the one case not restored byte
-	// for byte).
-	if len(servers.order) == 1 {
+	// for byte). One holding a comment stays, with the comment.
+	if servers.holdsOnly(content, 0) {
 		return removeMember(content, top, c.Key), true, nil
 	}
 	return removeMember(content, servers, ServerName), true, nil

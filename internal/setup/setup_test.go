@@ -49,11 +49,14 @@ func TestGoldenFiles(t *testing.T) {
 			}
 			if !c.toml {
 				var v map[string]any
-				if err := json.Unmarshal(out, &v); err != nil {
+				if err := decodeJSONC(out, &v); err != nil {
 					t.Fatalf("the result is not JSON: %v", err)
 				}
+				if json.Valid(in) && !json.Valid(out) {
+					t.Fatalf("plain JSON became JSONC: %s", out)
+				}
 				var before map[string]any
-				json.Unmarshal(in, &before)
+				decodeJSONC(in, &before)
 				for k := range before {
 					if k != c.Key && !jsonEqual(before[k], v[k]) {
 						t.Errorf("%s changed", k)
@@ -92,8 +95,8 @@ func jsonEqual(a, b any) bool {
 	return bytes.Equal(x, y)
 }
 
-// A missing file becomes one holding memtomem alone; a file that is not
-// plain JSON (comments) is refused, not rewritten.
+// A missing file becomes one holding memtomem alone; a file that is not a
+// JSON object is refused with what to do, not rewritten.
 func TestNewAndRefusedFiles(t *testing.T) {
 	for _, c := range Clients {
 		out, changed, err := c.Add(nil, "/opt/bin/mm")
@@ -108,7 +111,33 @@ func TestNewAndRefusedFiles(t *testing.T) {
 		}
 	}
 	claude, _ := Find("claude")
-	if _, _, err := claude.Add([]byte("{\n  // my servers\n  \"mcpServers\": {}\n}\n"), "mm"); err == nil || !strings.Contains(err.Error(), "comments") {
-		t.Errorf("a file with comments: %v; want a refusal naming comments", err)
+	for _, bad := range []string{"{\n  \"mcpServers\": {\n", "[1, 2]", "{\"mcpServers\": []}", "{} {}"} {
+		if _, _, err := claude.Add([]byte(bad), "mm"); err == nil {
+			t.Errorf("Add(%q) took it; want a refusal", bad)
+		} else if _, _, rerr := claude.Remove([]byte(bad)); rerr == nil && !strings.Contains(bad, "[]") {
+			t.Errorf("Remove(%q) took it; want a refusal", bad)
+		}
+	}
+	if _, _, err := claude.Add([]byte("{\"a\": 1,,}"), "mm"); err == nil || !strings.Contains(err.Error(), "docs/clients.md") {
+		t.Errorf("broken JSON: %v; want an error saying where the entry is documented", err)
+	}
+}
+
+// opencode reads opencode.jsonc as well: mm setup edits the one there is.
+func TestJSONCPath(t *testing.T) {
+	home := t.TempDir()
+	oc, _ := Find("opencode")
+	if got := oc.Path(home, home, false); filepath.Base(got) != "opencode.json" {
+		t.Errorf("no file: %s; want opencode.json", got)
+	}
+	dir := filepath.Join(home, ".config", "opencode")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "opencode.jsonc"), []byte("{}"), 0o644)
+	if got := oc.Path(home, home, false); got != filepath.Join(dir, "opencode.jsonc") {
+		t.Errorf("with opencode.jsonc: %s", got)
+	}
+	os.WriteFile(filepath.Join(dir, "opencode.json"), []byte("{}"), 0o644)
+	if got := oc.Path(home, home, false); got != filepath.Join(dir, "opencode.json") {
+		t.Errorf("with both: %s; want opencode.json, which opencode reads first", got)
 	}
 }

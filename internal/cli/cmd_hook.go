@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 const (
 	sessionStartBound = 2 * time.Second
 	promptBound       = 300 * time.Millisecond
+	stopBound         = 2 * time.Second
 	// hookInputMax bounds what a hook reads from stdin.
 	hookInputMax = 1 << 20
 	// Budgets of what the hooks inject, in estimated tokens.
@@ -41,6 +43,11 @@ type hookInput struct {
 	Event     string `json:"hook_event_name"`
 	Source    string `json:"source"` // SessionStart: startup, resume, clear, compact
 	Prompt    string `json:"prompt"` // UserPromptSubmit
+	// The session summary (mm hook stop): PostCompact's compact_summary,
+	// a client's own summary field, else the transcript's.
+	CompactSummary string `json:"compact_summary"`
+	Summary        string `json:"summary"`
+	TranscriptPath string `json:"transcript_path"`
 }
 
 // hookOutput is the JSON form of injected context.
@@ -53,8 +60,8 @@ type hookOutput struct {
 
 func (a *app) hookCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "hook session-start|prompt",
-		Short: "Client hooks: inject memories at session start and on each prompt",
+		Use:   "hook session-start|prompt|stop",
+		Short: "Client hooks: inject memories at session start and on each prompt, keep session summaries",
 		Long: `Hooks for Claude Code (and clients that use its hook format): each reads the
 hook's JSON on stdin and prints the context the client injects.
 
@@ -63,20 +70,25 @@ hook's JSON on stdin and prints the context the client injects.
   prompt          the memories relevant to the prompt (pinned ones are the
                   session start's), within 600 tokens,
                   never one this session was already given
+  stop            after a compaction (PostCompact) or at the session's end
+                  (SessionEnd, Stop): the client's session summary, kept
+                  as a memory tagged session-summary (once per summary);
+                  nothing when the client wrote none
 
-They never break or slow the client: session-start gives up after 2 s,
+They never break or slow the client: session-start and stop give up after 2 s,
 prompt after 300 ms, and on any failure they print nothing and exit 0,
 writing one line to hooks.log in the store's home. See docs/clients.md for
 the settings that install them.`,
 	}
-	cmd.AddCommand(a.hookRun("session-start", "SessionStart", sessionStartBound), a.hookRun("prompt", "UserPromptSubmit", promptBound))
+	cmd.AddCommand(a.hookRun("session-start", "SessionStart", sessionStartBound), a.hookRun("prompt", "UserPromptSubmit", promptBound),
+		a.hookRun("stop", "PostCompact|SessionEnd|Stop|PreCompact", stopBound))
 	return cmd
 }
 
 func (a *app) hookRun(name, event string, bound time.Duration) *cobra.Command {
 	return &cobra.Command{
 		Use:   name,
-		Short: "The " + event + " hook (reads the hook JSON on stdin)",
+		Short: "The " + strings.ReplaceAll(event, "|", ", ") + " hook (reads the hook JSON on stdin)",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), bound)
@@ -116,8 +128,11 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return "", fmt.Errorf("hook input is not JSON: %v", err)
 	}
-	if in.Event != "" && in.Event != event {
+	if in.Event != "" && !slices.Contains(strings.Split(event, "|"), in.Event) {
 		return "", fmt.Errorf("mm hook %s got a %s event: check the hook's settings", name, in.Event)
+	}
+	if name == "stop" {
+		return "", a.saveSessionSummary(ctx, in)
 	}
 	m, err := a.open(ctx)
 	if err != nil {

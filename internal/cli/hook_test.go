@@ -80,3 +80,97 @@ func TestHooks(t *testing.T) {
 		t.Fatalf("hooks.log:\n%s", log)
 	}
 }
+
+// The stop hook keeps the client's session summary as a memory the next
+// session finds: PostCompact's compact_summary, else the latest summary in
+// the transcript (Claude Code's JSONL); once per summary; nothing when the
+// client wrote none, and never a file that is not a .jsonl transcript.
+func TestStopHook(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	summaries := func() []string {
+		out := mustMM(t, "list", "--tags", "session-summary", "--json")
+		var got struct {
+			Results []struct {
+				Content string `json:"content"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("mm list: %v\n%s", err, out)
+		}
+		var all []string
+		for _, m := range got.Results {
+			all = append(all, m.Content)
+		}
+		return all
+	}
+
+	post := map[string]any{"session_id": "s-1", "transcript_path": "", "cwd": "/home/dev/lark", "hook_event_name": "PostCompact",
+		"trigger": "auto", "compact_summary": "Moved the canary gate before the deploy step; the flaky test is TestCacheLocale."}
+	if got := hook(t, "stop", post); got != "" {
+		t.Fatalf("the stop hook printed %q; it injects nothing", got)
+	}
+	hook(t, "stop", post) // a retry: the same summary, kept once
+	if got := summaries(); len(got) != 1 || !strings.Contains(got[0], "canary gate before the deploy") || !strings.Contains(got[0], "(lark)") {
+		t.Fatalf("after PostCompact: %q", got)
+	}
+
+	dir := t.TempDir()
+	transcript := filepath.Join(dir, "s-2.jsonl")
+	lines := []string{
+		`{"type":"user","sessionId":"s-2","message":{"role":"user","content":"fix the locale bug"}}`,
+		`{"type":"summary","summary":"An older summary","leafUuid":"a1"}`,
+		`{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"done, the summary field is \"summary\""}]}}`,
+		`{"type":"user","isCompactSummary":true,"message":{"role":"user","content":[{"type":"text","text":"This session is being continued. Summary: the locale is now part of the cache key."}]}}`,
+		`not json at all`,
+	}
+	os.WriteFile(transcript, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	end := map[string]any{"session_id": "s-2", "transcript_path": transcript, "cwd": "/home/dev/lark", "hook_event_name": "SessionEnd", "reason": "exit"}
+	hook(t, "stop", end)
+	got := summaries()
+	if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "locale is now part of the cache key") || strings.Contains(strings.Join(got, "\n"), "older summary") {
+		t.Fatalf("after SessionEnd with a transcript: %q", got)
+	}
+
+	// No summary anywhere, a file that is no transcript, a wrong event:
+	// nothing kept, nothing printed, exit 0, a line in hooks.log.
+	os.WriteFile(filepath.Join(dir, "plain.jsonl"), []byte(`{"type":"user","message":{"content":"hi"}}`+"\n"), 0o600)
+	secret := filepath.Join(dir, "notes.txt")
+	os.WriteFile(secret, []byte(`{"type":"summary","summary":"private notes"}`+"\n"), 0o600)
+	for _, in := range []map[string]any{
+		{"session_id": "s-3", "transcript_path": filepath.Join(dir, "plain.jsonl"), "hook_event_name": "SessionEnd"},
+		{"session_id": "s-4", "transcript_path": secret, "hook_event_name": "SessionEnd"},
+		{"session_id": "s-5", "transcript_path": dir + "/missing.jsonl", "hook_event_name": "Stop"},
+		{"session_id": "s-6", "compact_summary": "x", "hook_event_name": "UserPromptSubmit"},
+	} {
+		if out := hook(t, "stop", in); out != "" {
+			t.Fatalf("%v printed %q", in, out)
+		}
+	}
+	if got := summaries(); len(got) != 2 {
+		t.Fatalf("inputs without a summary kept %q", got[2:])
+	}
+	log, _ := os.ReadFile(filepath.Join(home, "hooks.log"))
+	for _, want := range []string{"nothing kept", "not a .jsonl file", "missing.jsonl", "got a UserPromptSubmit event"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("hooks.log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// Any transcript line gives a summary or "", never a panic; a summary is
+// trimmed, and only the two documented shapes give one.
+func FuzzTranscriptLine(f *testing.F) {
+	f.Add([]byte(`{"type":"summary","summary":" s "}`))
+	f.Add([]byte(`{"isCompactSummary":true,"message":{"content":[{"type":"text","text":"t"},{"type":"image"}]}}`))
+	f.Add([]byte(`{"type":"user","message":{"content":"summary"}}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		s := lineSummary(line)
+		if s != strings.TrimSpace(s) {
+			t.Fatalf("untrimmed summary %q from %q", s, line)
+		}
+		if s != "" && !bytes.Contains(line, []byte("summary")) && !bytes.Contains(line, []byte("Summary")) {
+			t.Fatalf("summary %q from a line without one: %q", s, line)
+		}
+	})
+}

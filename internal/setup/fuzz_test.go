@@ -117,8 +117,8 @@ func FuzzAddRemoveHooks(f *testing.F) {
 		}
 		top, _ := topObject(in)
 		kept := !blank(in, top) && !blank(in, top.member("hooks"))
-		for _, e := range []string{"SessionStart", "UserPromptSubmit"} {
-			if blank(in, top.member("hooks").member(e)) {
+		for _, h := range hookEvents {
+			if blank(in, top.member("hooks").member(h.event)) {
 				kept = false // an empty array goes with our entry
 			}
 		}

@@ -26,6 +26,8 @@ var hookEvents = []struct {
 }{
 	{"SessionStart", "session-start", 5},
 	{"UserPromptSubmit", "prompt", 2},
+	{"PostCompact", "stop", 5},
+	{"SessionEnd", "stop", 5},
 }
 
 // hookElement is memtomem's matcher group for one event.

@@ -43,7 +43,7 @@ func TestHooksGoldenFiles(t *testing.T) {
 			if json.Valid(in) && !json.Valid(out) {
 				t.Fatalf("plain JSON became JSONC: %s", out)
 			}
-			for event, cmd := range map[string]string{"SessionStart": "mm hook session-start", "UserPromptSubmit": "mm hook prompt"} {
+			for event, cmd := range map[string]string{"SessionStart": "mm hook session-start", "UserPromptSubmit": "mm hook prompt", "PostCompact": "mm hook stop", "SessionEnd": "mm hook stop"} {
 				groups := settings.Hooks[event]
 				if len(groups) == 0 || groups[len(groups)-1].Hooks[0].Command != cmd {
 					t.Errorf("%s: %+v; want %q last", event, groups, cmd)

@@ -63,6 +63,21 @@ type Filter struct {
 	SourceGlob string
 	// Since and Until bound the chunk's created time (zero = unbounded).
 	Since, Until time.Time
+	// Project is the namespace of the project the caller works in
+	// ("project:lark"): when Namespaces is empty, other projects'
+	// namespaces (project:*) are hidden, so a project sees its own
+	// memories and every namespace that belongs to no project.
+	Project string
+}
+
+// ProjectPrefix starts the namespaces of projects (project:lark); one
+// project's default searches do not see another's.
+const ProjectPrefix = "project:"
+
+// HidesOtherProjects reports whether the filter keeps project:* chunks out
+// but those of f.Project.
+func (f Filter) HidesOtherProjects() bool {
+	return f.Project != "" && len(f.Namespaces) == 0
 }
 
 // ScaleBM25 is the scale of Okapi BM25 scores (k1 = 1.2, b = 0.75, as
@@ -77,7 +92,7 @@ const ArchivePrefix = "archive:"
 // default one, hiding archived chunks: a store holding no archived chunk
 // may then skip filtering altogether.
 func (f Filter) OnlyHidesArchive() bool {
-	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
+	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero() && !f.HidesOtherProjects()
 }
 
 // HidesArchive reports whether archive:* namespaces are out of the results:

@@ -131,6 +131,9 @@ func filterSQL(f store.Filter, a *args) []string {
 	if f.HidesArchive() {
 		where = append(where, "NOT starts_with(c.namespace, '"+store.ArchivePrefix+"')")
 	}
+	if f.HidesOtherProjects() {
+		where = append(where, "(c.namespace = "+a.add(f.Project)+" OR NOT starts_with(c.namespace, '"+store.ProjectPrefix+"'))")
+	}
 	if len(f.Tags) > 0 {
 		where = append(where, "c.tags && "+a.add(f.Tags)+"::text[]")
 	}

@@ -127,7 +127,7 @@ func (db *DB) denseRound(ctx context.Context, x *denseIndex, q store.DenseQuery,
 // default view, everything but archive:*, is the common case: it reads the
 // few archived rowids from the namespace index and keeps the rest.
 func filterRows(ctx context.Context, tx *sql.Tx, f store.Filter) (func(int64) bool, error) {
-	plain := len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
+	plain := f.OnlyHidesArchive()
 	if plain && f.IncludeArchive {
 		return nil, nil
 	}

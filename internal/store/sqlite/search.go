@@ -261,6 +261,10 @@ func filterSQL(f store.Filter) ([]string, []any) {
 	if f.HidesArchive() {
 		where = append(where, "c.namespace NOT GLOB 'archive:*'")
 	}
+	if f.HidesOtherProjects() {
+		where = append(where, "(c.namespace = ? OR c.namespace NOT GLOB '"+store.ProjectPrefix+"*')")
+		args = append(args, f.Project)
+	}
 	if len(f.Tags) > 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM chunk_tags t WHERE t.chunk_rowid = c.rowid AND t.tag IN ("+
 			placeholders(len(f.Tags))+"))")

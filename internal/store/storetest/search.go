@@ -185,3 +185,50 @@ func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// A project's default view holds its own project:* namespace and every
+// namespace of no project, not other projects'; a selector still reaches
+// any of them.
+func testProjectScope(t *testing.T, h Harness) {
+	db, _ := h.open(t)
+	ctx := context.Background()
+	var chunks []store.Chunk
+	for i, ns := range []string{"project:lark", "project:wren", "default", "notes", "archive:project:lark", "project:larkspur"} {
+		c := Chunk("deploy checklist " + ns)
+		c.Namespace = ns
+		_, cs, err := Replace(db, store.File{Path: fmt.Sprintf("/p/%d.md", i), Namespace: ns, SHA256: ns}, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks = append(chunks, cs...)
+	}
+	var vecs [][]float32
+	for i := range chunks {
+		vecs = append(vecs, VecAt(float64(10*i)))
+	}
+	Put(t, db, Gen, chunks, vecs...)
+	for _, c := range []struct {
+		name string
+		f    store.Filter
+		want []string
+	}{
+		{"in lark", store.Filter{Project: "project:lark"}, []string{"deploy checklist default", "deploy checklist notes", "deploy checklist project:lark"}},
+		{"no project", store.Filter{}, []string{"deploy checklist default", "deploy checklist notes", "deploy checklist project:lark", "deploy checklist project:larkspur", "deploy checklist project:wren"}},
+		{"named other", store.Filter{Project: "project:lark", Namespaces: []string{"project:wren"}}, []string{"deploy checklist project:wren"}},
+		{"all projects", store.Filter{Project: "project:lark", Namespaces: []string{"project:*"}}, []string{"deploy checklist project:lark", "deploy checklist project:larkspur", "deploy checklist project:wren"}},
+	} {
+		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: Words("checklist"), Filter: c.f, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sorted(Texts(hits)); !slices.Equal(got, c.want) {
+			t.Errorf("%s: keyword search finds %q, want %q", c.name, got, c.want)
+		}
+		if got := sorted(Texts(Dense(t, db, store.DenseQuery{Filter: c.f, Limit: 10}))); !slices.Equal(got, c.want) {
+			t.Errorf("%s: dense search finds %q, want %q", c.name, got, c.want)
+		}
+		if n, err := db.CountChunks(ctx, store.ListQuery{Filter: c.f}); err != nil || n != len(c.want) {
+			t.Errorf("%s: CountChunks = %d, %v; want %d", c.name, n, err, len(c.want))
+		}
+	}
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentReplaceFromTwoHandles", testConcurrentReplace},
 		{"FiltersBeforeLimit", testFiltersBeforeLimit},
 		{"ArchiveHidden", testArchiveHidden},
+		{"ProjectScope", testProjectScope},
 		{"Globs", testGlobs},
 		{"VectorGenerationsNeverMix", testVectorGenerations},
 		{"VectorsFollowChunkText", testVectorsFollowChunkText},

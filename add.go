@@ -112,7 +112,7 @@ func (m *Memory) prepareAdd(ctx context.Context, req AddRequest) (preparedAdd, e
 			return a, err
 		}
 	}
-	if a.path, err = m.memoryFile(ctx, req.File, a.ns, len(a.entry.Body)+len(a.entry.Title)); err != nil {
+	if a.path, a.ns, err = m.memoryFile(ctx, req.File, a.ns, req.Namespace == "", len(a.entry.Body)+len(a.entry.Title)); err != nil {
 		return a, err
 	}
 	if err := m.recordNamespace(ctx, a.path, a.ns); err != nil {
@@ -201,6 +201,9 @@ func (m *Memory) newEntry(req AddRequest) (memfile.Entry, string, []Redaction, e
 		return fail(err)
 	}
 	ns := req.Namespace
+	if ns == "" {
+		ns = m.project
+	}
 	if ns == "" {
 		ns = m.cfg.Search.DefaultNamespace
 	}
@@ -295,28 +298,32 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 }
 
 // memoryFile resolves where an entry of size bytes goes, as the canonical
-// path the store keys the file by. Explicit files must stay inside a memory
-// directory: an agent must not be able to write anywhere on disk.
-func (m *Memory) memoryFile(ctx context.Context, file, ns string, size int) (string, error) {
+// path the store keys the file by, and the entry's namespace: an explicit
+// file's own when the add named none (implied: ns is the project's or the
+// default). Explicit files must stay inside a memory directory: an agent
+// must not be able to write anywhere on disk.
+func (m *Memory) memoryFile(ctx context.Context, file, ns string, implied bool, size int) (string, string, error) {
 	if file == "" {
-		return m.dayFile(time.Now().UTC(), ns, size), nil
+		return m.dayFile(time.Now().UTC(), ns, size), ns, nil
 	}
 	path, err := m.explicitFile(file)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	// A file holds the memories of one namespace, recorded in the file, so
 	// that a re-index or a rebuild puts every entry back where it was added.
 	content, err := m.readFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", "", fmt.Errorf("read %s: %w", path, err)
 	}
 	if len(bytes.TrimSpace(content)) > 0 {
-		if has := m.indexer.FileNamespace(path, content); has != ns {
-			return "", invalidf("file %s holds memories of namespace %q, not %q: add to it with namespace %q, or give another file (or none) for namespace %q", path, has, ns, has, ns)
+		if has := m.indexer.FileNamespace(path, content); has != ns && implied {
+			ns = has
+		} else if has != ns {
+			return "", "", invalidf("file %s holds memories of namespace %q, not %q: add to it with namespace %q, or give another file (or none) for namespace %q", path, has, ns, has, ns)
 		}
 	}
-	return path, nil
+	return path, ns, nil
 }
 
 // explicitFile checks a file an add names and makes it absolute.

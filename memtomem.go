@@ -45,6 +45,9 @@ type Memory struct {
 	// embedder is nil with provider none; it loads or contacts nothing
 	// until the first call that needs a vector.
 	embedder embed.Embedder
+	// project is the namespace of the project this process works in
+	// (WithProject), "" outside one.
+	project string
 
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
@@ -64,6 +67,7 @@ type openOptions struct {
 	watch     bool
 	watchOpts index.WatchOptions
 	embed     *embed.Options
+	project   string
 }
 
 // WithEmbedOptions replaces the embedder's options that the configuration
@@ -76,6 +80,13 @@ func WithEmbedOptions(eo embed.Options) Option {
 // WithTransport names how this process serves ("stdio", "http", "cli"); it
 // is shown in the list of live instances.
 func WithTransport(t string) Option { return func(o *openOptions) { o.transport = t } }
+
+// WithProject names the project namespace this process works in
+// ("project:lark", from the folder it was started in): an add without a
+// namespace goes there, and searches and listings without a namespace
+// selector see it and every namespace of no project, not other projects.
+// The Service never looks at the working directory itself; front ends do.
+func WithProject(namespace string) Option { return func(o *openOptions) { o.project = namespace } }
 
 // WithCommand records the command line shown in the list of live instances.
 func WithCommand(c string) Option { return func(o *openOptions) { o.command = c } }
@@ -145,6 +156,7 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		session: session,
 		store:   db,
 		writer:  &memfile.Writer{Locks: coord.NewFileLocks(runDir), Roots: cfg.Indexing.MemoryDirs},
+		project: o.project,
 	}
 	eo := embed.OptionsFor(cfg.Embedding)
 	if o.embed != nil {

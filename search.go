@@ -48,6 +48,7 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) (search.Response
 	if err != nil {
 		return search.Response{}, err
 	}
+	filter.Project = m.project
 	engine, err := m.searchEngine(ctx)
 	if err != nil {
 		return search.Response{}, err
@@ -107,6 +108,7 @@ func (m *Memory) Recall(ctx context.Context, req RecallRequest) (ChunkPage, erro
 	if err != nil {
 		return ChunkPage{}, err
 	}
+	filter.Project = m.project
 	return m.list(ctx, filter, req.Limit, 20, req.Offset)
 }
 
@@ -175,6 +177,7 @@ func (m *Memory) List(ctx context.Context, req ListRequest) (ChunkPage, error) {
 	if err != nil {
 		return ChunkPage{}, err
 	}
+	filter.Project = m.project
 	return m.list(ctx, filter, req.Limit, 50, req.Offset)
 }
 

@@ -134,7 +134,7 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 	if name == "stop" {
 		return "", a.saveSessionSummary(ctx, in)
 	}
-	m, err := a.open(ctx)
+	m, err := a.openIn(ctx, in.Cwd)
 	if err != nil {
 		return "", err
 	}

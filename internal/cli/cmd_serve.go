@@ -88,8 +88,14 @@ func (a *app) serveOpener(transport string) memtomem.Opener {
 		// the one that holds it keeps memory directories edited by hand
 		// indexed, and another takes over if it exits.
 		watch := memtomem.WatchOptions{OnError: func(err error) { fmt.Fprintf(a.stderr, "%s: watcher: %v\n", name, err) }}
-		m, err := memtomem.Open(ctx, cfg, memtomem.WithTransport(transport),
-			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch))
+		opts := []memtomem.Option{memtomem.WithTransport(transport),
+			memtomem.WithCommand(strings.Join(os.Args, " ")), memtomem.WithWatch(watch)}
+		if transport == "stdio" {
+			// An editor starts mm serve in the project it works on; a
+			// server over HTTP or the dashboard serves every project.
+			opts = append(opts, memtomem.WithProject(projectIn("")))
+		}
+		m, err := memtomem.Open(ctx, cfg, opts...)
 		if err == nil {
 			// A store on a full or read-only disk still serves reads;
 			// the log says why writes will fail (mem_status says it too).

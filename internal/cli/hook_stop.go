@@ -54,7 +54,7 @@ func (a *app) saveSessionSummary(ctx context.Context, in hookInput) error {
 		return errNoSummary
 	}
 	summary = cutRunes(summary, summaryMax)
-	m, err := a.open(ctx)
+	m, err := a.openIn(ctx, in.Cwd)
 	if err != nil {
 		return err
 	}

@@ -152,11 +152,17 @@ func (a *app) loadConfig() (config.Config, error) {
 
 // open loads the configuration and opens the store; callers must Close it.
 func (a *app) open(ctx context.Context) (*memtomem.Memory, error) {
+	return a.openIn(ctx, "")
+}
+
+// openIn opens the store for work in dir (the working directory when ""):
+// inside a git repository, in that project's namespace.
+func (a *app) openIn(ctx context.Context, dir string) (*memtomem.Memory, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	return memtomem.Open(ctx, cfg)
+	return memtomem.Open(ctx, cfg, memtomem.WithProject(projectIn(dir)))
 }
 
 // withMemory opens the store for the length of one command.

@@ -37,7 +37,7 @@ type addArgs struct {
 	Content        string     `json:"content" jsonschema:"the memory, in markdown (up to 100,000 characters)"`
 	Title          string     `json:"title,omitempty" jsonschema:"short heading for the entry"`
 	Tags           StringList `json:"tags,omitempty" jsonschema:"tags: a list, or one comma-separated string"`
-	Namespace      string     `json:"namespace,omitempty" jsonschema:"namespace to file it under (default: the configured default namespace)"`
+	Namespace      string     `json:"namespace,omitempty" jsonschema:"namespace to file it under (default: the project the server runs in, project:NAME, inside a git repository; else the configured default namespace)"`
 	File           string     `json:"file,omitempty" jsonschema:"markdown file inside a memory directory to append to (default: today's day file)"`
 	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"a key unique to this memory: retrying a call with the same key never writes it twice"`
 }

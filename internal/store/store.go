@@ -11,6 +11,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/memtomem/memtomem/internal/project"
 )
 
 // Chunk is one searchable piece of an indexed file.
@@ -71,8 +73,9 @@ type Filter struct {
 }
 
 // ProjectPrefix starts the namespaces of projects (project:lark); one
-// project's default searches do not see another's.
-const ProjectPrefix = "project:"
+// project's default searches do not see another's. The project package
+// owns the name.
+const ProjectPrefix = project.Prefix
 
 // HidesOtherProjects reports whether the filter keeps project:* chunks out
 // but those of f.Project.

@@ -65,8 +65,9 @@ func (a *app) hookCommand() *cobra.Command {
 		Long: `Hooks for Claude Code (and clients that use its hook format): each reads the
 hook's JSON on stdin and prints the context the client injects.
 
-  session-start   the pinned memories and the ones most relevant to the
-                  project (the folder's name), within 1500 tokens
+  session-start   the pinned memories, then in a git project its newest
+                  ones (and the global ones), elsewhere those relevant to
+                  the folder's name, within 1500 tokens
   prompt          the memories relevant to the prompt (pinned ones are the
                   session start's), within 600 tokens,
                   never one this session was already given
@@ -142,9 +143,11 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 	given := a.sessionGiven(in.SessionID)
 	req := memtomem.ContextRequest{MaxTokens: promptTokens, Query: in.Prompt, SkipPinned: true}
 	if name == "session-start" {
-		req = memtomem.ContextRequest{MaxTokens: sessionStartTokens, Query: filepath.Base(in.Cwd)}
-		if in.Cwd == "" {
-			req.Query = ""
+		// In a project the view is already the project's (and the global
+		// memories): its newest. Elsewhere, those relevant to the folder.
+		req = memtomem.ContextRequest{MaxTokens: sessionStartTokens}
+		if in.Cwd != "" && projectIn(in.Cwd) == "" {
+			req.Query = filepath.Base(in.Cwd)
 		}
 		if in.Source != "compact" { // after a compaction the memories are gone from the context
 			given.reset()

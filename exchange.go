@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -94,6 +95,13 @@ func ReadJSONL(r io.Reader) ([]ExportedMemory, error) {
 // is a memory: the object has "version" and "memories" at its top level.
 func isExportObject(br *bufio.Reader) bool {
 	head, _ := br.Peek(br.Buffered())
+	return hasTopKey(head, "memories", "version")
+}
+
+// hasTopKey reports whether head, the start of a file, starts a JSON
+// object with one of keys among its top-level members (read up to the
+// first of them, the rest of head unread).
+func hasTopKey(head []byte, keys ...string) bool {
 	dec := json.NewDecoder(bytes.NewReader(head))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return false
@@ -103,7 +111,7 @@ func isExportObject(br *bufio.Reader) bool {
 		if err != nil {
 			return false
 		}
-		if k, ok := t.(string); ok && (k == "memories" || k == "version") {
+		if k, ok := t.(string); ok && slices.Contains(keys, k) {
 			return true
 		}
 		var skip json.RawMessage

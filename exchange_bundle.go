@@ -1,7 +1,6 @@
 package memtomem
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,24 +43,7 @@ type bundleChunk struct {
 // IsBundle reports whether head, the start of a file, is the start of a
 // memtomem (Python) export bundle: an object with a "chunks" member.
 func IsBundle(head []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(head))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return false
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if t == "chunks" {
-			return true
-		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return false
-		}
-	}
-	return false
+	return hasTopKey(head, "chunks")
 }
 
 // ReadBundle reads a memtomem (Python) export bundle, one chunk at a time.

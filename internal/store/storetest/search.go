@@ -97,16 +97,7 @@ func testArchiveHidden(t *testing.T, h Harness) {
 		{"one archive", store.Filter{Namespaces: []string{"archive:2025", "work"}}, []string{"quarterly plan live", "quarterly plan old"}},
 		{"included", store.Filter{IncludeArchive: true}, []string{"quarterly plan live", "quarterly plan old"}},
 	} {
-		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: Words("quarterly"), Filter: c.f, Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := sorted(Texts(hits)); !slices.Equal(got, c.want) {
-			t.Errorf("%s: keyword search finds %q, want %q", c.name, got, c.want)
-		}
-		if got := sorted(Texts(Dense(t, db, store.DenseQuery{Filter: c.f, Limit: 10}))); !slices.Equal(got, c.want) {
-			t.Errorf("%s: dense search finds %q, want %q", c.name, got, c.want)
-		}
+		filterFinds(t, db, c.name, "quarterly", c.f, c.want)
 		listed, err := db.List(ctx, store.ListQuery{Filter: c.f, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -217,18 +208,25 @@ func testProjectScope(t *testing.T, h Harness) {
 		{"named other", store.Filter{Project: "project:lark", Namespaces: []string{"project:wren"}}, []string{"deploy checklist project:wren"}},
 		{"all projects", store.Filter{Project: "project:lark", Namespaces: []string{"project:*"}}, []string{"deploy checklist project:lark", "deploy checklist project:larkspur", "deploy checklist project:wren"}},
 	} {
-		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: Words("checklist"), Filter: c.f, Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := sorted(Texts(hits)); !slices.Equal(got, c.want) {
-			t.Errorf("%s: keyword search finds %q, want %q", c.name, got, c.want)
-		}
-		if got := sorted(Texts(Dense(t, db, store.DenseQuery{Filter: c.f, Limit: 10}))); !slices.Equal(got, c.want) {
-			t.Errorf("%s: dense search finds %q, want %q", c.name, got, c.want)
-		}
+		filterFinds(t, db, c.name, "checklist", c.f, c.want)
 		if n, err := db.CountChunks(ctx, store.ListQuery{Filter: c.f}); err != nil || n != len(c.want) {
 			t.Errorf("%s: CountChunks = %d, %v; want %d", c.name, n, err, len(c.want))
 		}
+	}
+}
+
+// filterFinds checks that keyword search for word and dense search, under
+// filter f, both find exactly the chunks whose texts are want.
+func filterFinds(t *testing.T, db store.Store, name, word string, f store.Filter, want []string) {
+	t.Helper()
+	hits, err := db.KeywordSearch(context.Background(), store.KeywordQuery{Phrases: Words(word), Filter: f, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sorted(Texts(hits)); !slices.Equal(got, want) {
+		t.Errorf("%s: keyword search finds %q, want %q", name, got, want)
+	}
+	if got := sorted(Texts(Dense(t, db, store.DenseQuery{Filter: f, Limit: 10}))); !slices.Equal(got, want) {
+		t.Errorf("%s: dense search finds %q, want %q", name, got, want)
 	}
 }

@@ -95,7 +95,15 @@ const ArchivePrefix = "archive:"
 // default one, hiding archived chunks: a store holding no archived chunk
 // may then skip filtering altogether.
 func (f Filter) OnlyHidesArchive() bool {
-	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero() && !f.HidesOtherProjects()
+	return f.DefaultView() && !f.HidesOtherProjects()
+}
+
+// DefaultView reports whether the filter's only conditions are the
+// default ones, hiding archived chunks and other projects' (when a
+// Project is set): a backend may then read the few hidden rows instead of
+// the many kept, or skip filtering when there are none.
+func (f Filter) DefaultView() bool {
+	return len(f.Namespaces) == 0 && len(f.Tags) == 0 && f.SourceGlob == "" && f.Since.IsZero() && f.Until.IsZero()
 }
 
 // HidesArchive reports whether archive:* namespaces are out of the results:

@@ -124,17 +124,18 @@ func (db *DB) denseRound(ctx context.Context, x *denseIndex, q store.DenseQuery,
 
 // filterRows turns a filter into a test on chunk rowids, read from the
 // chunk indexes in the query's snapshot (nil: every row passes). The
-// default view, everything but archive:*, is the common case: it reads the
-// few archived rowids from the namespace index and keeps the rest.
+// default view, everything but archive:* (and other projects'), is the
+// common case: it reads the few hidden rowids from the namespace index and
+// keeps the rest.
 func filterRows(ctx context.Context, tx *sql.Tx, f store.Filter) (func(int64) bool, error) {
-	plain := f.OnlyHidesArchive()
-	if plain && f.IncludeArchive {
+	plain := f.DefaultView()
+	hidden, args := hiddenSQL(f)
+	if plain && hidden == "" {
 		return nil, nil
 	}
 	var query string
-	var args []any
 	if plain {
-		query = `SELECT group_concat(rowid) FROM chunks WHERE namespace GLOB 'archive:*'`
+		query = `SELECT group_concat(rowid) FROM chunks WHERE ` + hidden
 	} else {
 		where, a := filterSQL(f)
 		query, args = `SELECT group_concat(c.rowid) FROM chunks c`+whereClause(where), a

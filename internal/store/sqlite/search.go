@@ -37,12 +37,12 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	}
 	defer tx.Rollback()
 	where, args := filterSQL(q.Filter)
-	if len(where) > 0 && q.Filter.OnlyHidesArchive() {
-		var archived bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chunks WHERE namespace GLOB 'archive:*')`).Scan(&archived); err != nil {
+	if hidden, hargs := hiddenSQL(q.Filter); len(where) > 0 && q.Filter.DefaultView() && hidden != "" {
+		var any bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chunks WHERE `+hidden+`)`, hargs...).Scan(&any); err != nil {
 			return nil, friendly(err)
 		}
-		if !archived {
+		if !any { // nothing the default view hides: no filter at all
 			where, args = nil, nil
 		}
 	}
@@ -240,6 +240,22 @@ func (db *DB) queryHits(ctx context.Context, query string, args ...any) ([]store
 		hits = append(hits, h)
 	}
 	return hits, friendly(rows.Err())
+}
+
+// hiddenSQL is the condition (over chunks, unaliased) of the rows the
+// default view of f hides, archived ones and other projects', both read
+// from the namespace index; "" when it hides none.
+func hiddenSQL(f store.Filter) (string, []any) {
+	var or []string
+	var args []any
+	if f.HidesArchive() {
+		or = append(or, "namespace GLOB '"+store.ArchivePrefix+"*'")
+	}
+	if f.HidesOtherProjects() {
+		or = append(or, "(namespace GLOB '"+store.ProjectPrefix+"*' AND namespace <> ?)")
+		args = append(args, f.Project)
+	}
+	return strings.Join(or, " OR "), args
 }
 
 // filterSQL turns a Filter into WHERE terms over the chunks table "c".

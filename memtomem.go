@@ -88,6 +88,10 @@ func WithTransport(t string) Option { return func(o *openOptions) { o.transport 
 // The Service never looks at the working directory itself; front ends do.
 func WithProject(namespace string) Option { return func(o *openOptions) { o.project = namespace } }
 
+// Project is the project namespace this Memory works in (WithProject),
+// "" outside one.
+func (m *Memory) Project() string { return m.project }
+
 // WithCommand records the command line shown in the list of live instances.
 func WithCommand(c string) Option { return func(o *openOptions) { o.command = c } }
 

@@ -146,7 +146,7 @@ func (a *app) runHook(ctx context.Context, name, event string) (string, error) {
 		// In a project the view is already the project's (and the global
 		// memories): its newest. Elsewhere, those relevant to the folder.
 		req = memtomem.ContextRequest{MaxTokens: sessionStartTokens}
-		if in.Cwd != "" && projectIn(in.Cwd) == "" {
+		if in.Cwd != "" && m.Project() == "" {
 			req.Query = filepath.Base(in.Cwd)
 		}
 		if in.Source != "compact" { // after a compaction the memories are gone from the context

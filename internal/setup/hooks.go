@@ -98,12 +98,8 @@ func addHook(content []byte, command, event, sub string, timeout int) ([]byte, b
 		}
 	}
 	// One element a line when the file has them so.
-	multiline := len(arr.items) > 0 && startsLine(content, arr.items[0].start)
-	base, u := indentOf(content, arr.open()), unit(content, arr)
-	if multiline {
-		base = strings.TrimSuffix(indentOf(content, arr.items[0].start), u)
-	}
-	return appendItem(content, arr, elem, multiline, base, u), true, nil
+	base, u, lined := layout(content, arr)
+	return appendItem(content, arr, elem, lined, base, u), true, nil
 }
 
 // RemoveHooks takes memtomem's hooks out of Claude Code settings, with an

@@ -196,13 +196,21 @@ func replace(data []byte, from, to int, text string) []byte {
 
 // insertMember adds "key": value as the last member of the object n.
 func insertMember(data []byte, n *node, key, value string) []byte {
-	u := unit(data, n)
-	base := indentOf(data, n.open())
-	if len(n.items) > 0 && startsLine(data, n.items[0].start) {
-		base = strings.TrimSuffix(indentOf(data, n.items[0].start), u)
-	}
+	base, u, _ := layout(data, n)
 	item := fmt.Sprintf("%q: %s", key, reindent(reunit(value, u), base+u))
 	return appendItem(data, n, item, true, base, u)
+}
+
+// layout is how the container n is written: the indentation of its
+// brackets' lines (base) and one level more (u), and whether its items
+// start lines of their own (lined).
+func layout(data []byte, n *node) (base, u string, lined bool) {
+	u = unit(data, n)
+	base = indentOf(data, n.open())
+	if lined = len(n.items) > 0 && startsLine(data, n.items[0].start); lined {
+		base = strings.TrimSuffix(indentOf(data, n.items[0].start), u)
+	}
+	return base, u, lined
 }
 
 // appendItem adds item (rendered with "\n" line breaks, indented for the

@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/memtomem/memtomem"
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // The stop hook keeps the session summary the client wrote (Claude Code
@@ -81,18 +81,11 @@ func transcriptSummary(path string) (string, error) {
 	if filepath.Ext(path) != ".jsonl" {
 		return "", fmt.Errorf("transcript %s is not a .jsonl file: not read", path)
 	}
-	f, err := os.Open(path)
+	f, info, err := fspath.OpenRegular(path)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("transcript not read: %w", err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("transcript %s is not a regular file: not read", path)
-	}
 	if info.Size() > transcriptTail {
 		if _, err := f.Seek(info.Size()-transcriptTail, io.SeekStart); err != nil {
 			return "", err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -137,7 +138,13 @@ func TestStopHook(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "plain.jsonl"), []byte(`{"type":"user","message":{"content":"hi"}}`+"\n"), 0o600)
 	secret := filepath.Join(dir, "notes.txt")
 	os.WriteFile(secret, []byte(`{"type":"summary","summary":"private notes"}`+"\n"), 0o600)
+	fifo := filepath.Join(dir, "fifo.jsonl") // a transcript path naming a FIFO is refused, not waited on
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, in := range []map[string]any{
+		{"session_id": "s-7", "transcript_path": fifo, "hook_event_name": "SessionEnd"},
+		{"session_id": "s-8", "transcript_path": dir, "hook_event_name": "SessionEnd"},
 		{"session_id": "s-3", "transcript_path": filepath.Join(dir, "plain.jsonl"), "hook_event_name": "SessionEnd"},
 		{"session_id": "s-4", "transcript_path": secret, "hook_event_name": "SessionEnd"},
 		{"session_id": "s-5", "transcript_path": dir + "/missing.jsonl", "hook_event_name": "Stop"},
@@ -151,7 +158,10 @@ func TestStopHook(t *testing.T) {
 		t.Fatalf("inputs without a summary kept %q", got[2:])
 	}
 	log, _ := os.ReadFile(filepath.Join(home, "hooks.log"))
-	for _, want := range []string{"nothing kept", "not a .jsonl file", "missing.jsonl", "got a UserPromptSubmit event"} {
+	if strings.Contains(string(log), "gave up") {
+		t.Errorf("a hook waited to its bound:\n%s", log)
+	}
+	for _, want := range []string{"fifo.jsonl: not a regular file", "nothing kept", "not a .jsonl file", "missing.jsonl", "got a UserPromptSubmit event"} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("hooks.log lacks %q:\n%s", want, log)
 		}

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/memtomem/memtomem/internal/fspath"
 )
 
 // Prefix starts every project namespace, so project scopes never collide
@@ -174,23 +176,11 @@ var errTooLarge = errors.New("file too large")
 // larger file is an error rather than a truncated read, so a cut-off config
 // is never parsed as if it were complete.
 func readBounded(path string) ([]byte, error) {
-	// Check before opening: opening a FIFO a hostile repository planted
-	// as its config would block until someone writes to it.
-	if fi, err := os.Stat(path); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	f, err := os.Open(path)
+	f, _, err := fspath.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, err

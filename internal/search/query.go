@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/memtomem/memtomem/internal/store"
+	"github.com/memtomem/memtomem/internal/words"
 )
 
 // ErrEmptyQuery is returned for a query with no searchable words.
@@ -127,12 +128,17 @@ func splitLoose(s string) [][]string {
 	return out
 }
 
-// tokens lowercases s and splits it on everything that is not a letter or a
-// digit, which is what FTS5's unicode61 tokenizer does on the index side.
+// tokens splits s into words as the keyword index does (internal/words):
+// lowercased runs of letters and digits, a CJK run as its bigrams.
 func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-	})
+	return words.Split(s)
+}
+
+// prefixAt reports whether term i is searched as a prefix: the last term
+// when the query is still being typed, and a term of one CJK character,
+// whose index words are the pairs that begin with it.
+func (q Query) prefixAt(i int) bool {
+	return q.Prefix && i == len(q.Terms)-1 || words.IsSingleCJK(q.Terms[i])
 }
 
 // FTS5 renders the query as an FTS5 MATCH expression: every term and phrase
@@ -142,7 +148,7 @@ func (q Query) FTS5() string {
 	var parts []string
 	for i, t := range q.Terms {
 		s := quote(t)
-		if q.Prefix && i == len(q.Terms)-1 {
+		if q.prefixAt(i) {
 			s += "*"
 		}
 		parts = append(parts, s)
@@ -158,7 +164,7 @@ func (q Query) FTS5() string {
 func (q Query) Store() []store.Phrase {
 	out := make([]store.Phrase, 0, len(q.Terms)+len(q.Phrases))
 	for i, t := range q.Terms {
-		out = append(out, store.Phrase{Words: []string{t}, Prefix: q.Prefix && i == len(q.Terms)-1})
+		out = append(out, store.Phrase{Words: []string{t}, Prefix: q.prefixAt(i)})
 	}
 	for _, p := range q.Phrases {
 		out = append(out, store.Phrase{Words: p})

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -101,4 +103,27 @@ func FuzzParseQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// CJK runs become their bigrams, searched as a phrase; one character is a
+// prefix (internal/words).
+func TestParseQueryCJK(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []store.Phrase
+	}{
+		{"배포", []store.Phrase{{Words: []string{"배포"}}}},
+		{"東京都", []store.Phrase{{Words: []string{"東京", "京都"}}}},
+		{"寺 deploy", []store.Phrase{{Words: []string{"寺"}, Prefix: true}, {Words: []string{"deploy"}, Prefix: true}}},
+		{"東京2024", []store.Phrase{{Words: []string{"東京", "京", "2024"}}}},
+		{`"東京 会議"`, []store.Phrase{{Words: []string{"東京", "京", "会議"}}}},
+	} {
+		q, err := ParseQuery(c.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.Store(); !cmp.Equal(got, c.want) {
+			t.Errorf("ParseQuery(%q).Store() = %+v, want %+v", c.text, got, c.want)
+		}
+	}
 }

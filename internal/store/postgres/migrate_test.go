@@ -3,11 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/memtomem/memtomem/internal/pgtest"
 	"github.com/memtomem/memtomem/internal/store"
 	"github.com/memtomem/memtomem/internal/store/storetest"
+	"github.com/memtomem/memtomem/internal/words"
 )
 
 // A store written by a v2 binary is upgraded to v3 when a v3 binary opens
@@ -54,8 +57,8 @@ func TestUpgradeFromV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if db.Schema() != 3 {
-		t.Fatalf("schema after the upgrade: v%d, want v3", db.Schema())
+	if db.Schema() != SchemaVersion {
+		t.Fatalf("schema after the upgrade: v%d, want v%d", db.Schema(), SchemaVersion)
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("Check after the upgrade: %v", err)
@@ -69,4 +72,56 @@ func TestUpgradeFromV2(t *testing.T) {
 	if got, want := scores(db), scores(fresh); got != want || got == "" {
 		t.Fatalf("upgraded store scores %q; a store built at v3 scores %q", got, want)
 	}
+}
+
+// A store written at v3, before CJK words, is reindexed where it holds CJK
+// text (storetest.CJKMigration).
+func TestUpgradeToCJKWords(t *testing.T) {
+	ctx := context.Background()
+	loc := store.Location{Backend: Name, URL: pgtest.New(t)}
+	current := SchemaVersion
+	t.Cleanup(func() { SchemaVersion = current })
+	storetest.CJKMigration(t, 3, func(version int) store.DB {
+		SchemaVersion = current
+		if version > 0 {
+			SchemaVersion = version
+		}
+		db, err := store.Open(context.Background(), loc, store.OpenOptions{})
+		SchemaVersion = current
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}, func(old store.DB) {
+		// What a v3 binary wrote: each run of letters and digits one word,
+		// CJK runs whole.
+		db := old.(*DB)
+		rows, err := db.pool.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			rid             int64
+			hierarchy       []string
+			content, source string
+		}
+		var all []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.rid, &r.hierarchy, &r.content, &r.source); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, r)
+		}
+		rows.Close()
+		for _, r := range all {
+			base := r.source[strings.LastIndexByte(r.source, '/')+1:]
+			ws := strings.FieldsFunc(words.Fold(strings.Join(r.hierarchy, " ")+"\n"+r.content+"\n"+base),
+				func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsNumber(c) })
+			if _, err := db.pool.Exec(ctx, `UPDATE chunks SET words = to_tsvector('`+textConfig+`', $1), word_count = $2 WHERE rid = $3`,
+				strings.Join(ws, " "), len(ws), r.rid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

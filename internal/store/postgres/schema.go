@@ -19,7 +19,10 @@ type migration struct {
 	version               int
 	readFloor, writeFloor int
 	stmts                 []string
-	exclusive             bool // destructive: only from mm migrate, with the store to itself
+	// run, when set, is the step's work that needs Go (after stmts, in the
+	// same transaction).
+	run       func(ctx context.Context, tx pgx.Tx) error
+	exclusive bool // destructive: only from mm migrate, with the store to itself
 }
 
 // textConfig is the text search configuration of the keyword index. The
@@ -98,6 +101,11 @@ var migrations = []migration{
 	// v3: chunk lengths in the postings (termstats.go); the trigger fills
 	// them whoever writes, so older binaries still read and write.
 	{version: 3, readFloor: 1, writeFloor: 1, stmts: termLenSteps},
+	// v4: CJK and Hangul runs indexed as bigrams (internal/words): the
+	// chunks holding such text get their words again. Older binaries would
+	// go on indexing those runs whole, where no v4 query finds them, so
+	// they may read but not write.
+	{version: 4, readFloor: 1, writeFloor: 4, run: reindexCJK},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so
@@ -189,6 +197,11 @@ func (db *DB) step(ctx context.Context, opts store.OpenOptions) (done bool, err 
 	}
 	for _, s := range m.stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
+			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
+		}
+	}
+	if m.run != nil {
+		if err := m.run(ctx, tx); err != nil {
 			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
 		}
 	}

@@ -35,7 +35,13 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	var queries, texts []string
 	var prefix []bool
 	for _, p := range q.Phrases {
-		ws := words(strings.Join(p.Words, " "))
+		var ws []string
+		for _, w := range p.Words {
+			// Word by word: a phrase's words are words already, and a
+			// CJK word split again alone stays itself, where the
+			// phrase's text split whole would not (東京 京 → 東京 京 京).
+			ws = append(ws, splitWords(w)...)
+		}
 		if len(ws) == 0 {
 			continue
 		}
@@ -134,7 +140,7 @@ func keepSQL(f store.Filter, rid string, a *args) string {
 
 // tsquery writes one phrase for to_tsquery: its words quoted and joined by
 // <-> (followed by), the last one as a prefix when asked. The words are
-// letters and digits only (words()), so nothing in them is syntax.
+// letters and digits only (splitWords()), so nothing in them is syntax.
 func tsquery(ws []string, prefix bool) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {

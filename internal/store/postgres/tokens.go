@@ -1,42 +1,23 @@
 package postgres
 
 import (
+	"context"
+	"fmt"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/memtomem/memtomem/internal/words"
 )
 
-// words splits text as SQLite's index does (the unicode61 tokenizer with
-// diacritics removed): runs of letters and digits, lowercased, accents
-// dropped ("Café" → "cafe"). The keyword index and the queries both go
-// through it, so PostgreSQL's own parser, which would keep "blue-green"
+// splitWords splits a query's text as SQLite's index does (the unicode61
+// tokenizer with diacritics removed, CJK runs as bigrams; internal/words):
+// runs of letters and digits, lowercased, accents dropped ("Café" →
+// "cafe"). The keyword index takes words.Index of the same folded text
+// (indexText), so PostgreSQL's own parser, which would keep "blue-green"
 // whole or read "v1.2" as a version, never decides what a word is.
-func words(text string) []string {
-	folded := foldDiacritics(strings.ToLower(text))
-	return strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-}
-
-// foldDiacritics drops combining marks after canonical decomposition.
-func foldDiacritics(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range norm.NFD.String(s) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return norm.NFC.String(b.String())
+func splitWords(text string) []string {
+	return words.Split(words.Fold(text))
 }
 
 // indexText is what the keyword index holds of a chunk: its heading path,
@@ -46,6 +27,49 @@ func indexText(hierarchy []string, content, source string) (text string, count i
 	if i := strings.LastIndexByte(base, '/'); i >= 0 {
 		base = base[i+1:]
 	}
-	ws := words(strings.Join(hierarchy, " ") + "\n" + content + "\n" + base)
+	ws := words.Index(words.Fold(strings.Join(hierarchy, " ") + "\n" + content + "\n" + base))
 	return strings.Join(ws, " "), len(ws)
+}
+
+// reindexCJK (schema v4) gives every chunk whose text holds CJK or Hangul
+// its words as this binary splits them; the term statistics' trigger
+// follows. The regular expression is a cheap superset (any character from
+// U+1100 up); words.HasCJK decides.
+func reindexCJK(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks
+		WHERE content ~ '[ᄀ-\U0010FFFF]' OR array_to_string(hierarchy, ' ') ~ '[ᄀ-\U0010FFFF]' OR source ~ '[ᄀ-\U0010FFFF]'`)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		rid   int64
+		text  string
+		count int
+	}
+	var changes []change
+	for rows.Next() {
+		var rid int64
+		var hierarchy []string
+		var content, source string
+		if err := rows.Scan(&rid, &hierarchy, &content, &source); err != nil {
+			rows.Close()
+			return err
+		}
+		if !words.HasCJK(content) && !words.HasCJK(strings.Join(hierarchy, " ")) && !words.HasCJK(source) {
+			continue
+		}
+		text, count := indexText(hierarchy, content, source)
+		changes = append(changes, change{rid, text, count})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = to_tsvector('`+textConfig+`', $1), word_count = $2 WHERE rid = $3`,
+			c.text, c.count, c.rid); err != nil {
+			return fmt.Errorf("reindex chunk %d: %w", c.rid, err)
+		}
+	}
+	return nil
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 		{"ArchiveHidden", testArchiveHidden},
 		{"ProjectScope", testProjectScope},
 		{"Globs", testGlobs},
+		{"CJK", testCJK},
 		{"VectorGenerationsNeverMix", testVectorGenerations},
 		{"VectorsFollowChunkText", testVectorsFollowChunkText},
 		{"SchemaGate", testSchemaGate},

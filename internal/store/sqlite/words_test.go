@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -101,4 +103,51 @@ func FuzzSpacedAgreesWithFTS5(f *testing.F) {
 			t.Fatalf("text %q: FTS5 reads the CJK words %q, words.Index gives %q", s, fts, ours)
 		}
 	})
+}
+
+// BenchmarkMigrateToWords times the v4 step (the keyword index rebuilt over
+// chunks_words) on a v3 store of 10k chunks (100k with
+// MEMTOMEM_BENCH_LARGE=1): how long the first process of the new release
+// holds the write lock.
+func BenchmarkMigrateToWords(b *testing.B) {
+	ctx := context.Background()
+	n := 10_000
+	if os.Getenv("MEMTOMEM_BENCH_LARGE") != "" {
+		n = 100_000
+	}
+	files := benchFiles(n)
+	current := SchemaVersion
+	defer func() { SchemaVersion = current }()
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "m.db")
+		SchemaVersion = 3
+		db, err := Open(ctx, path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var builds []func() (store.File, []store.Chunk, error)
+		for i := range files {
+			f := store.File{Path: fmt.Sprintf("/notes/n%05d.md", i), Namespace: "default", SHA256: fmt.Sprint(i)}
+			cs := files[i]
+			builds = append(builds, func() (store.File, []store.Chunk, error) { return f, append([]store.Chunk(nil), cs...), nil })
+			if len(builds) == 200 || i == len(files)-1 {
+				if _, err := db.ReplaceFiles(ctx, store.Always, builds); err != nil {
+					b.Fatal(err)
+				}
+				builds = nil
+			}
+		}
+		db.Close()
+		SchemaVersion = current
+		b.StartTimer()
+		db, err = Open(ctx, path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n), "chunks")
 }

@@ -91,13 +91,6 @@ const ScaleBM25 = "bm25"
 // asked for (archive:2025, archive:old-project).
 const ArchivePrefix = "archive:"
 
-// OnlyHidesArchive reports whether the filter's only condition is the
-// default one, hiding archived chunks: a store holding no archived chunk
-// may then skip filtering altogether.
-func (f Filter) OnlyHidesArchive() bool {
-	return f.DefaultView() && !f.HidesOtherProjects()
-}
-
 // DefaultView reports whether the filter's only conditions are the
 // default ones, hiding archived chunks and other projects' (when a
 // Project is set): a backend may then read the few hidden rows instead of

@@ -104,8 +104,11 @@ var migrations = []migration{
 	// v4: CJK and Hangul runs indexed as bigrams (internal/words): the
 	// chunks holding such text get their words again. Older binaries would
 	// go on indexing those runs whole, where no v4 query finds them, so
-	// they may read but not write.
-	{version: 4, readFloor: 1, writeFloor: 4, run: reindexCJK},
+	// they may read but not write. And the project chunks get a partial
+	// index, for the default view's check that none is hidden (keepSQL).
+	{version: 4, readFloor: 1, writeFloor: 4, run: reindexCJK, stmts: []string{
+		`CREATE INDEX chunks_projects ON chunks(namespace) WHERE starts_with(namespace, 'project:')`,
+	}},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so

@@ -122,18 +122,32 @@ func (db *DB) rankedHits(ctx context.Context, sql string, a args) ([]store.Hit, 
 }
 
 // keepSQL is the WHERE clause that keeps the ranked chunks (by their rid
-// column) that pass the filter. The default filter, which only hides
-// archived chunks, costs nothing while the store holds none: the check for
-// one runs once per statement, and the filter per candidate only if it
-// finds one.
+// column) that pass the filter. The default view, which only hides
+// archived chunks and other projects', costs nothing while the store holds
+// none of those: the check for one runs once per statement (probes of the
+// partial indexes chunks_archived and chunks_projects), and the filter per
+// candidate only if it finds one.
 func keepSQL(f store.Filter, rid string, a *args) string {
 	where := filterSQL(f, a)
 	if len(where) == 0 {
 		return ""
 	}
 	keep := `EXISTS (SELECT 1 FROM chunks c WHERE c.rid = ` + rid + ` AND ` + strings.Join(where, " AND ") + `)`
-	if f.OnlyHidesArchive() {
-		keep = `(NOT (SELECT EXISTS (SELECT 1 FROM chunks WHERE starts_with(namespace, '` + store.ArchivePrefix + `'))) OR ` + keep + `)`
+	if f.DefaultView() {
+		var hides []string
+		if f.HidesArchive() {
+			hides = append(hides, `EXISTS (SELECT 1 FROM chunks WHERE starts_with(namespace, '`+store.ArchivePrefix+`'))`)
+		}
+		if f.HidesOtherProjects() {
+			// Two probes of the ordered index, below and above the
+			// project, each one row at most: one scan for any other
+			// project would read every row of this one first.
+			p := a.add(f.Project)
+			for _, op := range []string{"<", ">"} {
+				hides = append(hides, `EXISTS (SELECT 1 FROM chunks WHERE starts_with(namespace, '`+store.ProjectPrefix+`') AND namespace `+op+` `+p+`)`)
+			}
+		}
+		keep = `(NOT (SELECT ` + strings.Join(hides, " OR ") + `) OR ` + keep + `)`
 	}
 	return " WHERE " + keep
 }

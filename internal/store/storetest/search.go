@@ -204,6 +204,9 @@ func testProjectScope(t *testing.T, h Harness) {
 		want []string
 	}{
 		{"in lark", store.Filter{Project: "project:lark"}, []string{"deploy checklist default", "deploy checklist notes", "deploy checklist project:lark"}},
+		// The other projects all sort below this one (a backend may probe
+		// for hidden projects on either side).
+		{"in wren", store.Filter{Project: "project:wren"}, []string{"deploy checklist default", "deploy checklist notes", "deploy checklist project:wren"}},
 		{"no project", store.Filter{}, []string{"deploy checklist default", "deploy checklist notes", "deploy checklist project:lark", "deploy checklist project:larkspur", "deploy checklist project:wren"}},
 		{"named other", store.Filter{Project: "project:lark", Namespaces: []string{"project:wren"}}, []string{"deploy checklist project:wren"}},
 		{"all projects", store.Filter{Project: "project:lark", Namespaces: []string{"project:*"}}, []string{"deploy checklist project:lark", "deploy checklist project:larkspur", "deploy checklist project:wren"}},

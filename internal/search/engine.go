@@ -171,17 +171,35 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		depth = min(max(req.TopK*4, 40), 200)
 	}
 
+	// The legs run at once: the dense leg's time is mostly the provider
+	// embedding the query (a round trip to a model), during which the
+	// keyword leg has the CPU. A failed keyword leg cancels the dense one,
+	// and Search never returns before both are done.
 	var keyword, vector []store.Hit
+	var denseErr error
+	legs, cancelLegs := context.WithCancel(ctx)
+	defer cancelLegs()
+	denseDone := make(chan struct{})
+	if dense {
+		go func() {
+			defer close(denseDone)
+			vector, denseErr = e.denseLeg(legs, req.Query, req.Filter, depth)
+		}()
+	} else {
+		close(denseDone)
+	}
 	if bw > 0 {
 		keyword, err = e.Store.KeywordSearch(ctx, store.KeywordQuery{Phrases: q.Store(), Filter: req.Filter, Limit: depth})
 		if err != nil {
+			cancelLegs()
+			<-denseDone
 			return Response{}, err
 		}
 		resp.Legs = append(resp.Legs, LegKeyword)
 	}
+	<-denseDone
 	if dense {
-		vector, err = e.denseLeg(ctx, req.Query, req.Filter, depth)
-		if err != nil {
+		if err := denseErr; err != nil {
 			// The memory is still keyword-searchable: degrade, and say so.
 			resp.denseFailed(err)
 			dense = false

@@ -39,9 +39,9 @@ func TestRerankLoadAndValidate(t *testing.T) {
 	}
 	cases := map[string]func(*RerankConfig){
 		"rerank.provider: unknown provider \"bge\" (valid: none, cohere, jina, llamacpp)": func(r *RerankConfig) { r.Provider = "bge" },
-		"rerank.candidates: must be between 1 and 200":                                   func(r *RerankConfig) { r.Candidates = 201 },
+		"rerank.candidates: must be between 1 and 200":                                    func(r *RerankConfig) { r.Candidates = 201 },
 		"rerank.candidates: must be between 1 and 200 (0 takes the default 30), got -1":   func(r *RerankConfig) { r.Candidates = -1 },
-		"rerank.timeout_seconds: must be between 1 and 600":                              func(r *RerankConfig) { r.TimeoutSeconds = 601 },
+		"rerank.timeout_seconds: must be between 1 and 600":                               func(r *RerankConfig) { r.TimeoutSeconds = 601 },
 		"rerank.breaker_seconds: must be between 1 and 3600":                              func(r *RerankConfig) { r.BreakerSeconds = -1 },
 		"rerank.base_url: must be an http(s) URL":                                         func(r *RerankConfig) { r.BaseURL = "localhost:8080" },
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/rerank"
 	"github.com/memtomem/memtomem/internal/search"
 )
 
@@ -75,7 +76,8 @@ func (m *Memory) generationOrFailure(ctx context.Context) (active, off string, f
 
 // searchEngine builds the engine for one search with the current generation.
 func (m *Memory) searchEngine(ctx context.Context) (*search.Engine, error) {
-	e := &search.Engine{Store: m.store, Defaults: search.DefaultsFor(m.cfg.Search)}
+	e := &search.Engine{Store: m.store, Defaults: search.DefaultsFor(m.cfg.Search),
+		Reranker: m.reranker, RerankCandidates: rerank.Candidates(m.cfg.Rerank)}
 	gen, off, failed, err := m.generationOrFailure(ctx)
 	if err != nil {
 		return nil, err

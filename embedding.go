@@ -237,3 +237,15 @@ func (m *Memory) ProbeEmbedding(ctx context.Context) (time.Duration, error) {
 	_, err := m.embedder.Embed(ctx, []string{"memtomem doctor probe"})
 	return time.Since(start), err
 }
+
+// ProbeRerank has the configured reranker score one short text, for mm
+// doctor: how long it took, or why it failed. No reranker configured is
+// ok with zero time.
+func (m *Memory) ProbeRerank(ctx context.Context) (time.Duration, error) {
+	if m.reranker == nil {
+		return 0, nil
+	}
+	start := time.Now()
+	_, err := m.reranker.Rerank(ctx, "memtomem doctor probe", []string{"memtomem doctor probe"})
+	return time.Since(start), err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/rerank"
 	"github.com/memtomem/memtomem/internal/search"
 )
 
@@ -75,7 +76,8 @@ func (m *Memory) generationOrFailure(ctx context.Context) (active, off string, f
 
 // searchEngine builds the engine for one search with the current generation.
 func (m *Memory) searchEngine(ctx context.Context) (*search.Engine, error) {
-	e := &search.Engine{Store: m.store, Defaults: search.DefaultsFor(m.cfg.Search)}
+	e := &search.Engine{Store: m.store, Defaults: search.DefaultsFor(m.cfg.Search),
+		Reranker: m.reranker, RerankCandidates: rerank.Candidates(m.cfg.Rerank)}
 	gen, off, failed, err := m.generationOrFailure(ctx)
 	if err != nil {
 		return nil, err
@@ -233,5 +235,17 @@ func (m *Memory) ProbeEmbedding(ctx context.Context) (time.Duration, error) {
 	}
 	start := time.Now()
 	_, err := m.embedder.Embed(ctx, []string{"memtomem doctor probe"})
+	return time.Since(start), err
+}
+
+// ProbeRerank has the configured reranker score one short text, for mm
+// doctor: how long it took, or why it failed. No reranker configured is
+// ok with zero time.
+func (m *Memory) ProbeRerank(ctx context.Context) (time.Duration, error) {
+	if m.reranker == nil {
+		return 0, nil
+	}
+	start := time.Now()
+	_, err := m.reranker.Rerank(ctx, "memtomem doctor probe", []string{"memtomem doctor probe"})
 	return time.Since(start), err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
+	"github.com/memtomem/memtomem/internal/rerank"
 	srclist "github.com/memtomem/memtomem/internal/sources"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -45,6 +46,9 @@ type Memory struct {
 	// embedder is nil with provider none; it loads or contacts nothing
 	// until the first call that needs a vector.
 	embedder embed.Embedder
+	// reranker is nil with rerank.provider none; it contacts nothing until
+	// the first search.
+	reranker rerank.Reranker
 	// project is the namespace of the project this process works in
 	// (WithProject), "" outside one.
 	project string
@@ -67,6 +71,7 @@ type openOptions struct {
 	watch     bool
 	watchOpts index.WatchOptions
 	embed     *embed.Options
+	rerank    *rerank.Options
 	project   string
 }
 
@@ -75,6 +80,13 @@ type openOptions struct {
 // their own clock.
 func WithEmbedOptions(eo embed.Options) Option {
 	return func(o *openOptions) { o.embed = &eo }
+}
+
+// WithRerankOptions replaces the reranker's options that the
+// configuration would set (timeouts, the circuit breaker): tests inject a
+// breaker with their own clock.
+func WithRerankOptions(ro rerank.Options) Option {
+	return func(o *openOptions) { o.rerank = &ro }
 }
 
 // WithTransport names how this process serves ("stdio", "http", "cli"); it
@@ -167,6 +179,14 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		eo = *o.embed
 	}
 	if m.embedder, err = embed.New(cfg.Embedding, eo); err != nil {
+		m.Close()
+		return nil, &Error{Kind: KindInvalid, Err: err}
+	}
+	ro := rerank.OptionsFor(cfg.Rerank)
+	if o.rerank != nil {
+		ro = *o.rerank
+	}
+	if m.reranker, err = rerank.New(cfg.Rerank, ro); err != nil {
 		m.Close()
 		return nil, &Error{Kind: KindInvalid, Err: err}
 	}

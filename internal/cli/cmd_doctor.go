@@ -30,20 +30,21 @@ type check struct {
 	Fix    string `json:"fix,omitempty"`
 }
 
-// probeTimeout bounds the embedding provider's probe.
+// probeTimeout bounds the embedding provider's probe, and the reranker's.
 const probeTimeout = 15 * time.Second
 
 func (a *app) doctorCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check the binary, the configuration, the store, the embedding provider and the clients",
+		Short: "Check the binary, the configuration, the store, the embedding provider, the reranker and the clients",
 		Long: `Check what memtomem needs and say what to fix:
 
   mm on PATH      clients start "mm serve" by name
   config          config.json and MEMTOMEM_* variables are valid
   store           the store opens, writable, on a disk that takes writes
   embedding       the provider answers (one short text is embedded)
+  rerank          the reranker answers (one short text is scored)
   clients         which MCP clients' configuration files register mm
 
 It exits 1 when a check fails; warnings and client lines do not fail.`,
@@ -102,6 +103,7 @@ func (a *app) doctor(ctx context.Context) []check {
 		}
 		checks = append(checks, c)
 		checks = append(checks, embeddingCheck(ctx, m, cfg.Embedding.Provider))
+		checks = append(checks, rerankCheck(ctx, m, cfg.Rerank.Provider))
 		return nil
 	})
 	if err != nil {
@@ -148,6 +150,25 @@ func embeddingCheck(ctx context.Context, m *memtomem.Memory, provider string) ch
 	if err != nil {
 		c.Status, c.Detail = checkFail, fmt.Sprintf("%s does not answer: %v", provider, err)
 		c.Fix = "check embedding.base_url, embedding.model and the key; searches stay keyword-only until it answers"
+		return c
+	}
+	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", provider, took.Round(time.Millisecond))
+	return c
+}
+
+func rerankCheck(ctx context.Context, m *memtomem.Memory, provider string) check {
+	c := check{Name: "rerank"}
+	if provider == "" || provider == "none" {
+		c.Status, c.Detail = checkInfo, "no reranker: results keep the fused order"
+		c.Fix = "to rerank the top results with a cross-encoder, set rerank.provider (docs/configuration.md)"
+		return c
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	took, err := m.ProbeRerank(ctx)
+	if err != nil {
+		c.Status, c.Detail = checkFail, fmt.Sprintf("%s does not answer: %v", provider, err)
+		c.Fix = "check rerank.base_url, rerank.model and the key; searches come back unreranked until it answers"
 		return c
 	}
 	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", provider, took.Round(time.Millisecond))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/eval"
+	"github.com/memtomem/memtomem/internal/rerank"
 )
 
 // evalReport is mm eval --json: the quality figures and what the run cost.
@@ -78,7 +79,12 @@ and mm bench leave behind.`,
 			if err != nil {
 				return usageError{err}
 			}
+			reranker, err := rerank.New(cfg.Rerank, rerank.OptionsFor(cfg.Rerank))
+			if err != nil {
+				return usageError{err}
+			}
 			opts := eval.RunOptions{K: k, GroupBy: groupBy, Dir: tmp, Embedder: embedder,
+				Reranker: reranker, RerankCandidates: rerank.Candidates(cfg.Rerank),
 				Backend: cfg.Storage.Backend, Search: cfg.Search,
 				BM25Weight: changed(cmd, "bm25-weight", bm25Weight), DenseWeight: changed(cmd, "dense-weight", denseWeight)}
 			if scratch != "" {
@@ -106,6 +112,9 @@ and mm bench leave behind.`,
 				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF)\n", embedder.Generation())
 			} else {
 				fmt.Fprintf(a.stdout, "embedding:  none (BM25 only)\n")
+			}
+			if reranker != nil {
+				fmt.Fprintf(a.stdout, "reranker:   %s (top %d fused candidates)\n", reranker.Name(), rerank.Candidates(cfg.Rerank))
 			}
 			fmt.Fprintf(a.stdout, "nDCG@10:    %.4f\nRecall@10:  %.4f\nRecall@100: %.4f\nMRR@10:     %.4f\n",
 				m.NDCG10, m.Recall10, m.Recall100, m.MRR10)

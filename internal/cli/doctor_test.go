@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/memtomem/memtomem/internal/embed/embedtest"
+	"github.com/memtomem/memtomem/internal/rerank/reranktest"
 )
 
 func doctorChecks(t *testing.T) (int, map[string]check) {
@@ -51,7 +52,7 @@ func TestDoctor(t *testing.T) {
 		t.Fatalf("doctor exit %d: %+v", code, checks)
 	}
 	for name, want := range map[string]string{
-		"mm on PATH": "ok (this binary)", "config": "ok", "store": "ok", "embedding": "ok answered",
+		"mm on PATH": "ok (this binary)", "config": "ok", "store": "ok", "embedding": "ok answered", "rerank": "info no reranker",
 		"Claude Code": "info registers mm", "Cursor": "info does not register", "Codex": "info no ",
 	} {
 		c := checks[name]
@@ -60,6 +61,24 @@ func TestDoctor(t *testing.T) {
 			t.Errorf("%s: %+v; want %s", name, c, want)
 		}
 	}
+
+	// A reranker speaking llama.cpp's API answers; one that is not
+	// there fails the check with what to fix.
+	rr := reranktest.New(t, reranktest.LlamaCpp, nil)
+	t.Setenv("MEMTOMEM_RERANK__PROVIDER", "llamacpp")
+	t.Setenv("MEMTOMEM_RERANK__BASE_URL", rr.BaseURL())
+	if _, checks = doctorChecks(t); checks["rerank"].Status != checkOK || !strings.Contains(checks["rerank"].Detail, "llamacpp answered") {
+		t.Fatalf("rerank check %+v", checks["rerank"])
+	}
+	if reqs := rr.Requests(); len(reqs) != 1 || len(reqs[0].Documents) != 1 {
+		t.Fatalf("the probe should score one text in one request: %+v", reqs)
+	}
+	rr.Set(reranktest.Rejecting)
+	if code, checks = doctorChecks(t); code == ExitOK || checks["rerank"].Status != checkFail ||
+		!strings.Contains(checks["rerank"].Detail, "status 400") || !strings.Contains(checks["rerank"].Fix, "rerank.base_url") {
+		t.Fatalf("doctor with a reranker that rejects: exit %d, %+v", code, checks["rerank"])
+	}
+	t.Setenv("MEMTOMEM_RERANK__PROVIDER", "none")
 
 	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"message":"model not found"}}`, http.StatusNotFound)

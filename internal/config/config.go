@@ -40,6 +40,7 @@ type Config struct {
 	Indexing  IndexingConfig  `json:"indexing"`
 	Search    SearchConfig    `json:"search"`
 	Embedding EmbeddingConfig `json:"embedding"`
+	Rerank    RerankConfig    `json:"rerank"`
 	Security  SecurityConfig  `json:"security"`
 }
 
@@ -174,7 +175,9 @@ func Default(home string) Config {
 		Search: SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace,
 			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK},
 		Embedding: EmbeddingConfig{Provider: "none", TimeoutSeconds: DefaultEmbedTimeout, BreakerSeconds: DefaultEmbedBreaker},
-		Security:  SecurityConfig{Secrets: "refuse"},
+		Rerank: RerankConfig{Provider: "none", Candidates: DefaultRerankCandidates,
+			TimeoutSeconds: DefaultRerankTimeout, BreakerSeconds: DefaultRerankBreaker},
+		Security: SecurityConfig{Secrets: "refuse"},
 	}
 }
 
@@ -215,22 +218,14 @@ func (c Config) MemoryDir() string {
 	return c.Indexing.MemoryDirs[0]
 }
 
-// Redacted returns a copy safe to print: the API key is reduced to its last
-// four characters (enough to tell keys apart, not enough to use one), and a
-// password embedded in base_url is masked.
+// Redacted returns a copy safe to print: API keys are reduced to their last
+// four characters (enough to tell keys apart, not enough to use one), and
+// passwords embedded in base URLs and the storage URL are masked.
 func (c Config) Redacted() Config {
-	if k := c.Embedding.APIKey; k != "" {
-		// Revealing four characters of a very short secret gives away too
-		// much of it, so short keys are masked entirely.
-		if len(k) <= 8 {
-			c.Embedding.APIKey = "****"
-		} else {
-			c.Embedding.APIKey = "****" + k[len(k)-4:]
-		}
-	}
-	if u, err := url.Parse(c.Embedding.BaseURL); err == nil && u.User != nil {
-		c.Embedding.BaseURL = u.Redacted()
-	}
+	c.Embedding.APIKey = redactKey(c.Embedding.APIKey)
+	c.Embedding.BaseURL = redactURL(c.Embedding.BaseURL)
+	c.Rerank.APIKey = redactKey(c.Rerank.APIKey)
+	c.Rerank.BaseURL = redactURL(c.Rerank.BaseURL)
 	c.Storage.URL = RedactDSN(c.Storage.URL)
 	return c
 }
@@ -343,6 +338,7 @@ func (c Config) Validate() error {
 			add(fieldErr("embedding.base_url", "must be an http(s) URL, got %q", e.BaseURL))
 		}
 	}
+	errs = append(errs, c.Rerank.validate()...)
 	if !slices.Contains(SecretModes, c.Security.Secrets) {
 		add(fieldErr("security.secrets", "unknown mode %q (valid: %s)", c.Security.Secrets, strings.Join(SecretModes, ", ")))
 	}

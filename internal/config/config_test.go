@@ -481,7 +481,8 @@ func TestKeys(t *testing.T) {
 		"embedding.api_key", "embedding.base_url", "embedding.breaker_seconds", "embedding.dimension", "embedding.model", "embedding.provider",
 		"embedding.timeout_seconds", "indexing.chunk_max_chars", "indexing.chunk_min_chars", "indexing.chunk_target_chars",
 		"indexing.exclude_globs", "indexing.max_file_bytes", "indexing.memory_dirs", "indexing.namespace_rules",
-		"search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
+		"rerank.api_key", "rerank.base_url", "rerank.breaker_seconds", "rerank.candidates", "rerank.model", "rerank.provider",
+		"rerank.timeout_seconds", "search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
 		"search.dense_weight", "search.mmr_lambda", "search.rrf_k",
 		"security.secrets", "storage.backend", "storage.host", "storage.password_file", "storage.path", "storage.url",
 	}

@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
-
-	"github.com/memtomem/memtomem/internal/wait"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // ErrEmptyText is returned (wrapped, naming the text) when Embed is given an
@@ -43,32 +40,36 @@ type backend interface {
 	adjust(status int, msg string) bool
 }
 
-// httpEmbedder is the shared part of the HTTP providers: batching,
-// per-request timeouts, retries, and checking and normalising every vector.
+// httpEmbedder is the shared part of the HTTP providers: batching, and
+// checking and normalising every vector. Timeouts, retries and the
+// endpoint's circuit breaker are the provider client's.
 type httpEmbedder struct {
 	b      backend
+	c      *provider.Client
 	opts   Options
 	model  string
-	apiKey string
-	cfgDim int    // embedding.dimension; 0 = learn from the first answer
-	where  string // endpoint with any password masked, for messages
-	br     *breaker.Breaker
+	cfgDim int // embedding.dimension; 0 = learn from the first answer
 
 	mu  sync.Mutex
 	dim int // cfgDim, or the dimension of the first answer
 }
 
 func newHTTPEmbedder(b backend, cfg config.EmbeddingConfig, opts Options) *httpEmbedder {
-	br := opts.Breaker
-	if br == nil {
-		br = breaker.Shared(b.endpoint(), breaker.Options{Cooldown: opts.BreakerCooldown})
-	}
+	spec := provider.Spec{Provider: b.name(), Kind: "embeddings", Section: "embedding",
+		Endpoint: b.endpoint(), APIKey: cfg.APIKey, Answer: "an embeddings answer"}
 	return &httpEmbedder{
-		b: b, opts: opts, model: cfg.Model, apiKey: cfg.APIKey,
+		b: b, c: provider.NewClient(spec, wire{b}, opts.provider()), opts: opts, model: cfg.Model,
 		cfgDim: cfg.Dimension, dim: cfg.Dimension,
-		where: redactURL(b.endpoint()), br: br,
 	}
 }
+
+// wire gives a backend's hints to the provider client.
+type wire struct{ b backend }
+
+func (w wire) Hint(status int, msg string) string { return w.b.hint(status, msg) }
+func (w wire) HTMLHint() string                   { return w.b.htmlHint() }
+func (w wire) UnreachableHint() string            { return w.b.unreachableHint() }
+func (w wire) Adjust(status int, msg string) bool { return w.b.adjust(status, msg) }
 
 // Generation reports the configured dimension, or the one learned from the
 // first answer when embedding.dimension is 0 (0 until then; see Probe).
@@ -107,70 +108,22 @@ func checkTexts(texts []string) error {
 	return nil
 }
 
-// embedBatch runs one batch through attempt, behind the endpoint's circuit
-// breaker, then checks the vectors.
-//
-// While the breaker is closed, an answer saying the server is overloaded
-// (429, 5xx) is retried with backoff, up to MaxRetries times and never past
-// the caller's deadline. A failed transport (refused connection, timeout,
-// unreachable host) is not retried: another attempt a moment later rarely
-// finds the server back, and each would cost the caller as much again. The
-// call's final failure of either kind opens the breaker; while it is open
-// calls fail at once without a request, and when its cool-down is over one
-// call makes a single trial attempt.
+// embedBatch sends one batch through the provider client (see
+// provider.Client.Do for the retry and breaker rules), then checks the
+// vectors.
 func (e *httpEmbedder) embedBatch(ctx context.Context, batch []string, offset int) ([][]float32, error) {
-	for retry := 0; ; retry++ {
-		trial, err := e.br.Allow()
-		if err != nil {
-			return nil, e.unreachable(err.(*breaker.OpenError))
-		}
-		raw, f := e.attempt(ctx, batch)
-		if f == nil {
-			e.br.Success()
-			return e.finish(raw, offset)
-		}
-		if errors.Is(ctx.Err(), context.Canceled) || f.unsent {
-			// The caller gave up, or nothing was sent: this says nothing
-			// about the provider.
-			if trial {
-				e.br.Release()
-			}
-			if ctx.Err() != nil {
-				return nil, e.cancelled(ctx)
-			}
-			return nil, f.err
-		}
-		if f.answered && !f.err.Temporary {
-			// The server is up and rejected the request on its merits.
-			e.br.Success()
-			if f.adjusted {
-				retry-- // a changed request is a new request, not a retry
-				continue
-			}
-			return nil, f.err
-		}
-		pause := e.backoff(retry, f.retryAfter)
-		if !f.answered || trial || retry >= e.opts.MaxRetries || pastDeadline(ctx, pause) {
-			if retry > 0 {
-				f.err.Msg += fmt.Sprintf(" (gave up after %d attempts)", retry+1)
-			}
-			e.br.Failure(f.err, max(f.retryAfter, 0))
-			f.err.Outage = e.br.State()
-			return nil, f.err
-		}
-		// Not reported yet: the breaker stays closed while this call
-		// retries, and another call's failure meanwhile stops the retries.
-		if err := wait.Sleep(ctx, pause); err != nil {
-			return nil, e.cancelled(ctx)
-		}
+	var raw [][]float64
+	err := e.c.Do(ctx,
+		func() ([]byte, error) { return e.b.encode(batch) },
+		func(body []byte) string {
+			var problem string
+			raw, problem = e.b.decode(body, len(batch))
+			return problem
+		})
+	if err != nil {
+		return nil, err
 	}
-}
-
-// pastDeadline reports that waiting d would end after ctx's deadline: the
-// call gives up now rather than sleep into a failure.
-func pastDeadline(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return ok && time.Until(dl) <= d
+	return e.finish(raw, offset)
 }
 
 // Down is the error a call to e would get now without contacting anyone:
@@ -181,24 +134,7 @@ func Down(e Embedder) error {
 	if !ok {
 		return nil
 	}
-	if o := h.br.State(); o != nil {
-		return h.unreachable(o)
-	}
-	return nil
-}
-
-// unreachable is the error of a call the open breaker refused.
-func (e *httpEmbedder) unreachable(o *breaker.OpenError) *Error {
-	last := o.Cause.Error()
-	var ee *Error
-	if errors.As(o.Cause, &ee) {
-		last = ee.Msg
-	}
-	return &Error{
-		Provider: e.b.name(), Where: e.where, Temporary: true, Err: o, Outage: o,
-		Msg: scrub(fmt.Sprintf("is unreachable since %s and is not tried again before %s (last failure: %s)",
-			o.Since.Format(time.TimeOnly), o.RetryAt.Format(time.TimeOnly), last), e.apiKey),
-	}
+	return h.c.Down()
 }
 
 // finish checks and normalises the vectors of one answer. The first
@@ -232,14 +168,5 @@ func (e *httpEmbedder) finish(raw [][]float64, offset int) ([][]float32, error) 
 
 // fail builds an *Error for this endpoint, scrubbed of the API key.
 func (e *httpEmbedder) fail(status int, temporary bool, cause error, format string, args ...any) *Error {
-	return &Error{
-		Provider: e.b.name(), Where: e.where, Status: status, Temporary: temporary,
-		Msg: scrub(fmt.Sprintf(format, args...), e.apiKey), Err: cause,
-	}
-}
-
-// cancelled is the error for a call whose context ended: it wraps the
-// context's error so callers can tell it from a provider failure.
-func (e *httpEmbedder) cancelled(ctx context.Context) *Error {
-	return e.fail(0, false, ctx.Err(), "request abandoned: %v", ctx.Err())
+	return e.c.Fail(status, temporary, cause, format, args...)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // model2VecEmbedder computes static embeddings in-process from a model2vec
@@ -68,7 +70,7 @@ func (m *model2VecEmbedder) load() (*staticModel, error) {
 }
 
 func (m *model2VecEmbedder) fail(cause error, format string, args ...any) *Error {
-	return &Error{Provider: "model2vec", Where: m.dir, Msg: fmt.Sprintf(format, args...), Err: cause}
+	return &Error{Provider: "model2vec", Kind: "model", Where: m.dir, Msg: fmt.Sprintf(format, args...), Err: cause}
 }
 
 // Embed averages each text's token vectors and L2-normalises the mean.
@@ -97,7 +99,7 @@ func (m *model2VecEmbedder) Embed(ctx context.Context, texts []string) ([][]floa
 		var ok bool
 		ids, ok = sm.embed(t, v, ids)
 		if !ok {
-			return nil, m.fail(nil, "found no token it knows in text #%d (%q), and its vocabulary has no unknown token to stand in", i, truncateText(t, 40))
+			return nil, m.fail(nil, "found no token it knows in text #%d (%q), and its vocabulary has no unknown token to stand in", i, provider.TruncateText(t, 40))
 		}
 		if p := finishVector(v); p != "" {
 			return nil, m.fail(nil, "produced %s for text #%d: the model's weights are damaged (%s)", p, i, m2vWeightsFile)

@@ -11,35 +11,29 @@ import (
 
 	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // Options tune how an embedder talks to its provider. The zero value takes
-// every default.
+// every default. All but BatchSize are the provider client's (see
+// provider.Options for what each does).
 type Options struct {
-	// Timeout bounds one HTTP request (connect, send, wait, read the
-	// answer). Default 30s: a local server loading a model on its first
-	// request can take a while, and a query should not hang longer.
+	// Timeout bounds one HTTP request. Default 30s.
 	Timeout time.Duration
 	// BatchSize is how many texts go into one request. Default 64.
 	BatchSize int
-	// MaxRetries is how many times a request the server answered with a
-	// rate limit (429) or a server error (5xx) is retried after the first
-	// attempt, while the endpoint's breaker stays closed. Timeouts and
-	// transport errors are not retried: they open the breaker at once.
-	// 0 means the default 4; negative means never retry.
+	// MaxRetries is how many times a request answered with 429 or 5xx is
+	// retried while the breaker stays closed. 0 means the default 4;
+	// negative means never retry.
 	MaxRetries int
-	// BackoffBase is the wait before the first retry; each further retry
-	// waits twice as long, with jitter. Default 500ms. Tests shrink it.
+	// BackoffBase is the wait before the first retry. Default 500ms.
 	BackoffBase time.Duration
-	// MaxBackoff caps one wait, including one asked for by a Retry-After
-	// header. Default 30s.
+	// MaxBackoff caps one wait. Default 30s.
 	MaxBackoff time.Duration
-	// HTTPClient sends the requests; nil uses a plain client. Its own
-	// Timeout, if any, applies on top of Timeout.
+	// HTTPClient sends the requests; nil uses a plain client.
 	HTTPClient *http.Client
 	// Breaker guards the endpoint; nil uses the process's shared breaker
 	// for the endpoint URL (see breaker.Shared), with BreakerCooldown.
-	// Tests inject their own, with their own clock.
 	Breaker *breaker.Breaker
 	// BreakerCooldown is how long a failed endpoint is left alone before a
 	// trial call. Default breaker.DefaultCooldown (30s).
@@ -48,11 +42,11 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultTimeout     = 30 * time.Second
+	DefaultTimeout     = provider.DefaultTimeout
 	DefaultBatchSize   = 64
-	DefaultMaxRetries  = 4
-	DefaultBackoffBase = 500 * time.Millisecond
-	DefaultMaxBackoff  = 30 * time.Second
+	DefaultMaxRetries  = provider.DefaultMaxRetries
+	DefaultBackoffBase = provider.DefaultBackoffBase
+	DefaultMaxBackoff  = provider.DefaultMaxBackoff
 )
 
 // Default endpoints, used when embedding.base_url is empty.
@@ -62,28 +56,26 @@ const (
 )
 
 func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+	p := provider.Options{Timeout: o.Timeout, MaxRetries: o.MaxRetries, BackoffBase: o.BackoffBase,
+		MaxBackoff: o.MaxBackoff, HTTPClient: o.HTTPClient}.WithDefaults()
+	o.Timeout, o.MaxRetries, o.BackoffBase, o.MaxBackoff, o.HTTPClient =
+		p.Timeout, p.MaxRetries, p.BackoffBase, p.MaxBackoff, p.HTTPClient
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
-	switch {
-	case o.MaxRetries == 0:
-		o.MaxRetries = DefaultMaxRetries
-	case o.MaxRetries < 0:
-		o.MaxRetries = 0
-	}
-	if o.BackoffBase <= 0 {
-		o.BackoffBase = DefaultBackoffBase
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = DefaultMaxBackoff
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
-	}
 	return o
+}
+
+// provider is the provider client's share of o, which withDefaults
+// resolved: its MaxRetries 0 means "never retry", passed on as -1 so the
+// client does not take its default instead.
+func (o Options) provider() provider.Options {
+	retries := o.MaxRetries
+	if retries == 0 {
+		retries = -1
+	}
+	return provider.Options{Timeout: o.Timeout, MaxRetries: retries, BackoffBase: o.BackoffBase,
+		MaxBackoff: o.MaxBackoff, HTTPClient: o.HTTPClient, Breaker: o.Breaker, BreakerCooldown: o.BreakerCooldown}
 }
 
 // New returns the embedder cfg selects, or (nil, nil) for provider "none"
@@ -140,23 +132,7 @@ func New(cfg config.EmbeddingConfig, opts Options) (Embedder, error) {
 
 // baseURL parses embedding.base_url (or the default), tolerating a trailing
 // slash.
-func baseURL(s, def string) (*url.URL, error) {
-	if strings.TrimSpace(s) == "" {
-		s = def
-	}
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		shown := s
-		if err == nil {
-			shown = u.Redacted()
-		}
-		return nil, fmt.Errorf("embedding.base_url must be an http(s) URL such as %s, got %q", def, shown)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("embedding.base_url must not carry a query or fragment, got %q", u.Redacted())
-	}
-	return u, nil
-}
+func baseURL(s, def string) (*url.URL, error) { return provider.ParseBaseURL("embedding", s, def) }
 
 // newModel2Vec validates the model directory without reading the model.
 func newModel2Vec(cfg config.EmbeddingConfig) (Embedder, error) {

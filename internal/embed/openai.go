@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // openAI speaks POST {base_url}/embeddings, the OpenAI embeddings API that
@@ -115,7 +116,7 @@ func decodeOpenAIVector(raw json.RawMessage) ([]float64, error) {
 
 func (o *openAI) hint(status int, msg string) string {
 	if status == 404 {
-		return fmt.Sprintf("check embedding.base_url (the API root, usually ending in /v1; requests go to %s) and that embedding.model %q is served there", redactURL(o.url), o.model)
+		return fmt.Sprintf("check embedding.base_url (the API root, usually ending in /v1; requests go to %s) and that embedding.model %q is served there", provider.RedactURL(o.url), o.model)
 	}
 	if h := tooLongHint(status, msg); h != "" {
 		return h

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/index"
+	"github.com/memtomem/memtomem/internal/rerank"
 	"github.com/memtomem/memtomem/internal/search"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -42,6 +44,10 @@ type RunOptions struct {
 	Embedder embed.Embedder
 	// Weights override the fusion defaults (nil: 1 and 1).
 	BM25Weight, DenseWeight *float64
+	// Reranker, when set, orders the top RerankCandidates fused results of
+	// every query again, as in mm search (nil: no reranking).
+	Reranker         rerank.Reranker
+	RerankCandidates int
 }
 
 // RunStats are the costs of a run.
@@ -95,7 +101,8 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 		if err != nil {
 			return Metrics{}, st, err
 		}
-		engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(opts.Search)}
+		engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(opts.Search),
+			Reranker: opts.Reranker, RerankCandidates: opts.RerankCandidates}
 		if opts.Embedder != nil {
 			engine.Embedder, engine.Generation = opts.Embedder, opts.Embedder.Generation().String()
 		}
@@ -188,6 +195,11 @@ func RankQuery(ctx context.Context, engine *search.Engine, text string, k int, b
 	}
 	if err != nil {
 		return nil, err
+	}
+	if engine.Reranker != nil && resp.Reranked == "" && len(resp.Results) > 1 {
+		// A search falls back to the fused order; a measurement must not,
+		// or it would report fusion's figures as the reranker's.
+		return nil, fmt.Errorf("not reranked (%s): fix the reranker, or set rerank.provider none to measure without it", strings.Join(resp.Hints, "; "))
 	}
 	ids := make([]string, 0, len(resp.Results))
 	for _, r := range resp.Results {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/memtomem/memtomem/internal/embed"
+	"github.com/memtomem/memtomem/internal/rerank"
 	"github.com/memtomem/memtomem/internal/store"
 )
 
@@ -73,6 +74,12 @@ type Response struct {
 	// Unreachable is set when the results are keyword-only because the
 	// embedding provider is down (its circuit breaker is open).
 	Unreachable *Outage `json:"provider_unreachable,omitempty"`
+	// Reranked names the reranker that ordered the top results ("" when
+	// none did; see rerank.go).
+	Reranked string `json:"reranked_by,omitempty"`
+	// RerankUnreachable is set when the results are not reranked because
+	// the reranker is down (its circuit breaker is open).
+	RerankUnreachable *Outage `json:"reranker_unreachable,omitempty"`
 }
 
 // Outage says which provider is down, since when, and when it is tried
@@ -115,6 +122,10 @@ type Engine struct {
 	// leg off before the search (a failed probe); it is reported like a
 	// failure of the dense leg itself.
 	DenseErr error
+	// Reranker, when set, orders the top RerankCandidates fused results
+	// again (0: config.DefaultRerankCandidates; see rerank.go).
+	Reranker         rerank.Reranker
+	RerankCandidates int
 }
 
 func (e *Engine) defaults() Defaults {
@@ -170,6 +181,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 	if (bw > 0 && dense) || lambda > 0 {
 		depth = min(max(req.TopK*4, 40), 200)
 	}
+	depth = max(depth, e.rerankDepth())
 
 	// The legs run at once: the dense leg's time is mostly the provider
 	// embedding the query (a round trip to a model), during which the
@@ -232,12 +244,17 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 			resp.Hints = append(resp.Hints, "mmr_lambda ignored: diversity re-ranking needs vectors (configure an embedding provider)")
 		}
 	}
+	reranked := e.rerank(ctx, req.Query, ranked, &resp)
 	if len(ranked) > req.TopK {
 		ranked = ranked[:req.TopK]
 	}
 	resp.Results = make([]Result, 0, len(ranked))
 	for i, h := range ranked {
-		resp.Results = append(resp.Results, Result{Rank: i + 1, Score: h.Score, ScoreScale: scale, Chunk: h.Chunk})
+		s := scale
+		if i < reranked {
+			s = ScaleRerank
+		}
+		resp.Results = append(resp.Results, Result{Rank: i + 1, Score: h.Score, ScoreScale: s, Chunk: h.Chunk})
 	}
 	if len(resp.Results) == 0 {
 		resp.Hints = append(resp.Hints, "no match: try fewer or different words, or widen the filters")

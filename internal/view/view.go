@@ -80,11 +80,17 @@ type Search struct {
 	// Unreachable is set when the results are keyword-only because the
 	// embedding provider is down.
 	Unreachable *memtomem.Outage `json:"provider_unreachable,omitempty" jsonschema:"set when results are keyword-only because the embedding provider is unreachable: since when, and when it is tried again"`
+	// Reranked names the reranker that ordered the top results.
+	Reranked string `json:"reranked_by,omitempty" jsonschema:"the reranker that ordered the top results (rerank.provider and model), when one did"`
+	// RerankUnreachable is set when the results are not reranked because
+	// the reranker is down.
+	RerankUnreachable *memtomem.Outage `json:"reranker_unreachable,omitempty" jsonschema:"set when results are not reranked because the reranker is unreachable: since when, and when it is tried again"`
 }
 
 // FromSearch is the view of the response to query.
 func FromSearch(query string, resp memtomem.SearchResponse) Search {
-	out := Search{Query: query, Results: make([]SearchResult, 0, len(resp.Results)), Hints: resp.Hints, Unreachable: resp.Unreachable}
+	out := Search{Query: query, Results: make([]SearchResult, 0, len(resp.Results)), Hints: resp.Hints, Unreachable: resp.Unreachable,
+		Reranked: resp.Reranked, RerankUnreachable: resp.RerankUnreachable}
 	for _, r := range resp.Results {
 		out.Results = append(out.Results, SearchResult{Rank: r.Rank, Score: r.Score, ScoreScale: r.ScoreScale, Chunk: FromChunk(r.Chunk)})
 	}

@@ -39,6 +39,11 @@ func (a *app) evalCommand() *cobra.Command {
 qrels/<split>.tsv) into a throwaway store — never yours — run every query of
 the split, and report nDCG@10, Recall@10, Recall@100 and MRR@10.
 
+A corpus.jsonl document is one chunk (title and text). turns.jsonl holds
+conversation turns ("speaker", "text", "conv", "session", "date"): they are
+written as mm import writes a transcript, a memory entry per turn titled by
+its speaker and date and quoting the end of the turn before, then chunked.
+
 --group-by FIELD gives each value of FIELD its own store and restricts each
 query to documents with the same value (LoCoMo: one store per conversation).
 

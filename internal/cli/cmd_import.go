@@ -41,7 +41,11 @@ PATH is read by what it is:
                              its name, with its observations and relations), or
                              memtomem (Python)'s export bundle (a chunk becomes a
                              memory keeping its id, heading, tags, namespace and
-                             time)
+                             time), or a conversation transcript (one turn a
+                             line: "speaker", "text", optional "date",
+                             "session", "conversation", "id"; a turn becomes a
+                             memory titled by its speaker and date that quotes
+                             the end of the turn before)
   FOLDER, FILE.zip           every .md file in it, recursively
   FILE.md                    one markdown file
 
@@ -156,8 +160,8 @@ func (a *app) readImport(path, namespace string) ([]memtomem.ExportedMemory, err
 }
 
 // readStream reads a JSON import by what its start shows: a memtomem
-// (Python) bundle, the MCP memory server's knowledge graph, or mm export's
-// JSONL.
+// (Python) bundle, the MCP memory server's knowledge graph, a conversation
+// transcript, or mm export's JSONL.
 func (a *app) readStream(r io.Reader, name, namespace string) ([]memtomem.ExportedMemory, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	first, _ := br.Peek(br.Size())
@@ -179,6 +183,13 @@ func (a *app) readStream(r io.Reader, name, namespace string) ([]memtomem.Export
 			return nil, usagef("%s: %v", name, err)
 		}
 		fmt.Fprintf(a.stderr, "%s: the MCP memory server's knowledge graph, %d entities and %d relations, as %d memories of namespace %s\n", name, entities, relations, len(mems), ns)
+		return mems, nil
+	case memtomem.IsConversation(firstLine(first)):
+		mems, turns, sessions, err := memtomem.ReadConversation(br, ns)
+		if err != nil {
+			return nil, usagef("%s: %v", name, err)
+		}
+		fmt.Fprintf(a.stderr, "%s: a conversation transcript, %d turns in %d sessions, a memory each in namespace %s\n", name, turns, sessions, ns)
 		return mems, nil
 	}
 	mems, err := memtomem.ReadJSONL(br)

@@ -169,6 +169,23 @@ func TestImportKnowledgeGraph(t *testing.T) {
 	exportHas(t, home, `"content":"- Speaks fluent Spanish\n- Prefers morning meetings\n\nRelations:\n- works_at Example Corp"`, `"namespace":"kg","tags":["person"],"title":"Ada Example"`)
 }
 
+// A conversation transcript imports as one memory a turn, titled by
+// speaker and date and quoting the turn before, once.
+func TestImportConversation(t *testing.T) {
+	chat := filepath.Join(t.TempDir(), "chat.jsonl")
+	os.WriteFile(chat, []byte(`{"speaker":"Ana","text":"Where did you learn to throw pots?","date":"2023-05-14T10:02:00Z"}
+{"speaker":"Ben","text":"At a studio in Porto.","date":"2023-05-14T10:02:00Z"}
+`), 0o644)
+	home := t.TempDir()
+	t.Setenv("MEMTOMEM_HOME", home)
+	code, stdout, stderr := runMM(t, "import", chat, "--dry-run")
+	if code != ExitOK || !strings.Contains(stdout, "would add 2 of 2") || !strings.Contains(stderr, "a conversation transcript, 2 turns in 1 sessions") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	importOnce(t, 2, chat)
+	exportHas(t, home, `"content":"\u003e Ana: Where did you learn to throw pots?\n\nAt a studio in Porto."`, `"tags":["conversation"],"title":"Ben · 14 May 2023"`)
+}
+
 // A CLAUDE.md is mostly text before any "## " section: it imports as a
 // memory titled by its heading, beside one per section, once.
 func TestImportClaudeMD(t *testing.T) {

@@ -4,7 +4,7 @@
 //
 // A dataset directory holds:
 //
-//	corpus.jsonl | corpus.jsonl.gz | turns.jsonl   one JSON object per document
+//	corpus.jsonl | corpus.jsonl.gz | turns.jsonl   one JSON object per document (or turn)
 //	queries.jsonl (or .gz)                         one JSON object per query
 //	qrels/<split>.tsv                              query-id, corpus-id, score
 //
@@ -36,6 +36,10 @@ type Doc struct {
 	// Fields holds every other top-level scalar field as a string (e.g.
 	// "conv", "speaker", "date").
 	Fields map[string]string
+	// Turn marks a turn of a conversation (the turns.jsonl layout): it is
+	// indexed as a transcript import writes it (see turns.go), not as a
+	// document on its own.
+	Turn bool
 }
 
 // Query is one benchmark query.
@@ -54,8 +58,12 @@ type Dataset struct {
 	Qrels map[string]map[string]int
 }
 
-// corpusFiles are tried in order; turns.jsonl is the conversational layout.
-var corpusFiles = []string{"corpus.jsonl", "corpus.jsonl.gz", "turns.jsonl"}
+// corpusFiles are tried in order; turnsFile is the conversational layout.
+var corpusFiles = []string{"corpus.jsonl", "corpus.jsonl.gz", turnsFile}
+
+// turnsFile holds one conversation turn a line: "_id", "text", and
+// "speaker", "conv" (the conversation), "session" and "date" when known.
+const turnsFile = "turns.jsonl"
 
 // Load reads the dataset in dir with the qrels of split (qrels/<split>.tsv).
 // Queries are restricted to those judged in the split, in file order, since
@@ -85,12 +93,13 @@ func Load(dir, split string) (*Dataset, error) {
 
 	ds := &Dataset{Qrels: map[string]map[string]int{}}
 	seen := map[string]bool{}
+	turns := filepath.Base(corpusPath) == turnsFile
 	err = readJSONL(corpusPath, func(r record) error {
 		if seen[r.id] {
 			return fmt.Errorf("duplicate _id %q", r.id)
 		}
 		seen[r.id] = true
-		d := Doc{ID: r.id, Fields: r.fields}
+		d := Doc{ID: r.id, Fields: r.fields, Turn: turns}
 		d.Title, _ = r.take("title")
 		d.Text, _ = r.take("text")
 		ds.Docs = append(ds.Docs, d)

@@ -115,7 +115,7 @@ func TestLoadTurnsAndQuestion(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Doc{ID: "c1:D1:1", Text: "I moved to Oslo.", Fields: map[string]string{
-		"conv": "c1", "session": "1", "date": "8 May, 2023", "speaker": "Ann"}}
+		"conv": "c1", "session": "1", "date": "8 May, 2023", "speaker": "Ann"}, Turn: true}
 	if diff := cmp.Diff(want, ds.Docs[0]); diff != "" {
 		t.Errorf("turn (-want +got):\n%s", diff)
 	}

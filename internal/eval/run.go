@@ -132,8 +132,9 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 }
 
 // OpenCorpus creates a store at loc holding docs, one chunk per document
-// (title and text as one field), keyed by document id, embedded with e when
-// it is not nil. What loc held before is destroyed first, if it is a
+// (title and text as one field) or, for conversation turns, the chunks of
+// the transcript they make (turnChunks), keyed by document id, embedded
+// with e when it is not nil. What loc held before is destroyed first, if it is a
 // throwaway store itself (ClearScratch).
 func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStats, e embed.Embedder) (store.DB, error) {
 	if loc.Backend == "" {
@@ -150,16 +151,10 @@ func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStat
 		return nil, err
 	}
 	start := time.Now()
-	chunks := make([]store.Chunk, 0, len(docs))
-	for _, d := range docs {
-		text := d.Text
-		if d.Title != "" {
-			text = d.Title + "\n" + d.Text
-		}
-		chunks = append(chunks, store.Chunk{
-			// The source is "/" so that no file name tokens enter the index.
-			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
-		})
+	chunks, err := corpusChunks(docs)
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	build := func() (store.File, []store.Chunk, error) {
 		return store.File{Path: "/", Namespace: "default"}, chunks, nil
@@ -206,4 +201,31 @@ func RankQuery(ctx context.Context, engine *search.Engine, text string, k int, b
 		ids = append(ids, r.EntryID)
 	}
 	return ids, nil
+}
+
+// corpusChunks are the chunks of docs: a document is one chunk (title and
+// text as one field), keyed by its id; conversation turns are written as
+// a transcript (turnChunks).
+func corpusChunks(docs []Doc) ([]store.Chunk, error) {
+	chunks := make([]store.Chunk, 0, len(docs))
+	var turns []Doc
+	for _, d := range docs {
+		if d.Turn {
+			turns = append(turns, d)
+			continue
+		}
+		text := d.Text
+		if d.Title != "" {
+			text = d.Title + "\n" + d.Text
+		}
+		chunks = append(chunks, store.Chunk{
+			// The source is "/" so that no file name tokens enter the index.
+			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
+		})
+	}
+	if len(turns) == 0 {
+		return chunks, nil
+	}
+	tc, err := turnChunks(turns)
+	return append(chunks, tc...), err
 }

@@ -145,13 +145,15 @@ func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStat
 	start := time.Now()
 	chunks := make([]store.Chunk, 0, len(docs))
 	for _, d := range docs {
-		text := d.Text
+		// A document's title is its chunk's heading, as a markdown
+		// section's title is for memtomem's own chunks.
+		var hierarchy []string
 		if d.Title != "" {
-			text = d.Title + "\n" + d.Text
+			hierarchy = []string{d.Title}
 		}
 		chunks = append(chunks, store.Chunk{
 			// The source is "/" so that no file name tokens enter the index.
-			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
+			Source: "/", Hierarchy: hierarchy, Content: d.Text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
 		})
 	}
 	build := func() (store.File, []store.Chunk, error) {

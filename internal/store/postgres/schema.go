@@ -20,6 +20,9 @@ type migration struct {
 	readFloor, writeFloor int
 	stmts                 []string
 	exclusive             bool // destructive: only from mm migrate, with the store to itself
+	// fill, when set, runs after stmts in the step's transaction: a
+	// rewrite of rows that needs Go (the keyword index's word splitting).
+	fill func(ctx context.Context, tx pgx.Tx) error
 }
 
 // textConfig is the text search configuration of the keyword index. The
@@ -98,6 +101,9 @@ var migrations = []migration{
 	// v3: chunk lengths in the postings (termstats.go); the trigger fills
 	// them whoever writes, so older binaries still read and write.
 	{version: 3, readFloor: 1, writeFloor: 1, stmts: termLenSteps},
+	// v4: heading words weigh store.HeadingWeight in the postings
+	// (termstats.go); older binaries still read and write.
+	{version: 4, readFloor: 1, writeFloor: 1, stmts: headingSteps, fill: markHeadings},
 }
 
 // SchemaVersion is the newest schema this binary writes (a variable so
@@ -189,6 +195,11 @@ func (db *DB) step(ctx context.Context, opts store.OpenOptions) (done bool, err 
 	}
 	for _, s := range m.stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
+			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
+		}
+	}
+	if m.fill != nil {
+		if err := m.fill(ctx, tx); err != nil {
 			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
 		}
 	}

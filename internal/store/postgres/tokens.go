@@ -40,12 +40,16 @@ func foldDiacritics(s string) string {
 }
 
 // indexText is what the keyword index holds of a chunk: its heading path,
-// text and file name (the three columns of SQLite's index), as words.
-func indexText(hierarchy []string, content, source string) (text string, count int) {
+// text and file name (the three columns of SQLite's index), as words. The
+// heading's words come apart from the rest, so that they can be marked
+// (weight A in the tsvector) and count headingWeight times in a word's
+// frequency, as FTS5's column weights count them.
+func indexText(hierarchy []string, content, source string) (heading, body string, count int) {
 	base := source
 	if i := strings.LastIndexByte(base, '/'); i >= 0 {
 		base = base[i+1:]
 	}
-	ws := words(strings.Join(hierarchy, " ") + "\n" + content + "\n" + base)
-	return strings.Join(ws, " "), len(ws)
+	hs := words(strings.Join(hierarchy, " "))
+	bs := words(content + "\n" + base)
+	return strings.Join(hs, " "), strings.Join(bs, " "), len(hs) + len(bs)
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/memtomem/memtomem/internal/pgtest"
@@ -54,8 +55,8 @@ func TestUpgradeFromV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if db.Schema() != 3 {
-		t.Fatalf("schema after the upgrade: v%d, want v3", db.Schema())
+	if db.Schema() != SchemaVersion {
+		t.Fatalf("schema after the upgrade: v%d, want v%d", db.Schema(), SchemaVersion)
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("Check after the upgrade: %v", err)
@@ -68,5 +69,72 @@ func TestUpgradeFromV2(t *testing.T) {
 	fill(fresh)
 	if got, want := scores(db), scores(fresh); got != want || got == "" {
 		t.Fatalf("upgraded store scores %q; a store built at v3 scores %q", got, want)
+	}
+}
+
+// A store written before v4, whose heading words count once, is upgraded
+// when a v4 binary opens it: its headings are marked, Check agrees, and a
+// chunk whose heading holds the query word now scores as on a store built
+// at v4 (above one that only mentions it in its text).
+func TestUpgradeFromV3(t *testing.T) {
+	ctx := context.Background()
+	title := storetest.Chunk("measurements from the last decade of field work in the north")
+	title.Hierarchy = []string{"Glacier retreat"}
+	body := storetest.Chunk("we walked past a glacier on the way")
+	body.Hierarchy, body.StartLine = []string{"Field notes"}, 1
+	fill := func(db store.DB) {
+		if _, _, err := storetest.Replace(db, store.File{Path: "/a.md", Namespace: "default", SHA256: "1"},
+			title, body, storetest.Chunk("nothing to see"), storetest.Chunk("more filler here"), storetest.Chunk("and more")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scores := func(db store.DB) string {
+		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: storetest.Words("glacier"), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ""
+		for _, h := range hits {
+			out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
+		}
+		return out
+	}
+	old := store.Location{Backend: Name, URL: pgtest.New(t)}
+	SchemaVersion = 3
+	db, err := store.Open(ctx, old, store.OpenOptions{})
+	if err == nil {
+		fill(db)
+		// What a v3 binary wrote: no word marked as a heading's.
+		_, err = db.(*DB).pool.Exec(ctx, `UPDATE chunks SET words = setweight(words, 'D')`)
+		before := scores(db)
+		db.Close()
+		if !strings.HasPrefix(before, body.Content) {
+			t.Fatalf("before the upgrade the body mention should win on length: %s", before)
+		}
+	}
+	SchemaVersion = migrations[len(migrations)-1].version
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(ctx, old, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Schema() != 4 {
+		t.Fatalf("schema after the upgrade: v%d, want v4", db.Schema())
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check after the upgrade: %v", err)
+	}
+	fresh, err := store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	fill(fresh)
+	got, want := scores(db), scores(fresh)
+	if got != want || !strings.HasPrefix(got, title.Content) {
+		t.Fatalf("upgraded store scores %q; a store built at v4 scores %q (the heading match first)", got, want)
 	}
 }

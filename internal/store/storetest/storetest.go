@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 		{"ArchiveHidden", testArchiveHidden},
 		{"ProjectScope", testProjectScope},
 		{"Globs", testGlobs},
+		{"HeadingOutranksBody", testHeadingOutranksBody},
 		{"VectorGenerationsNeverMix", testVectorGenerations},
 		{"VectorsFollowChunkText", testVectorsFollowChunkText},
 		{"SchemaGate", testSchemaGate},

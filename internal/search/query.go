@@ -32,11 +32,11 @@ type Query struct {
 	Terms []string
 	// Phrases are runs of words that must appear together: quoted text, and
 	// words joined by '.', '/', '_' or an apostrophe ("v1.2", "a/b.go",
-	// "Caroline's"), or by a hyphen next to a part without letters
-	// ("2026-11-01", "COVID-19"). Words a hyphen joins whose parts all have
-	// letters ("blue-green", "TNF-alpha") are terms of their own: such a
-	// compound is also written apart or as one word, and demanding the
-	// phrase cost SciFact 0.0085 nDCG@10 (docs/benchmarks.md).
+	// "Caroline's"), and numbers joined by hyphens ("2026-11-01", "10-20").
+	// Hyphenated words ("blue-green", "TNF-alpha", "COVID-19") are terms of
+	// their own: such a compound is also written apart, in another order or
+	// as one word, and demanding the phrase cost SciFact 0.010 nDCG@10
+	// (docs/benchmarks.md, "Keyword ranking variants").
 	Phrases [][]string
 	// Prefix is set when the last word may match as a prefix ("deplo" finds
 	// "deployment"): the query did not end with a space or a closing quote.
@@ -121,9 +121,9 @@ func ParseQuery(text string) (Query, error) {
 }
 
 // splitLoose splits unquoted text on whitespace; a word that joins parts with
-// punctuation ("v1.2") becomes a phrase of its parts, except that a hyphen
-// between parts that all have letters splits it ("blue-green" is the terms
-// blue and green; see Query.Phrases).
+// punctuation ("v1.2") becomes a phrase of its parts, except that hyphens
+// split a word with letters ("blue-green" is the terms blue and green; see
+// Query.Phrases).
 func splitLoose(s string) [][]string {
 	var out [][]string
 	for _, field := range strings.Fields(s) {
@@ -140,21 +140,19 @@ func splitLoose(s string) [][]string {
 	return out
 }
 
-// compound reports whether field is words joined by hyphens, each part
-// holding a letter: "blue-green", "TNF-alpha", "ALDH1-positive", but not
-// "2026-11-01" or "COVID-19", which stay phrases.
+// compound reports whether field is parts joined by hyphens of which at
+// least one holds a letter: "blue-green", "TNF-alpha", "COVID-19", but not
+// "2026-11-01" or "10-20", numbers that stay a phrase.
 func compound(field string) bool {
-	n := 0
+	n, letters := 0, false
 	for _, p := range strings.Split(field, "-") {
 		if p == "" {
 			continue
 		}
-		if !strings.ContainsFunc(p, unicode.IsLetter) {
-			return false
-		}
+		letters = letters || strings.ContainsFunc(p, unicode.IsLetter)
 		n++
 	}
-	return n > 1
+	return n > 1 && letters
 }
 
 // tokens lowercases s and splits it on everything that is not a letter or a

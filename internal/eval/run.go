@@ -214,13 +214,15 @@ func corpusChunks(docs []Doc) ([]store.Chunk, error) {
 			turns = append(turns, d)
 			continue
 		}
-		text := d.Text
+		// A document's title is its chunk's heading, as a markdown
+		// section's title is for memtomem's own chunks.
+		var hierarchy []string
 		if d.Title != "" {
-			text = d.Title + "\n" + d.Text
+			hierarchy = []string{d.Title}
 		}
 		chunks = append(chunks, store.Chunk{
 			// The source is "/" so that no file name tokens enter the index.
-			Source: "/", Content: text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
+			Source: "/", Hierarchy: hierarchy, Content: d.Text, ContentHash: d.ID, EntryID: d.ID, Namespace: "default",
 		})
 	}
 	if len(turns) == 0 {

@@ -168,3 +168,25 @@ func TestBadFusionParameters(t *testing.T) {
 		}
 	}
 }
+
+// A hyphenated compound in a query finds the note that writes its words in
+// another order or apart: "alpha-TNF inhibitors" finds the note on
+// TNF-alpha inhibitors first, not the shorter one that only shares
+// "inhibitors" (as a phrase, "alpha tnf" would have matched nothing).
+func TestHyphenatedQueryWordsAreTerms(t *testing.T) {
+	zero := 0.0
+	for _, q := range []string{"alpha-TNF inhibitors", "TNF alpha inhibitors"} {
+		e := newEngine(t,
+			doc{text: "TNF-alpha inhibitors reduce the inflammation in most patients of the trial"},
+			doc{text: "kinase inhibitors in trials"},
+			doc{text: "lunch menu for friday"},
+		)
+		resp, err := e.Search(context.Background(), Request{Query: q, TopK: 3, DenseWeight: &zero})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := contents(resp); len(got) != 2 || !strings.HasPrefix(got[0], "TNF-alpha") {
+			t.Errorf("%q: ranking %q, want the TNF-alpha note first", q, got)
+		}
+	}
+}

@@ -32,7 +32,12 @@ type Query struct {
 	// Terms are single lowercase words, stopwords removed.
 	Terms []string
 	// Phrases are runs of words that must appear together: quoted text, and
-	// words joined by '-', '.', '/' or '_' such as "blue-green".
+	// words joined by '.', '/', '_' or an apostrophe ("v1.2", "a/b.go",
+	// "Caroline's"), and numbers joined by hyphens ("2026-11-01", "10-20").
+	// Hyphenated words ("blue-green", "TNF-alpha", "COVID-19") are terms of
+	// their own: such a compound is also written apart, in another order or
+	// as one word, and demanding the phrase cost SciFact 0.010 nDCG@10
+	// (docs/benchmarks.md, "Keyword ranking variants").
 	Phrases [][]string
 	// Prefix is set when the last word may match as a prefix ("deplo" finds
 	// "deployment"): the query did not end with a space or a closing quote.
@@ -117,15 +122,38 @@ func ParseQuery(text string) (Query, error) {
 }
 
 // splitLoose splits unquoted text on whitespace; a word that joins parts with
-// punctuation ("blue-green", "v1.2") becomes a phrase of its parts.
+// punctuation ("v1.2") becomes a phrase of its parts, except that hyphens
+// split a word with letters ("blue-green" is the terms blue and green; see
+// Query.Phrases).
 func splitLoose(s string) [][]string {
 	var out [][]string
 	for _, field := range strings.Fields(s) {
-		if t := tokens(field); len(t) > 0 {
-			out = append(out, t)
+		parts := []string{field}
+		if compound(field) {
+			parts = strings.Split(field, "-")
+		}
+		for _, p := range parts {
+			if t := tokens(p); len(t) > 0 {
+				out = append(out, t)
+			}
 		}
 	}
 	return out
+}
+
+// compound reports whether field is parts joined by hyphens of which at
+// least one holds a letter: "blue-green", "TNF-alpha", "COVID-19", but not
+// "2026-11-01" or "10-20", numbers that stay a phrase.
+func compound(field string) bool {
+	n, letters := 0, false
+	for _, p := range strings.Split(field, "-") {
+		if p == "" {
+			continue
+		}
+		letters = letters || strings.ContainsFunc(p, unicode.IsLetter)
+		n++
+	}
+	return n > 1 && letters
 }
 
 // tokens splits s into words as the keyword index does (internal/words):

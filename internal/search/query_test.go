@@ -15,7 +15,16 @@ func TestParseQuery(t *testing.T) {
 		in   string
 		want string // FTS5 expression
 	}{
-		{"blue-green", `"blue green"`},
+		// A hyphenated compound is its words; a hyphen next to a part
+		// without letters, and other joining punctuation, keep a phrase.
+		{"blue-green rollout", `"blue" OR "green" OR "rollout"*`},
+		{"TNF-alpha levels ", `"tnf" OR "alpha" OR "levels"`},
+		{"released 2026-11-01 ", `"released" OR "2026 11 01"`},
+		{"COVID-19 cases ", `"covid" OR "19" OR "cases"`},
+		{"pages 10-20 ", `"pages" OR "10 20"`},
+		{"Caroline's painting ", `"painting" OR "caroline s"`},
+		{"edit a/b_c.go ", `"edit" OR "a b c go"`},
+		{"-blue- green ", `"blue" OR "green"`},
 		{"deploy the service", `"deploy" OR "service"*`},
 		{"deploy the service ", `"deploy" OR "service"`},
 		{`"exact phrase" rollout`, `"rollout"* OR "exact phrase"`},

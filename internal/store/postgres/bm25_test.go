@@ -21,8 +21,9 @@ import (
 // FTS5, whose bm25() is the reference: a user moving a store to PostgreSQL
 // gets the same results in the same order, and the fusion weights tuned on
 // one scale hold on the other. The words are ones both stemmers leave
-// whole; the chunks have no headings and the file no name words, the one
-// case where FTS5's weighted columns reduce to PostgreSQL's single text.
+// whole; a third of the chunks have a heading, whose words count
+// store.HeadingWeight times on both (FTS5's column weight, PostgreSQL's
+// marked postings).
 func TestBM25MatchesSQLite(t *testing.T) {
 	ctx := context.Background()
 	open := func(loc store.Location) store.DB {
@@ -42,7 +43,11 @@ func TestBM25MatchesSQLite(t *testing.T) {
 		for j := range 3 + i%7 { // lengths and frequencies vary
 			text += words[(i*(j+3)+j*j)%len(words)] + " "
 		}
-		chunks = append(chunks, store.Chunk{Content: text + fmt.Sprint(i), ContentHash: fmt.Sprint(i), StartLine: i})
+		c := store.Chunk{Content: text + fmt.Sprint(i), ContentHash: fmt.Sprint(i), StartLine: i}
+		if i%3 == 0 {
+			c.Hierarchy = []string{words[i%len(words)], words[(i+4)%len(words)] + " " + words[(i+7)%len(words)]}
+		}
+		chunks = append(chunks, c)
 	}
 	for _, db := range []store.DB{lite, pg} {
 		if _, _, err := storetest.Replace(db, store.File{Path: "/", Namespace: "default", SHA256: "1"}, chunks...); err != nil {

@@ -194,14 +194,15 @@ const maxSalt = 8
 // insertChunk inserts c under its derived id, salted should that id belong
 // to another file's chunk.
 func insertChunk(ctx context.Context, tx pgx.Tx, c *store.Chunk, host, path string, nth int) error {
-	text, count := indexText(c.Hierarchy, c.Content, path)
+	heading, body, count := indexText(c.Hierarchy, c.Content, path)
 	for salt := 1; ; salt++ {
 		tag, err := tx.Exec(ctx, `INSERT INTO chunks(id, host, source, hierarchy, content, start_line, end_line, content_hash,
 				namespace, tags, entry_id, created_at, updated_at, words, word_count)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, to_tsvector('`+textConfig+`', $14), $15)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+				`+wordsSQL("$14", "$15")+`, $16)
 			ON CONFLICT (id) DO NOTHING`,
 			c.ID, host, path, nonNil(c.Hierarchy), c.Content, c.StartLine, c.EndLine, c.ContentHash,
-			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), text, count)
+			c.Namespace, nonNil(c.Tags), c.EntryID, nanos(c.CreatedAt), nanos(c.UpdatedAt), heading, body, count)
 		if err != nil {
 			return fmt.Errorf("insert chunk: %w", err)
 		}

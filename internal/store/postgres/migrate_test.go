@@ -74,14 +74,14 @@ func TestUpgradeFromV2(t *testing.T) {
 	}
 }
 
-// A store written at v3, before CJK words, is reindexed where it holds CJK
+// A store written at v4, before CJK words, is reindexed where it holds CJK
 // text (storetest.CJKMigration).
 func TestUpgradeToCJKWords(t *testing.T) {
 	ctx := context.Background()
 	loc := store.Location{Backend: Name, URL: pgtest.New(t)}
 	current := SchemaVersion
 	t.Cleanup(func() { SchemaVersion = current })
-	storetest.CJKMigration(t, 3, func(version int) store.DB {
+	storetest.CJKMigration(t, 4, func(version int) store.DB {
 		SchemaVersion = current
 		if version > 0 {
 			SchemaVersion = version
@@ -93,8 +93,8 @@ func TestUpgradeToCJKWords(t *testing.T) {
 		}
 		return db
 	}, func(old store.DB) {
-		// What a v3 binary wrote: each run of letters and digits one word,
-		// CJK runs whole.
+		// What a v4 binary wrote: each run of letters and digits one word,
+		// CJK runs whole (the test's chunks have no headings to mark).
 		db := old.(*DB)
 		rows, err := db.pool.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks`)
 		if err != nil {
@@ -124,4 +124,71 @@ func TestUpgradeToCJKWords(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A store written before v4, whose heading words count once, is upgraded
+// when a v4 binary opens it: its headings are marked, Check agrees, and a
+// chunk whose heading holds the query word now scores as on a store built
+// at v4 (above one that only mentions it in its text).
+func TestUpgradeFromV3(t *testing.T) {
+	ctx := context.Background()
+	title := storetest.Chunk("measurements from the last decade of field work in the north")
+	title.Hierarchy = []string{"Glacier retreat"}
+	body := storetest.Chunk("we walked past a glacier on the way")
+	body.Hierarchy, body.StartLine = []string{"Field notes"}, 1
+	fill := func(db store.DB) {
+		if _, _, err := storetest.Replace(db, store.File{Path: "/a.md", Namespace: "default", SHA256: "1"},
+			title, body, storetest.Chunk("nothing to see"), storetest.Chunk("more filler here"), storetest.Chunk("and more")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scores := func(db store.DB) string {
+		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: storetest.Words("glacier"), Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ""
+		for _, h := range hits {
+			out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
+		}
+		return out
+	}
+	old := store.Location{Backend: Name, URL: pgtest.New(t)}
+	SchemaVersion = 3
+	db, err := store.Open(ctx, old, store.OpenOptions{})
+	if err == nil {
+		fill(db)
+		// What a v3 binary wrote: no word marked as a heading's.
+		_, err = db.(*DB).pool.Exec(ctx, `UPDATE chunks SET words = setweight(words, 'D')`)
+		before := scores(db)
+		db.Close()
+		if !strings.HasPrefix(before, body.Content) {
+			t.Fatalf("before the upgrade the body mention should win on length: %s", before)
+		}
+	}
+	SchemaVersion = migrations[len(migrations)-1].version
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(ctx, old, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Schema() != SchemaVersion {
+		t.Fatalf("schema after the upgrade: v%d, want v%d", db.Schema(), SchemaVersion)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check after the upgrade: %v", err)
+	}
+	fresh, err := store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	fill(fresh)
+	got, want := scores(db), scores(fresh)
+	if got != want || !strings.HasPrefix(got, title.Content) {
+		t.Fatalf("upgraded store scores %q; a store built at v4 scores %q (the heading match first)", got, want)
+	}
 }

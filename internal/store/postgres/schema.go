@@ -19,10 +19,10 @@ type migration struct {
 	version               int
 	readFloor, writeFloor int
 	stmts                 []string
-	// run, when set, is the step's work that needs Go (after stmts, in the
-	// same transaction).
-	run       func(ctx context.Context, tx pgx.Tx) error
-	exclusive bool // destructive: only from mm migrate, with the store to itself
+	exclusive             bool // destructive: only from mm migrate, with the store to itself
+	// fill, when set, runs after stmts in the step's transaction: a
+	// rewrite of rows that needs Go (the keyword index's word splitting).
+	fill func(ctx context.Context, tx pgx.Tx) error
 }
 
 // textConfig is the text search configuration of the keyword index. The
@@ -101,12 +101,15 @@ var migrations = []migration{
 	// v3: chunk lengths in the postings (termstats.go); the trigger fills
 	// them whoever writes, so older binaries still read and write.
 	{version: 3, readFloor: 1, writeFloor: 1, stmts: termLenSteps},
-	// v4: CJK and Hangul runs indexed as bigrams (internal/words): the
+	// v4: heading words weigh store.HeadingWeight in the postings
+	// (termstats.go); older binaries still read and write.
+	{version: 4, readFloor: 1, writeFloor: 1, stmts: headingSteps, fill: markHeadings},
+	// v5: CJK and Hangul runs indexed as bigrams (internal/words): the
 	// chunks holding such text get their words again. Older binaries would
-	// go on indexing those runs whole, where no v4 query finds them, so
+	// go on indexing those runs whole, where no v5 query finds them, so
 	// they may read but not write. And the project chunks get a partial
 	// index, for the default view's check that none is hidden (keepSQL).
-	{version: 4, readFloor: 1, writeFloor: 4, run: reindexCJK, stmts: []string{
+	{version: 5, readFloor: 1, writeFloor: 5, fill: reindexCJK, stmts: []string{
 		`CREATE INDEX chunks_projects ON chunks(namespace) WHERE starts_with(namespace, 'project:')`,
 	}},
 }
@@ -203,8 +206,8 @@ func (db *DB) step(ctx context.Context, opts store.OpenOptions) (done bool, err 
 			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
 		}
 	}
-	if m.run != nil {
-		if err := m.run(ctx, tx); err != nil {
+	if m.fill != nil {
+		if err := m.fill(ctx, tx); err != nil {
 			return false, friendly(fmt.Errorf("schema step v%d: %w", m.version, err), db.where)
 		}
 	}

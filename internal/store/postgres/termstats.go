@@ -3,6 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/memtomem/memtomem/internal/store"
 )
 
 // The term statistics BM25 needs, kept by the database itself: triggers on
@@ -87,6 +92,68 @@ var termLenSteps = []string{
 		END IF;
 		RETURN NULL;
 	END $$`,
+}
+
+// headingSteps (v4) count a heading word store.HeadingWeight times in its
+// posting's frequency, as SQLite's bm25() column weight does: chunks.words
+// marks the heading's words with weight A (insertChunk), and the trigger
+// adds HeadingWeight − 1 for each A position. A chunk's length stays its
+// word count, as in FTS5. Chunks written before v4 are re-marked by
+// markHeadings in the same step; an older binary still reads and writes
+// (what it inserts is unmarked, so its headings count once).
+var headingSteps = []string{
+	`CREATE OR REPLACE FUNCTION chunks_term_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP IN ('DELETE', 'UPDATE') THEN
+			DELETE FROM memtomem.postings WHERE term = ANY(tsvector_to_array(OLD.words)) AND rid = OLD.rid;
+			UPDATE memtomem.corpus SET chunks = chunks - 1, words = words - OLD.word_count;
+		END IF;
+		IF TG_OP IN ('INSERT', 'UPDATE') THEN
+			INSERT INTO memtomem.postings(term, rid, tf, chunk_len)
+				SELECT x.lexeme, NEW.rid,
+					coalesce(array_length(x.positions, 1), 1) + ` + strconv.Itoa(store.HeadingWeight-1) + ` * cardinality(array_positions(x.weights, 'A')),
+					NEW.word_count
+				FROM unnest(NEW.words) x;
+			UPDATE memtomem.corpus SET chunks = chunks + 1, words = words + NEW.word_count;
+		END IF;
+		RETURN NULL;
+	END $$`,
+}
+
+// markHeadings rewrites the keyword text of every chunk with a heading, so
+// that its heading words are marked as insertChunk marks them now; the
+// trigger recomputes their postings.
+func markHeadings(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks WHERE cardinality(hierarchy) > 0`)
+	if err != nil {
+		return err
+	}
+	type chunk struct {
+		rid             int64
+		hierarchy       []string
+		content, source string
+	}
+	chunks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (chunk, error) {
+		var c chunk
+		err := row.Scan(&c.rid, &c.hierarchy, &c.content, &c.source)
+		return c, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		heading, body, _ := indexText(c.hierarchy, c.content, c.source)
+		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = `+wordsSQL("$1", "$2")+` WHERE rid = $3`, heading, body, c.rid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wordsSQL is the SQL of chunks.words from the parameters holding the
+// heading's words (marked A) and the rest's, as indexText splits them.
+func wordsSQL(heading, body string) string {
+	return `setweight(to_tsvector('` + textConfig + `', ` + heading + `), 'A') || to_tsvector('` + textConfig + `', ` + body + `)`
 }
 
 // checkTermStats is Check's half for the term statistics: they describe

@@ -21,17 +21,21 @@ func splitWords(text string) []string {
 }
 
 // indexText is what the keyword index holds of a chunk: its heading path,
-// text and file name (the three columns of SQLite's index), as words.
-func indexText(hierarchy []string, content, source string) (text string, count int) {
+// text and file name (the three columns of SQLite's index), as words. The
+// heading's words come apart from the rest, so that they can be marked
+// (weight A in the tsvector) and count headingWeight times in a word's
+// frequency, as FTS5's column weights count them.
+func indexText(hierarchy []string, content, source string) (heading, body string, count int) {
 	base := source
 	if i := strings.LastIndexByte(base, '/'); i >= 0 {
 		base = base[i+1:]
 	}
-	ws := words.Index(words.Fold(strings.Join(hierarchy, " ") + "\n" + content + "\n" + base))
-	return strings.Join(ws, " "), len(ws)
+	hs := words.Index(words.Fold(strings.Join(hierarchy, " ")))
+	bs := words.Index(words.Fold(content + "\n" + base))
+	return strings.Join(hs, " "), strings.Join(bs, " "), len(hs) + len(bs)
 }
 
-// reindexCJK (schema v4) gives every chunk whose text holds CJK or Hangul
+// reindexCJK (schema v5) gives every chunk whose text holds CJK or Hangul
 // its words as this binary splits them; the term statistics' trigger
 // follows. The regular expression is a cheap superset (any character from
 // U+1100 up); words.HasCJK decides.
@@ -42,9 +46,9 @@ func reindexCJK(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	type change struct {
-		rid   int64
-		text  string
-		count int
+		rid           int64
+		heading, body string
+		count         int
 	}
 	var changes []change
 	for rows.Next() {
@@ -58,16 +62,16 @@ func reindexCJK(ctx context.Context, tx pgx.Tx) error {
 		if !words.HasCJK(content) && !words.HasCJK(strings.Join(hierarchy, " ")) && !words.HasCJK(source) {
 			continue
 		}
-		text, count := indexText(hierarchy, content, source)
-		changes = append(changes, change{rid, text, count})
+		heading, body, count := indexText(hierarchy, content, source)
+		changes = append(changes, change{rid, heading, body, count})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, c := range changes {
-		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = to_tsvector('`+textConfig+`', $1), word_count = $2 WHERE rid = $3`,
-			c.text, c.count, c.rid); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = `+wordsSQL("$1", "$2")+`, word_count = $3 WHERE rid = $4`,
+			c.heading, c.body, c.count, c.rid); err != nil {
 			return fmt.Errorf("reindex chunk %d: %w", c.rid, err)
 		}
 	}

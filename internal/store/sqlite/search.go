@@ -3,14 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/memtomem/memtomem/internal/store"
 )
 
 // Column weights for bm25(): heading path, content, file name. A word in a
-// heading says more about a chunk than the same word in its body.
-const bm25Weights = "2.0, 1.0, 1.0"
+// heading says more about a chunk than the same word in its body
+// (store.HeadingWeight). Any weights keep prunedTopK's bounds: a phrase's
+// term in bm25() stays below idf·(k1+1) however large its frequency.
+var bm25Weights = strconv.Itoa(store.HeadingWeight) + ".0, 1.0, 1.0"
 
 // KeywordSearch implements store.Store. FTS5's bm25() is lower-is-better;
 // it is negated so that every score the store returns is higher-is-better.

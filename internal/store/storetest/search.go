@@ -233,3 +233,35 @@ func filterFinds(t *testing.T, db store.Store, name, word string, f store.Filter
 		t.Errorf("%s: dense search finds %q, want %q", name, got, want)
 	}
 }
+
+// A word in a chunk's heading ranks it above a chunk that only mentions the
+// word in its text, although the heading's chunk is the longer one (which
+// BM25 alone, counting every word once, would rank lower): a user looking
+// for "glacier" wants the section about glaciers first.
+func testHeadingOutranksBody(t *testing.T, h Harness) {
+	db, _ := h.open(t)
+	ctx := context.Background()
+	about := store.Chunk{Hierarchy: []string{"Field trips", "Glacier retreat"}, Content: "Measurements from the last decade of field work in the north, with photographs.",
+		ContentHash: "about", Namespace: "default"}
+	mention := store.Chunk{Hierarchy: []string{"Field trips", "Hut"}, Content: "We walked past a glacier on the way.",
+		ContentHash: "mention", Namespace: "default", StartLine: 1}
+	chunks := []store.Chunk{about, mention}
+	for i := range 8 {
+		chunks = append(chunks, store.Chunk{Content: fmt.Sprintf("unrelated filler note %d", i), ContentHash: fmt.Sprint("f", i),
+			Namespace: "default", StartLine: 2 + i})
+	}
+	if _, _, err := Replace(db, store.File{Path: "/notes/trips.md", Namespace: "default", SHA256: "1"}, chunks...); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: Words("glacier"), Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 2 || hits[0].Content != about.Content {
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Content)
+		}
+		t.Fatalf("glacier: got %q, want the chunk headed Glacier retreat first, then the mention", got)
+	}
+}

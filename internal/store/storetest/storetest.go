@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"ProjectScope", testProjectScope},
 		{"Globs", testGlobs},
 		{"CJK", testCJK},
+		{"HeadingOutranksBody", testHeadingOutranksBody},
 		{"VectorGenerationsNeverMix", testVectorGenerations},
 		{"VectorsFollowChunkText", testVectorsFollowChunkText},
 		{"SchemaGate", testSchemaGate},

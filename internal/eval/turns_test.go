@@ -95,7 +95,8 @@ func TestTurnChunksMapToTurns(t *testing.T) {
 }
 
 // Documents that are not turns (SciFact and every corpus.jsonl) are one
-// chunk each, title and text, as before conversations were written.
+// chunk each, the title as its heading, as before conversations were
+// written.
 func TestDocumentsIndexedAsBefore(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"corpus.jsonl": `{"_id": "d1", "title": "Kettle", "text": "descale monthly", "speaker": "not a turn"}
 {"_id": "d2", "text": "no title here"}
@@ -109,7 +110,7 @@ func TestDocumentsIndexedAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.Chunk{
-		{Source: "/", Content: "Kettle\ndescale monthly", ContentHash: "d1", EntryID: "d1", Namespace: "default"},
+		{Source: "/", Hierarchy: []string{"Kettle"}, Content: "descale monthly", ContentHash: "d1", EntryID: "d1", Namespace: "default"},
 		{Source: "/", Content: "no title here", ContentHash: "d2", EntryID: "d2", Namespace: "default"},
 	}
 	if len(chunks) != len(want) {
@@ -117,7 +118,7 @@ func TestDocumentsIndexedAsBefore(t *testing.T) {
 	}
 	for i := range want {
 		if c := chunks[i]; c.Source != want[i].Source || c.Content != want[i].Content || c.ContentHash != want[i].ContentHash ||
-			c.EntryID != want[i].EntryID || c.Namespace != want[i].Namespace || c.Hierarchy != nil || c.Tags != nil {
+			c.EntryID != want[i].EntryID || c.Namespace != want[i].Namespace || !slices.Equal(c.Hierarchy, want[i].Hierarchy) || c.Tags != nil {
 			t.Errorf("chunk %d: %+v, want %+v", i, c, want[i])
 		}
 	}

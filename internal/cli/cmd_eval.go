@@ -30,6 +30,7 @@ func (a *app) evalCommand() *cobra.Command {
 		asJSON                  bool
 		bm25Weight, denseWeight float64
 		scratch                 string
+		sweep                   sweepFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
@@ -44,10 +45,23 @@ query to documents with the same value (LoCoMo: one store per conversation).
 The store is SQLite in a temporary directory; --scratch-url runs it in a
 PostgreSQL database instead (required when storage.backend is postgres),
 which is emptied first and refused if it holds anything but what mm eval
-and mm bench leave behind.`,
+and mm bench leave behind.
+
+--sweep indexes once per group, then runs every query under each setting of
+a grid: dense_weight/bm25_weight ratios (--ratio), rrf_k (--rrf-k), decay
+half-lives in days (--decay) and the fusion guard (--guard). Without an
+embedding provider only the decay applies. It prints one row per setting
+(nDCG@10, R@10, R@100, MRR@10, p50 query ms) and the best setting by
+--metric (ties: the higher R@10, then the earlier row); --write puts it into
+the config file as mm config set does, leaving every other key alone. A grid
+is at most 64 settings. Decay changes rankings only where documents differ
+in age.`,
 		Example: `  mm eval ../shared/eval-data/scifact --split train
   mm eval ../shared/eval-data/locomo --split dev --group-by conv --json
-  mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch`,
+  mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch
+  mm eval ./my-set --split test --sweep
+  mm eval ./my-set --split test --sweep --ratio 0.5,1 --rrf-k 10,30,60 --decay 0 --metric recall@10 --write
+  mm eval ./my-set --split test --sweep --json > sweep.json`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if split == "" {
@@ -55,6 +69,9 @@ and mm bench leave behind.`,
 			}
 			if k < 10 {
 				return usagef("-k must be at least 10 (got %d): the metrics look at the top 10 and 100", k)
+			}
+			if err := sweep.check(cmd); err != nil {
+				return err
 			}
 			ds, err := eval.Load(argv[0], split)
 			if err != nil {
@@ -87,6 +104,9 @@ and mm bench leave behind.`,
 				// Empties what the run left, and only that: a database
 				// that was refused stays as it was.
 				defer eval.ClearScratch(context.WithoutCancel(cmd.Context()), loc)
+			}
+			if sweep.on {
+				return a.runSweep(cmd, &sweep, ds, opts, asJSON)
 			}
 			bar := newProgress(a.stderr, "querying", asJSON)
 			opts.Progress = bar.Func()
@@ -124,5 +144,6 @@ and mm bench leave behind.`,
 	f.Float64Var(&bm25Weight, "bm25-weight", 1, "weight of the keyword leg in fusion (0 drops it)")
 	f.StringVar(&scratch, "scratch-url", "", scratchFlagHelp)
 	f.Float64Var(&denseWeight, "dense-weight", 1, "weight of the vector leg in fusion (0 drops it; needs embedding.provider)")
+	sweep.register(f)
 	return cmd
 }

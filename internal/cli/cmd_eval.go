@@ -21,6 +21,7 @@ type evalReport struct {
 	QueryP50Ms    float64 `json:"query_p50_ms"`
 	QueryP90Ms    float64 `json:"query_p90_ms"`
 	QueryP99Ms    float64 `json:"query_p99_ms"`
+	QueryMeanMs   float64 `json:"query_mean_ms"`
 }
 
 func (a *app) evalCommand() *cobra.Command {
@@ -52,7 +53,8 @@ a grid: dense_weight/bm25_weight ratios (--ratio), rrf_k (--rrf-k), decay
 half-lives in days (--decay) and the fusion guard (--guard). Without an
 embedding provider only the decay applies. It prints one row per setting
 (nDCG@10, R@10, R@100, MRR@10, p50 query ms) and the best setting by
---metric (ties: the higher R@10, then the earlier row); --write puts it into
+--metric (ties: the higher nDCG@10, or R@10 when the metric is nDCG@10,
+then the earlier row); --write puts it into
 the config file as mm config set does, leaving every other key alone. A grid
 is at most 64 settings. Decay changes rankings only where documents differ
 in age.`,
@@ -119,7 +121,8 @@ in age.`,
 			if asJSON {
 				return writeJSON(a.stdout, evalReport{Metrics: m, Docs: st.Docs, IndexSeconds: st.IndexDuration.Seconds(),
 					SearchSeconds: st.SearchDuration.Seconds(), QueryP50Ms: ms(st.QueryPercentile(50)),
-					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99))})
+					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99)),
+					QueryMeanMs: ms(st.SearchDuration) / float64(max(m.Queries, 1))})
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
 			if embedder != nil {
@@ -129,6 +132,9 @@ in age.`,
 			}
 			fmt.Fprintf(a.stdout, "nDCG@10:    %.4f\nRecall@10:  %.4f\nRecall@100: %.4f\nMRR@10:     %.4f\n",
 				m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
+			if m.Unranked > 0 {
+				fmt.Fprintf(a.stdout, "unranked:   %d queries ranked nothing (no searchable word or no match)\n", m.Unranked)
+			}
 			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
 				st.IndexDuration.Round(time.Millisecond), float64(st.Docs)/st.IndexDuration.Seconds(),
 				st.SearchDuration.Round(time.Millisecond), float64(st.SearchDuration.Microseconds())/1000/float64(max(m.Queries, 1)))

@@ -37,7 +37,7 @@ func (s *sweepFlags) register(f interface {
 	f.IntSliceVar(&s.rrfK, "rrf-k", g.RRFK, "with --sweep: rrf_k values to try")
 	f.Float64SliceVar(&s.decays, "decay", g.Decays, "with --sweep: decay_half_life_days values to try (0 is off)")
 	f.StringSliceVar(&s.guards, "guard", g.Guards, "with --sweep: fusion_guard values to try (agreement, off)")
-	f.StringVar(&s.metric, "metric", "ndcg@10", "with --sweep: the figure the best setting is chosen by ("+strings.Join(eval.SweepMetrics, ", ")+"); ties go to the higher recall@10")
+	f.StringVar(&s.metric, "metric", "ndcg@10", "with --sweep: the figure the best setting is chosen by ("+strings.Join(eval.SweepMetrics, ", ")+"); ties go to the higher ndcg@10, or recall@10 when that is the metric")
 	f.BoolVar(&s.write, "write", false, "with --sweep: write the best setting into the config file (as mm config set does)")
 }
 
@@ -122,7 +122,7 @@ func (a *app) runSweep(cmd *cobra.Command, s *sweepFlags, ds *eval.Dataset, opts
 	if hybrid {
 		fmt.Fprint(w, "ratio\trrf_k\tguard\t")
 	}
-	fmt.Fprint(w, "decay\tnDCG@10\tR@10\tR@100\tMRR@10\tp50 ms\t\n")
+	fmt.Fprint(w, "decay\tnDCG@10\tR@10\tR@100\tMRR@10\tp50 ms\t\t\n")
 	for i, r := range rep.Rows {
 		mark := ""
 		if i == best {
@@ -131,7 +131,7 @@ func (a *app) runSweep(cmd *cobra.Command, s *sweepFlags, ds *eval.Dataset, opts
 		if hybrid {
 			fmt.Fprintf(w, "%g\t%d\t%s\t", r.DenseWeight, r.RRFK, r.FusionGuard)
 		}
-		fmt.Fprintf(w, "%g\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%s\n", r.DecayHalfLifeDays, r.NDCG10, r.Recall10, r.Recall100, r.MRR10, r.QueryP50Ms, mark)
+		fmt.Fprintf(w, "%g\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%s\t\n", r.DecayHalfLifeDays, r.NDCG10, r.Recall10, r.Recall100, r.MRR10, r.QueryP50Ms, mark)
 	}
 	w.Flush()
 	b := rows[best]

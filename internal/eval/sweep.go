@@ -218,9 +218,14 @@ func MetricValue(m Metrics, name string) (float64, bool) {
 	return 0, false
 }
 
-// Best is the index of the row with the highest metric, ties going to the
-// higher Recall@10 and then to the earlier row (-1 without rows).
+// Best is the index of the row with the highest metric (-1 without rows).
+// Ties go to the higher nDCG@10 (to the higher Recall@10 when the metric is
+// nDCG@10), then to the earlier row: a small set often ties on recall.
 func Best(rows []SweepRow, metric string) int {
+	tie := "ndcg@10"
+	if metric == tie {
+		tie = "recall@10"
+	}
 	best := -1
 	for i, r := range rows {
 		if best < 0 {
@@ -229,7 +234,9 @@ func Best(rows []SweepRow, metric string) int {
 		}
 		v, _ := MetricValue(r.Metrics, metric)
 		b, _ := MetricValue(rows[best].Metrics, metric)
-		if v > b || (v == b && r.Recall10 > rows[best].Recall10) {
+		tv, _ := MetricValue(r.Metrics, tie)
+		tb, _ := MetricValue(rows[best].Metrics, tie)
+		if v > b || (v == b && tv > tb) {
 			best = i
 		}
 	}

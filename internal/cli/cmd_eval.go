@@ -54,10 +54,9 @@ half-lives in days (--decay) and the fusion guard (--guard). Without an
 embedding provider only the decay applies. It prints one row per setting
 (nDCG@10, R@10, R@100, MRR@10, p50 query ms) and the best setting by
 --metric (ties: the higher nDCG@10, or R@10 when the metric is nDCG@10,
-then the earlier row); --write puts it into
-the config file as mm config set does, leaving every other key alone. A grid
-is at most 64 settings. Decay changes rankings only where documents differ
-in age.`,
+then the earlier row); --write puts it into the config file as mm config
+set does, leaving every other key alone. A grid is at most 64 settings.
+Decay changes rankings only where documents differ in age.`,
 		Example: `  mm eval ../shared/eval-data/scifact --split train
   mm eval ../shared/eval-data/locomo --split dev --group-by conv --json
   mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,29 +17,37 @@ import (
 // sweepFlags are mm eval's grid flags.
 type sweepFlags struct {
 	on     bool
-	ratios []float64
+	ratios []string // floats, parsed by check: pflag prints float defaults as 0.250000
 	rrfK   []int
-	decays []float64
+	decays []string
 	guards []string
+	grid   eval.Grid
 	metric string
 	write  bool
 }
 
 func (s *sweepFlags) register(f interface {
 	BoolVar(*bool, string, bool, string)
-	Float64SliceVar(*[]float64, string, []float64, string)
 	IntSliceVar(*[]int, string, []int, string)
 	StringSliceVar(*[]string, string, []string, string)
 	StringVar(*string, string, string, string)
 }) {
 	g := eval.DefaultGrid()
 	f.BoolVar(&s.on, "sweep", false, "run every query under each setting of a grid and print the best setting")
-	f.Float64SliceVar(&s.ratios, "ratio", g.Ratios, "with --sweep: dense_weight/bm25_weight ratios to try (bm25_weight stays 1)")
+	f.StringSliceVar(&s.ratios, "ratio", floats(g.Ratios), "with --sweep: dense_weight/bm25_weight ratios to try (bm25_weight stays 1)")
 	f.IntSliceVar(&s.rrfK, "rrf-k", g.RRFK, "with --sweep: rrf_k values to try")
-	f.Float64SliceVar(&s.decays, "decay", g.Decays, "with --sweep: decay_half_life_days values to try (0 is off)")
+	f.StringSliceVar(&s.decays, "decay", floats(g.Decays), "with --sweep: decay_half_life_days values to try (0 is off)")
 	f.StringSliceVar(&s.guards, "guard", g.Guards, "with --sweep: fusion_guard values to try (agreement, off)")
 	f.StringVar(&s.metric, "metric", "ndcg@10", "with --sweep: the figure the best setting is chosen by ("+strings.Join(eval.SweepMetrics, ", ")+"); ties go to the higher ndcg@10, or recall@10 when that is the metric")
 	f.BoolVar(&s.write, "write", false, "with --sweep: write the best setting into the config file (as mm config set does)")
+}
+
+func floats(v []float64) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return out
 }
 
 // sweepReport is mm eval --sweep --json: every row's figures.
@@ -61,7 +70,7 @@ type sweepRow struct {
 	QueryP99Ms    float64 `json:"query_p99_ms"`
 }
 
-// checkSweep refuses grid flags without --sweep and a bad metric, before
+// check refuses grid flags without --sweep and a bad metric, before
 // anything is indexed.
 func (s *sweepFlags) check(cmd *cobra.Command) error {
 	if !s.on {
@@ -71,6 +80,20 @@ func (s *sweepFlags) check(cmd *cobra.Command) error {
 			}
 		}
 		return nil
+	}
+	s.grid = eval.Grid{RRFK: s.rrfK, Guards: s.guards}
+	for _, l := range []struct {
+		flag string
+		in   []string
+		out  *[]float64
+	}{{"ratio", s.ratios, &s.grid.Ratios}, {"decay", s.decays, &s.grid.Decays}} {
+		for _, v := range l.in {
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return usagef("--%s %q: want numbers separated by commas, e.g. 0.5,1,2", l.flag, v)
+			}
+			*l.out = append(*l.out, x)
+		}
 	}
 	if !slices.Contains(eval.SweepMetrics, s.metric) {
 		return usagef("--metric %q: want one of %s", s.metric, strings.Join(eval.SweepMetrics, ", "))
@@ -83,7 +106,7 @@ func (s *sweepFlags) check(cmd *cobra.Command) error {
 
 // runSweep runs the grid and reports; opts is the run mm eval would do.
 func (a *app) runSweep(cmd *cobra.Command, s *sweepFlags, ds *eval.Dataset, opts eval.RunOptions, asJSON bool) error {
-	settings, err := eval.Grid{Ratios: s.ratios, RRFK: s.rrfK, Decays: s.decays, Guards: s.guards}.Settings(opts.Embedder != nil)
+	settings, err := s.grid.Settings(opts.Embedder != nil)
 	if err != nil {
 		return usageError{err}
 	}

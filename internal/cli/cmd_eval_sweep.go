@@ -152,7 +152,11 @@ func (a *app) runSweep(cmd *cobra.Command, s *sweepFlags, ds *eval.Dataset, opts
 			mark = "*"
 		}
 		if hybrid {
-			fmt.Fprintf(w, "%g\t%d\t%s\t", r.DenseWeight, r.RRFK, r.FusionGuard)
+			if r.Hybrid {
+				fmt.Fprintf(w, "%g\t%d\t%s\t", r.DenseWeight, r.RRFK, r.FusionGuard)
+			} else {
+				fmt.Fprint(w, "0 (keywords)\t-\t-\t")
+			}
 		}
 		fmt.Fprintf(w, "%g\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%s\t\n", r.DecayHalfLifeDays, r.NDCG10, r.Recall10, r.Recall100, r.MRR10, r.QueryP50Ms, mark)
 	}

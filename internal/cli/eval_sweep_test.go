@@ -88,11 +88,12 @@ func TestEvalSweepPicksBestRow(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
-	if len(rep.Rows) != 6 || rep.Metric != "ndcg@10" {
-		t.Fatalf("want 6 rows by ndcg@10, got %d by %s:\n%s", len(rep.Rows), rep.Metric, stdout)
+	// Ratio 0 (keywords alone) is one row, the others one per rrf_k.
+	if len(rep.Rows) != 5 || rep.Metric != "ndcg@10" {
+		t.Fatalf("want 5 rows by ndcg@10, got %d by %s:\n%s", len(rep.Rows), rep.Metric, stdout)
 	}
 	for i, r := range rep.Rows {
-		if r.Queries != 16 || !r.Hybrid || r.Guard != "off" || r.P99 < r.P50 || r.Recall100 < r.Recall10 {
+		if r.Queries != 16 || r.Hybrid != (r.DenseWeight > 0) || r.Guard != "off" || r.P99 < r.P50 || r.Recall100 < r.Recall10 {
 			t.Errorf("row %d incomplete: %+v", i, r)
 		}
 		b := rep.Rows[rep.Best]

@@ -28,12 +28,13 @@ type Grid struct {
 	Guards []string
 }
 
-// DefaultGrid is the grid mm eval --sweep runs when none is given: the
-// ratios around equal weight, a sharp and the usual rrf_k, decay off and
-// at a month and half a year, and the fusion guard on and off (4·2·3·2 =
-// 48 settings with a provider, 3 without).
+// DefaultGrid is the grid mm eval --sweep runs when none is given:
+// keywords alone (ratio 0, so a model that does not help shows as such) and
+// ratios around equal weight, a sharp and the usual rrf_k, decay off and at
+// a month and half a year, and the fusion guard on and off (3 + 4·2·3·2 =
+// 51 settings with a provider, 3 without).
 func DefaultGrid() Grid {
-	return Grid{Ratios: []float64{0.25, 0.5, 1, 2}, RRFK: []int{20, 60}, Decays: []float64{0, 30, 180},
+	return Grid{Ratios: []float64{0, 0.25, 0.5, 1, 2}, RRFK: []int{20, 60}, Decays: []float64{0, 30, 180},
 		Guards: []string{search.GuardAgreement, search.GuardOff}}
 }
 
@@ -45,8 +46,10 @@ type Setting struct {
 	DecayHalfLifeDays float64 `json:"decay_half_life_days"`
 	FusionGuard       string  `json:"fusion_guard"`
 	// Hybrid is false for keyword-only settings, where only the decay
-	// applies.
-	Hybrid bool `json:"hybrid"`
+	// applies; DenseOff says that this setting is what makes it so (ratio
+	// 0 with a provider), rather than the lack of a provider.
+	Hybrid   bool `json:"hybrid"`
+	DenseOff bool `json:"dense_off"`
 }
 
 // ConfigValues are the search.* keys and values that make s the
@@ -59,6 +62,11 @@ func (s Setting) ConfigValues() [][2]string {
 			[2]string{"search.dense_weight", strconv.FormatFloat(s.DenseWeight, 'g', -1, 64)},
 			[2]string{"search.rrf_k", strconv.Itoa(s.RRFK)},
 			[2]string{"search.fusion_guard", s.FusionGuard})
+	}
+	if s.DenseOff {
+		// Keywords alone won: the dense leg is turned off, the other
+		// fusion keys are left as they were.
+		out = append(out, [2]string{"search.dense_weight", "0"})
 	}
 	return out
 }
@@ -91,8 +99,21 @@ func (g Grid) Settings(hybrid bool) ([]Setting, error) {
 	if !hybrid {
 		ratios, ks, guards = []float64{0}, []int{config.DefaultRRFK}, []string{search.GuardAgreement}
 	}
-	n := len(ratios) * len(ks) * len(g.Decays) * len(guards)
-	if n == 0 {
+	// Ratio 0 is keywords alone, where rrf_k and the guard do not apply:
+	// one row per decay.
+	zero, nonzero := false, 0
+	for _, r := range slices.Compact(slices.Sorted(slices.Values(ratios))) {
+		if r == 0 {
+			zero = true
+		} else {
+			nonzero++
+		}
+	}
+	n := nonzero * len(ks) * len(g.Decays) * len(guards)
+	if zero {
+		n += len(g.Decays)
+	}
+	if n == 0 || len(ks) == 0 || len(guards) == 0 {
 		return nil, fmt.Errorf("the grid is empty: every list needs at least one value")
 	}
 	if n > MaxSweepSettings {
@@ -100,15 +121,19 @@ func (g Grid) Settings(hybrid bool) ([]Setting, error) {
 			n, len(ratios), len(ks), len(g.Decays), len(guards), MaxSweepSettings)
 	}
 	var out []Setting
+	seen := map[Setting]bool{}
 	for _, r := range ratios {
 		for _, k := range ks {
 			for _, d := range g.Decays {
 				for _, m := range guards {
 					s := Setting{BM25Weight: 1, DenseWeight: r, RRFK: k, DecayHalfLifeDays: d, FusionGuard: m, Hybrid: hybrid}
-					if !hybrid {
-						s.DenseWeight = 0
+					if r == 0 {
+						s.RRFK, s.FusionGuard, s.Hybrid, s.DenseOff = ks[0], guards[0], false, hybrid
 					}
-					out = append(out, s)
+					if !seen[s] {
+						seen[s] = true
+						out = append(out, s)
+					}
 				}
 			}
 		}

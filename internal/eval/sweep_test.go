@@ -16,7 +16,7 @@ func TestGridSettings(t *testing.T) {
 	if err != nil || len(s) != 1 || s[0].Hybrid || len(s[0].ConfigValues()) != 1 {
 		t.Fatalf("keyword grid: %v %+v", err, s)
 	}
-	if _, err := (Grid{Ratios: make([]float64, 5), RRFK: []int{1, 2, 3, 4}, Decays: make([]float64, 4), Guards: []string{"off"}}).Settings(true); err == nil ||
+	if _, err := (Grid{Ratios: []float64{1, 2, 3, 4, 5}, RRFK: []int{1, 2, 3, 4}, Decays: make([]float64, 4), Guards: []string{"off"}}).Settings(true); err == nil ||
 		!strings.Contains(err.Error(), "80 settings") {
 		t.Errorf("oversized grid: %v", err)
 	}
@@ -25,6 +25,15 @@ func TestGridSettings(t *testing.T) {
 	}
 	if _, err := (Grid{Ratios: []float64{1}, RRFK: []int{60}, Guards: []string{"off"}}).Settings(true); err == nil {
 		t.Error("empty decay list accepted")
+	}
+	// Ratio 0 is keywords alone: one row per decay, however many rrf_k
+	// and guards, and --write turns the dense leg off.
+	s, err = Grid{Ratios: []float64{0, 1}, RRFK: []int{10, 60}, Decays: []float64{0}, Guards: []string{"agreement", "off"}}.Settings(true)
+	if err != nil || len(s) != 5 || s[0].Hybrid || !s[0].DenseOff {
+		t.Fatalf("grid with ratio 0: %v %+v", err, s)
+	}
+	if kv := s[0].ConfigValues(); len(kv) != 2 || kv[1] != [2]string{"search.dense_weight", "0"} {
+		t.Errorf("keywords-alone setting writes %v", kv)
 	}
 }
 

@@ -89,10 +89,11 @@ type Outage struct {
 type Defaults struct {
 	BM25Weight, DenseWeight float64
 	RRFK                    int
+	DecayHalfLifeDays       float64
+	MMRLambda               float64
+
 	// FusionGuard is GuardAgreement ("" too) or GuardOff; see denseFactor.
-	FusionGuard       string
-	DecayHalfLifeDays float64
-	MMRLambda         float64
+	FusionGuard string
 }
 
 // DefaultsFor are the defaults the configuration sets.

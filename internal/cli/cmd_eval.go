@@ -125,7 +125,11 @@ Decay changes rankings only where documents differ in age.`,
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
 			if embedder != nil {
-				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF)\n", embedder.Generation())
+				guard := cfg.Search.FusionGuard
+				if guard == "" {
+					guard = "agreement"
+				}
+				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF, fusion guard %s)\n", embedder.Generation(), guard)
 			} else {
 				fmt.Fprintf(a.stdout, "embedding:  none (BM25 only)\n")
 			}

@@ -52,3 +52,21 @@ func TestDenseFactor(t *testing.T) {
 		t.Errorf("no keyword hits: factor %g, want 1", f)
 	}
 }
+
+// The alternating sum must stay a distribution function for every n the
+// guard uses: within [0, 1] and never falling as x grows.
+func FuzzIrwinHallCDF(f *testing.F) {
+	f.Add(0.5, 1.0, uint8(10))
+	f.Add(4.9, 0.2, uint8(9))
+	f.Fuzz(func(t *testing.T, x, dx float64, n uint8) {
+		k := int(n)%guardTop + 1
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(dx) || math.IsInf(dx, 0) {
+			return
+		}
+		x, dx = math.Mod(x, float64(k)+1), math.Abs(math.Mod(dx, 1))
+		a, b := irwinHallCDF(x, k), irwinHallCDF(x+dx, k)
+		if a < 0 || a > 1 || b < a-1e-6 {
+			t.Errorf("n=%d: F(%g)=%g, F(%g)=%g", k, x, a, x+dx, b)
+		}
+	})
+}

@@ -22,6 +22,7 @@ type evalReport struct {
 	QueryP50Ms    float64 `json:"query_p50_ms"`
 	QueryP90Ms    float64 `json:"query_p90_ms"`
 	QueryP99Ms    float64 `json:"query_p99_ms"`
+	QueryMeanMs   float64 `json:"query_mean_ms"`
 }
 
 func (a *app) evalCommand() *cobra.Command {
@@ -31,6 +32,7 @@ func (a *app) evalCommand() *cobra.Command {
 		asJSON                  bool
 		bm25Weight, denseWeight float64
 		scratch                 string
+		sweep                   sweepFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
@@ -50,10 +52,23 @@ query to documents with the same value (LoCoMo: one store per conversation).
 The store is SQLite in a temporary directory; --scratch-url runs it in a
 PostgreSQL database instead (required when storage.backend is postgres),
 which is emptied first and refused if it holds anything but what mm eval
-and mm bench leave behind.`,
+and mm bench leave behind.
+
+--sweep indexes once per group, then runs every query under each setting of
+a grid: dense_weight/bm25_weight ratios (--ratio), rrf_k (--rrf-k), decay
+half-lives in days (--decay) and the fusion guard (--guard). Without an
+embedding provider only the decay applies. It prints one row per setting
+(nDCG@10, R@10, R@100, MRR@10, p50 query ms) and the best setting by
+--metric (ties: the higher nDCG@10, or R@10 when the metric is nDCG@10,
+then the earlier row); --write puts it into the config file as mm config
+set does, leaving every other key alone. A grid is at most 64 settings.
+Decay changes rankings only where documents differ in age.`,
 		Example: `  mm eval ../shared/eval-data/scifact --split train
   mm eval ../shared/eval-data/locomo --split dev --group-by conv --json
-  mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch`,
+  mm eval ../shared/eval-data/scifact --split train --scratch-url postgres://mm@db/mm_scratch
+  mm eval ./my-set --split test --sweep
+  mm eval ./my-set --split test --sweep --ratio 0.5,1 --rrf-k 10,30,60 --decay 0 --metric recall@10 --write
+  mm eval ./my-set --split test --sweep --json > sweep.json`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if split == "" {
@@ -61,6 +76,9 @@ and mm bench leave behind.`,
 			}
 			if k < 10 {
 				return usagef("-k must be at least 10 (got %d): the metrics look at the top 10 and 100", k)
+			}
+			if err := sweep.check(cmd); err != nil {
+				return err
 			}
 			ds, err := eval.Load(argv[0], split)
 			if err != nil {
@@ -99,6 +117,9 @@ and mm bench leave behind.`,
 				// that was refused stays as it was.
 				defer eval.ClearScratch(context.WithoutCancel(cmd.Context()), loc)
 			}
+			if sweep.on {
+				return a.runSweep(cmd, &sweep, ds, opts, asJSON)
+			}
 			bar := newProgress(a.stderr, "querying", asJSON)
 			opts.Progress = bar.Func()
 			m, st, err := eval.Run(cmd.Context(), ds, opts)
@@ -110,11 +131,16 @@ and mm bench leave behind.`,
 			if asJSON {
 				return writeJSON(a.stdout, evalReport{Metrics: m, Docs: st.Docs, IndexSeconds: st.IndexDuration.Seconds(),
 					SearchSeconds: st.SearchDuration.Seconds(), QueryP50Ms: ms(st.QueryPercentile(50)),
-					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99))})
+					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99)),
+					QueryMeanMs: ms(st.SearchDuration) / float64(max(m.Queries, 1))})
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
 			if embedder != nil {
-				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF)\n", embedder.Generation())
+				guard := cfg.Search.FusionGuard
+				if guard == "" {
+					guard = "agreement"
+				}
+				fmt.Fprintf(a.stdout, "embedding:  %s (hybrid: BM25 + dense, RRF, fusion guard %s)\n", embedder.Generation(), guard)
 			} else {
 				fmt.Fprintf(a.stdout, "embedding:  none (BM25 only)\n")
 			}
@@ -123,6 +149,9 @@ and mm bench leave behind.`,
 			}
 			fmt.Fprintf(a.stdout, "nDCG@10:    %.4f\nRecall@10:  %.4f\nRecall@100: %.4f\nMRR@10:     %.4f\n",
 				m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
+			if m.Unranked > 0 {
+				fmt.Fprintf(a.stdout, "unranked:   %d queries ranked nothing (no searchable word or no match)\n", m.Unranked)
+			}
 			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
 				st.IndexDuration.Round(time.Millisecond), float64(st.Docs)/st.IndexDuration.Seconds(),
 				st.SearchDuration.Round(time.Millisecond), float64(st.SearchDuration.Microseconds())/1000/float64(max(m.Queries, 1)))
@@ -138,5 +167,6 @@ and mm bench leave behind.`,
 	f.Float64Var(&bm25Weight, "bm25-weight", 1, "weight of the keyword leg in fusion (0 drops it)")
 	f.StringVar(&scratch, "scratch-url", "", scratchFlagHelp)
 	f.Float64Var(&denseWeight, "dense-weight", 1, "weight of the vector leg in fusion (0 drops it; needs embedding.provider)")
+	sweep.register(f)
 	return cmd
 }

@@ -102,6 +102,11 @@ type SearchConfig struct {
 	DenseWeight float64 `json:"dense_weight"`
 	// RRFK is the k of reciprocal rank fusion: 1/(k+rank).
 	RRFK int `json:"rrf_k"`
+	// FusionGuard scales the dense leg per query by how far its top hits
+	// agree with the keyword leg's beyond chance, so a model that carries
+	// no signal cannot sink fused results below keywords alone:
+	// "agreement" (the default; "" means it too) or "off".
+	FusionGuard string `json:"fusion_guard"`
 	// DecayHalfLifeDays, when > 0, halves a result's score for every this
 	// many days of age (off by default: old decisions stay findable).
 	DecayHalfLifeDays float64 `json:"decay_half_life_days"`
@@ -133,6 +138,9 @@ type SecurityConfig struct {
 	// (the credential is replaced by [REDACTED:<rule>] and the rest stored).
 	Secrets string `json:"secrets"`
 }
+
+// FusionGuards lists the accepted search.fusion_guard values.
+var FusionGuards = []string{"agreement", "off"}
 
 // SecretModes lists the accepted security.secrets values.
 var SecretModes = []string{"refuse", "redact"}
@@ -173,7 +181,7 @@ func Default(home string) Config {
 			NamespaceRules:   []NamespaceRule{},
 		},
 		Search: SearchConfig{DefaultTopK: DefaultTopK, DefaultNamespace: DefaultNamespace,
-			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK},
+			BM25Weight: 1, DenseWeight: 1, RRFK: DefaultRRFK, FusionGuard: "agreement"},
 		Embedding: EmbeddingConfig{Provider: "none", TimeoutSeconds: DefaultEmbedTimeout, BreakerSeconds: DefaultEmbedBreaker},
 		Rerank: RerankConfig{Provider: "none", Candidates: DefaultRerankCandidates,
 			TimeoutSeconds: DefaultRerankTimeout, BreakerSeconds: DefaultRerankBreaker},
@@ -304,6 +312,9 @@ func (c Config) Validate() error {
 	}
 	if c.Search.RRFK < 1 {
 		add(fieldErr("search.rrf_k", "must be at least 1, got %d", c.Search.RRFK))
+	}
+	if !slices.Contains(FusionGuards, c.Search.FusionGuard) && c.Search.FusionGuard != "" {
+		add(fieldErr("search.fusion_guard", "must be one of %s, got %q", strings.Join(FusionGuards, ", "), c.Search.FusionGuard))
 	}
 	if c.Search.DecayHalfLifeDays < 0 {
 		add(fieldErr("search.decay_half_life_days", "must be >= 0 (0 turns decay off), got %g", c.Search.DecayHalfLifeDays))

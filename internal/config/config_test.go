@@ -179,7 +179,7 @@ func TestUnknownKeyInFile(t *testing.T) {
 	p := writeConfig(t, home, `{"search": {"top_k": 3}}`)
 	_, err := load(home, nil)
 	wantErr(t, err, "config "+p+`: unknown key "search.top_k" (valid keys: search.default_top_k, search.default_namespace, search.bm25_weight, `+
-		`search.dense_weight, search.rrf_k, search.decay_half_life_days, search.mmr_lambda)`)
+		`search.dense_weight, search.rrf_k, search.fusion_guard, search.decay_half_life_days, search.mmr_lambda)`)
 
 	writeConfig(t, home, `{"serch": {}}`)
 	_, err = load(home, nil)
@@ -483,7 +483,7 @@ func TestKeys(t *testing.T) {
 		"indexing.exclude_globs", "indexing.max_file_bytes", "indexing.memory_dirs", "indexing.namespace_rules",
 		"rerank.api_key", "rerank.base_url", "rerank.breaker_seconds", "rerank.candidates", "rerank.model", "rerank.provider",
 		"rerank.timeout_seconds", "search.bm25_weight", "search.decay_half_life_days", "search.default_namespace", "search.default_top_k",
-		"search.dense_weight", "search.mmr_lambda", "search.rrf_k",
+		"search.dense_weight", "search.fusion_guard", "search.mmr_lambda", "search.rrf_k",
 		"security.secrets", "storage.backend", "storage.host", "storage.password_file", "storage.path", "storage.url",
 	}
 	if diff := cmp.Diff(want, Keys()); diff != "" {

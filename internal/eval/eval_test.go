@@ -239,6 +239,9 @@ func TestScore(t *testing.T) {
 
 	// Query b's relevant doc at rank 2, query a unranked: MRR = (0 + 0.5) / 2.
 	m := Score(ds, map[string][]string{"b": {"d9", "d3"}})
+	if m.Unranked != 1 {
+		t.Errorf("unranked = %d, want 1 (query a)", m.Unranked)
+	}
 	if !approx(m.MRR10, 0.25) || !approx(m.Recall10, 0.5) {
 		t.Errorf("MRR/recall = %v/%v, want 0.25/0.5", m.MRR10, m.Recall10)
 	}
@@ -283,7 +286,7 @@ func TestMetricsJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"ndcg@10":0.5,"recall@10":0,"recall@100":0,"mrr@10":0,"queries":3}`
+	want := `{"ndcg@10":0.5,"recall@10":0,"recall@100":0,"mrr@10":0,"queries":3,"queries_unranked":0}`
 	if string(b) != want {
 		t.Errorf("JSON = %s", b)
 	}

@@ -13,6 +13,9 @@ type Metrics struct {
 	Recall100 float64 `json:"recall@100"`
 	MRR10     float64 `json:"mrr@10"`
 	Queries   int     `json:"queries"`
+	// Unranked counts the queries that ranked nothing (no searchable word,
+	// or no match): they score 0 and are worth a look.
+	Unranked int `json:"queries_unranked"`
 }
 
 // Score evaluates ranked (query id → doc ids, best first) against ds.
@@ -34,6 +37,9 @@ func Score(ds *Dataset, ranked map[string][]string) Metrics {
 	for _, q := range ds.Queries {
 		rels := ds.Qrels[q.ID]
 		ranking := dedupe(ranked[q.ID])
+		if len(ranking) == 0 {
+			m.Unranked++
+		}
 		m.NDCG10 += ndcg(ranking, rels, 10)
 		m.Recall10 += recall(ranking, rels, 10)
 		m.Recall100 += recall(ranking, rels, 100)

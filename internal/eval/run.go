@@ -169,7 +169,15 @@ func OpenCorpus(ctx context.Context, loc store.Location, docs []Doc, st *RunStat
 		return nil, err
 	}
 	if e != nil {
-		if err := index.EmbedMissing(ctx, db, e, e.Generation().String(), "", nil); err != nil {
+		// With embedding.dimension 0 the generation is known only once the
+		// provider answered; vectors stored under the dimensionless one
+		// would be invisible to the dense leg, which asks for the real one.
+		gen, err := embed.Probe(ctx, e)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("embed the corpus: %w", err)
+		}
+		if err := index.EmbedMissing(ctx, db, e, gen.String(), "", nil); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("embed the corpus: %w", err)
 		}

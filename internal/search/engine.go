@@ -98,11 +98,14 @@ type Defaults struct {
 	RRFK                    int
 	DecayHalfLifeDays       float64
 	MMRLambda               float64
+
+	// FusionGuard is GuardAgreement ("" too) or GuardOff; see denseFactor.
+	FusionGuard string
 }
 
 // DefaultsFor are the defaults the configuration sets.
 func DefaultsFor(c config.SearchConfig) Defaults {
-	return Defaults{BM25Weight: c.BM25Weight, DenseWeight: c.DenseWeight, RRFK: c.RRFK,
+	return Defaults{BM25Weight: c.BM25Weight, DenseWeight: c.DenseWeight, RRFK: c.RRFK, FusionGuard: c.FusionGuard,
 		DecayHalfLifeDays: c.DecayHalfLifeDays, MMRLambda: c.MMRLambda}
 }
 
@@ -223,7 +226,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		}
 	}
 
-	ranked, scale := fuse(keyword, vector, bw, dw, d.RRFK, bw > 0, dense)
+	ranked, scale := fuse(keyword, vector, bw, dw, d.RRFK, bw > 0, dense, d.FusionGuard != GuardOff)
 	if scale == ScaleBM25 {
 		scale = e.Store.KeywordScale()
 	}
@@ -308,12 +311,21 @@ func (e *Engine) denseLeg(ctx context.Context, query string, filter store.Filter
 // fuse merges the legs. With both legs, each hit scores the sum over legs
 // of weight/(k+rank) (reciprocal rank fusion: robust to the legs' scores
 // being on unrelated scales). With one leg, its own scores stand.
-func fuse(keyword, vector []store.Hit, bw, dw float64, k int, keywordRan, denseRan bool) ([]store.Hit, string) {
+//
+// With guard, the dense weight is scaled per query by denseFactor (in
+// fusion.go), its agreement with the keyword leg beyond chance: the
+// configured or requested dense_weight is the most the dense leg gets, and
+// bm25_weight is never scaled. search.fusion_guard "off" gives the plain
+// weights.
+func fuse(keyword, vector []store.Hit, bw, dw float64, k int, keywordRan, denseRan, guard bool) ([]store.Hit, string) {
 	switch {
 	case keywordRan && !denseRan:
 		return keyword, ScaleBM25
 	case denseRan && !keywordRan:
 		return vector, ScaleDense
+	}
+	if guard {
+		dw *= denseFactor(keyword, vector)
 	}
 	byID := map[string]*store.Hit{}
 	var order []string

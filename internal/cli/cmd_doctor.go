@@ -138,40 +138,46 @@ func same(a, b string) bool {
 }
 
 func embeddingCheck(ctx context.Context, m *memtomem.Memory, provider string) check {
-	c := check{Name: "embedding"}
-	if provider == "" || provider == "none" {
-		c.Status, c.Detail = checkInfo, "no provider: keyword search only"
-		c.Fix = "for search by meaning too, set embedding.provider (docs/configuration.md)"
-		return c
-	}
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	took, err := m.ProbeEmbedding(ctx)
-	if err != nil {
-		c.Status, c.Detail = checkFail, fmt.Sprintf("%s does not answer: %v", provider, err)
-		c.Fix = "check embedding.base_url, embedding.model and the key; searches stay keyword-only until it answers"
-		return c
-	}
-	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", provider, took.Round(time.Millisecond))
-	return c
+	return providerCheck(ctx, providerProbe{
+		name: "embedding", provider: provider, probe: m.ProbeEmbedding,
+		off:     "no provider: keyword search only",
+		offFix:  "for search by meaning too, set embedding.provider (docs/configuration.md)",
+		failFix: "check embedding.base_url, embedding.model and the key; searches stay keyword-only until it answers",
+	})
 }
 
 func rerankCheck(ctx context.Context, m *memtomem.Memory, provider string) check {
-	c := check{Name: "rerank"}
-	if provider == "" || provider == "none" {
-		c.Status, c.Detail = checkInfo, "no reranker: results keep the fused order"
-		c.Fix = "to rerank the top results with a cross-encoder, set rerank.provider (docs/configuration.md)"
+	return providerCheck(ctx, providerProbe{
+		name: "rerank", provider: provider, probe: m.ProbeRerank,
+		off:     "no reranker: results keep the fused order",
+		offFix:  "to rerank the top results with a cross-encoder, set rerank.provider (docs/configuration.md)",
+		failFix: "check rerank.base_url, rerank.model and the key; searches come back unreranked until it answers",
+	})
+}
+
+// providerProbe is what a remote provider's check says: its probe (one
+// small call, timed), and the words for a provider that is off or failing.
+type providerProbe struct {
+	name, provider       string
+	probe                func(context.Context) (time.Duration, error)
+	off, offFix, failFix string
+}
+
+// providerCheck runs p's probe, bounded by probeTimeout.
+func providerCheck(ctx context.Context, p providerProbe) check {
+	c := check{Name: p.name}
+	if p.provider == "" || p.provider == "none" {
+		c.Status, c.Detail, c.Fix = checkInfo, p.off, p.offFix
 		return c
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	took, err := m.ProbeRerank(ctx)
+	took, err := p.probe(ctx)
 	if err != nil {
-		c.Status, c.Detail = checkFail, fmt.Sprintf("%s does not answer: %v", provider, err)
-		c.Fix = "check rerank.base_url, rerank.model and the key; searches come back unreranked until it answers"
+		c.Status, c.Detail, c.Fix = checkFail, fmt.Sprintf("%s does not answer: %v", p.provider, err), p.failFix
 		return c
 	}
-	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", provider, took.Round(time.Millisecond))
+	c.Status, c.Detail = checkOK, fmt.Sprintf("%s answered in %v", p.provider, took.Round(time.Millisecond))
 	return c
 }
 

@@ -77,47 +77,25 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 	if opts.K < 10 {
 		opts.K = 100
 	}
-	groups := map[string]*Dataset{"all": ds}
-	if opts.GroupBy != "" {
-		var err error
-		if groups, err = GroupBy(ds, opts.GroupBy); err != nil {
-			return Metrics{}, st, err
-		}
-	}
-	names := make([]string, 0, len(groups))
-	for name := range groups {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	ranked := map[string][]string{}
 	done := 0
-	for i, name := range names {
-		g := groups[name]
-		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i))}
-		if opts.Store.Backend != "" {
-			loc = opts.Store
-		}
-		db, err := OpenCorpus(ctx, loc, g.Docs, &st, opts.Embedder)
-		if err != nil {
-			return Metrics{}, st, err
-		}
+	err := eachGroup(ctx, ds, opts, &st, func(g *Dataset, db store.DB) error {
 		engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(opts.Search),
 			Reranker: opts.Reranker, RerankCandidates: opts.RerankCandidates}
 		if opts.Embedder != nil {
 			engine.Embedder, engine.Generation = opts.Embedder, opts.Embedder.Generation().String()
 		}
 		start := time.Now()
+		defer func() { st.SearchDuration += time.Since(start) }()
 		for _, q := range g.Queries {
 			if err := ctx.Err(); err != nil {
-				db.Close()
-				return Metrics{}, st, err
+				return err
 			}
 			began := time.Now()
 			ids, err := RankQuery(ctx, engine, q.Text, opts.K, opts.BM25Weight, opts.DenseWeight)
 			st.QueryTimes = append(st.QueryTimes, time.Since(began))
 			if err != nil {
-				db.Close()
-				return Metrics{}, st, fmt.Errorf("query %s: %w", q.ID, err)
+				return fmt.Errorf("query %s: %w", q.ID, err)
 			}
 			ranked[q.ID] = ids
 			done++
@@ -125,10 +103,47 @@ func Run(ctx context.Context, ds *Dataset, opts RunOptions) (Metrics, RunStats, 
 				opts.Progress(done, len(ds.Queries))
 			}
 		}
-		st.SearchDuration += time.Since(start)
-		db.Close()
+		return nil
+	})
+	if err != nil {
+		return Metrics{}, st, err
 	}
 	return Score(ds, ranked), st, nil
+}
+
+// eachGroup indexes each group of ds (opts.GroupBy; the whole set when
+// unset) into a throwaway store of its own, one after another in the
+// groups' order, and calls fn with the group and its store, which is
+// closed when fn returns.
+func eachGroup(ctx context.Context, ds *Dataset, opts RunOptions, st *RunStats, fn func(g *Dataset, db store.DB) error) error {
+	groups := map[string]*Dataset{"all": ds}
+	if opts.GroupBy != "" {
+		var err error
+		if groups, err = GroupBy(ds, opts.GroupBy); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", i))}
+		if opts.Store.Backend != "" {
+			loc = opts.Store
+		}
+		db, err := OpenCorpus(ctx, loc, groups[name].Docs, st, opts.Embedder)
+		if err != nil {
+			return err
+		}
+		err = fn(groups[name], db)
+		db.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OpenCorpus creates a store at loc holding docs, one chunk per document

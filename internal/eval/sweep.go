@@ -3,9 +3,7 @@ package eval
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -157,18 +155,6 @@ func Sweep(ctx context.Context, ds *Dataset, opts RunOptions, settings []Setting
 	if opts.K < 10 {
 		opts.K = 100
 	}
-	groups := map[string]*Dataset{"all": ds}
-	if opts.GroupBy != "" {
-		var err error
-		if groups, err = GroupBy(ds, opts.GroupBy); err != nil {
-			return nil, st, err
-		}
-	}
-	names := make([]string, 0, len(groups))
-	for name := range groups {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	ranked := make([]map[string][]string, len(settings))
 	rows := make([]SweepRow, len(settings))
 	for i := range settings {
@@ -176,35 +162,25 @@ func Sweep(ctx context.Context, ds *Dataset, opts RunOptions, settings []Setting
 		rows[i].Setting = settings[i]
 	}
 	done, total := 0, len(settings)*len(ds.Queries)
-	for gi, name := range names {
-		g := groups[name]
-		loc := store.Location{Backend: opts.Backend, Path: filepath.Join(opts.Dir, fmt.Sprintf("group-%d.db", gi))}
-		if opts.Store.Backend != "" {
-			loc = opts.Store
-		}
-		db, err := OpenCorpus(ctx, loc, g.Docs, &st, opts.Embedder)
-		if err != nil {
-			return nil, st, err
-		}
+	err := eachGroup(ctx, ds, opts, &st, func(g *Dataset, db store.DB) error {
 		for i, s := range settings {
 			cfg := opts.Search
 			cfg.RRFK, cfg.DecayHalfLifeDays, cfg.FusionGuard = s.RRFK, s.DecayHalfLifeDays, s.FusionGuard
-			engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(cfg)}
+			engine := &search.Engine{Store: db, Defaults: search.DefaultsFor(cfg),
+				Reranker: opts.Reranker, RerankCandidates: opts.RerankCandidates}
 			bw, dw := s.BM25Weight, s.DenseWeight
 			if opts.Embedder != nil && s.Hybrid {
 				engine.Embedder, engine.Generation = opts.Embedder, opts.Embedder.Generation().String()
 			}
 			for _, q := range g.Queries {
 				if err := ctx.Err(); err != nil {
-					db.Close()
-					return nil, st, err
+					return err
 				}
 				began := time.Now()
 				ids, err := RankQuery(ctx, engine, q.Text, opts.K, &bw, &dw)
 				took := time.Since(began)
 				if err != nil {
-					db.Close()
-					return nil, st, fmt.Errorf("query %s: %w", q.ID, err)
+					return fmt.Errorf("query %s: %w", q.ID, err)
 				}
 				rows[i].Stats.QueryTimes = append(rows[i].Stats.QueryTimes, took)
 				rows[i].Stats.SearchDuration += took
@@ -215,7 +191,10 @@ func Sweep(ctx context.Context, ds *Dataset, opts RunOptions, settings []Setting
 				}
 			}
 		}
-		db.Close()
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
 	}
 	for i := range rows {
 		rows[i].Metrics = Score(ds, ranked[i])

@@ -15,14 +15,16 @@ import (
 )
 
 // openFlaky opens a hybrid store against f with a breaker on a stepped
-// clock (30s cool-down) and short request timeouts.
-func openFlaky(t *testing.T, f *embedtest.Flaky) (*memtomem.Memory, *breakertest.Clock) {
+// clock (30s cool-down) and the given request timeout: short only where a
+// test waits it out (a hanging provider), since on a loaded machine a
+// provider that answers can take longer than a short one.
+func openFlaky(t *testing.T, f *embedtest.Flaky, timeout time.Duration) (*memtomem.Memory, *breakertest.Clock) {
 	t.Helper()
 	br, clock := breakertest.New(30 * time.Second)
 	cfg := config.Default(t.TempDir())
 	cfg.Embedding = config.EmbeddingConfig{Provider: "openai", Model: "concepts", Dimension: 16, BaseURL: f.BaseURL()}
 	m, err := memtomem.Open(context.Background(), cfg, memtomem.WithEmbedOptions(embed.Options{
-		Timeout: 200 * time.Millisecond, BackoffBase: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Breaker: br,
+		Timeout: timeout, BackoffBase: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Breaker: br,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -38,17 +40,18 @@ func openFlaky(t *testing.T, f *embedtest.Flaky) (*memtomem.Memory, *breakertest
 // returns.
 func TestDeadProviderSearchesKeywordsWithHint(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		mode  embedtest.Mode
-		cause string
+		name    string
+		mode    embedtest.Mode
+		timeout time.Duration
+		cause   string
 	}{
-		{"refusing", embedtest.Refusing, "refused the connection"},
-		{"hanging", embedtest.Hanging, "did not answer within 200ms"},
-		{"503", embedtest.Unavailable, "status 503"},
+		{"refusing", embedtest.Refusing, 10 * time.Second, "refused the connection"},
+		{"hanging", embedtest.Hanging, time.Second, "did not answer within 1s"},
+		{"503", embedtest.Unavailable, 10 * time.Second, "status 503"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := embedtest.NewFlaky(t, conceptEmbedder)
-			m, clock := openFlaky(t, f)
+			m, clock := openFlaky(t, f, tc.timeout)
 			ctx := context.Background()
 			add(t, m, memtomem.AddRequest{Content: "Keep the sedan in the garage over winter"})
 			add(t, m, memtomem.AddRequest{Content: "Postgres vacuum runs nightly"})
@@ -125,7 +128,7 @@ func TestDeadProviderSearchesKeywordsWithHint(t *testing.T) {
 func TestFailedProviderNeverClaimsGeneration(t *testing.T) {
 	f := embedtest.NewFlaky(t, conceptEmbedder)
 	f.Set(embedtest.Unavailable)
-	m, clock := openFlaky(t, f)
+	m, clock := openFlaky(t, f, 10*time.Second)
 	ctx := context.Background()
 	res := add(t, m, memtomem.AddRequest{Content: "Keep the sedan in the garage"})
 	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "keyword-searchable") {

@@ -12,6 +12,7 @@ import (
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/embed"
 	"github.com/memtomem/memtomem/internal/embed/embedtest"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // openFlaky opens a hybrid store against f with a breaker on a stepped
@@ -23,9 +24,9 @@ func openFlaky(t *testing.T, f *embedtest.Flaky, timeout time.Duration) (*memtom
 	br, clock := breakertest.New(30 * time.Second)
 	cfg := config.Default(t.TempDir())
 	cfg.Embedding = config.EmbeddingConfig{Provider: "openai", Model: "concepts", Dimension: 16, BaseURL: f.BaseURL()}
-	m, err := memtomem.Open(context.Background(), cfg, memtomem.WithEmbedOptions(embed.Options{
+	m, err := memtomem.Open(context.Background(), cfg, memtomem.WithEmbedOptions(embed.Options{Options: provider.Options{
 		Timeout: timeout, BackoffBase: time.Millisecond, MaxBackoff: 5 * time.Millisecond, Breaker: br,
-	}))
+	}}))
 	if err != nil {
 		t.Fatal(err)
 	}

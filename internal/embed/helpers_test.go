@@ -15,14 +15,15 @@ import (
 
 	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // fastOpts keeps retry waits and timeouts short so the tests stay fast,
 // with a breaker of the test's own (the shared one would carry an outage
 // over to a later test whose server got the same port).
 func fastOpts() Options {
-	return Options{Timeout: 2 * time.Second, BackoffBase: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
-		Breaker: breaker.New(breaker.Options{})}
+	return Options{Options: provider.Options{Timeout: 2 * time.Second, BackoffBase: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		Breaker: breaker.New(breaker.Options{})}}
 }
 
 // mustNew builds an embedder or fails the test.

@@ -3,41 +3,23 @@ package embed
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/memtomem/memtomem/internal/breaker"
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/provider"
 )
 
 // Options tune how an embedder talks to its provider. The zero value takes
-// every default. All but BatchSize are the provider client's (see
-// provider.Options for what each does).
+// every default. The provider client's options (timeout, retries, backoff,
+// HTTP client, breaker) are provider.Options'; an embedder adds how many
+// texts go into one request.
 type Options struct {
-	// Timeout bounds one HTTP request. Default 30s.
-	Timeout time.Duration
+	provider.Options
 	// BatchSize is how many texts go into one request. Default 64.
 	BatchSize int
-	// MaxRetries is how many times a request answered with 429 or 5xx is
-	// retried while the breaker stays closed. 0 means the default 4;
-	// negative means never retry.
-	MaxRetries int
-	// BackoffBase is the wait before the first retry. Default 500ms.
-	BackoffBase time.Duration
-	// MaxBackoff caps one wait. Default 30s.
-	MaxBackoff time.Duration
-	// HTTPClient sends the requests; nil uses a plain client.
-	HTTPClient *http.Client
-	// Breaker guards the endpoint; nil uses the process's shared breaker
-	// for the endpoint URL (see breaker.Shared), with BreakerCooldown.
-	Breaker *breaker.Breaker
-	// BreakerCooldown is how long a failed endpoint is left alone before a
-	// trial call. Default breaker.DefaultCooldown (30s).
-	BreakerCooldown time.Duration
 }
 
 // Defaults of Options.
@@ -56,10 +38,7 @@ const (
 )
 
 func (o Options) withDefaults() Options {
-	p := provider.Options{Timeout: o.Timeout, MaxRetries: o.MaxRetries, BackoffBase: o.BackoffBase,
-		MaxBackoff: o.MaxBackoff, HTTPClient: o.HTTPClient}.WithDefaults()
-	o.Timeout, o.MaxRetries, o.BackoffBase, o.MaxBackoff, o.HTTPClient =
-		p.Timeout, p.MaxRetries, p.BackoffBase, p.MaxBackoff, p.HTTPClient
+	o.Options = o.Options.WithDefaults()
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
 	}
@@ -74,8 +53,9 @@ func (o Options) provider() provider.Options {
 	if retries == 0 {
 		retries = -1
 	}
-	return provider.Options{Timeout: o.Timeout, MaxRetries: retries, BackoffBase: o.BackoffBase,
-		MaxBackoff: o.MaxBackoff, HTTPClient: o.HTTPClient, Breaker: o.Breaker, BreakerCooldown: o.BreakerCooldown}
+	p := o.Options
+	p.MaxRetries = retries
+	return p
 }
 
 // New returns the embedder cfg selects, or (nil, nil) for provider "none"
@@ -190,8 +170,8 @@ func Confirm(ctx context.Context, e Embedder) (Generation, error) {
 // OptionsFor returns the Options that cfg's embedding.timeout_seconds and
 // embedding.breaker_seconds set (0 takes the defaults).
 func OptionsFor(cfg config.EmbeddingConfig) Options {
-	return Options{
+	return Options{Options: provider.Options{
 		Timeout:         time.Duration(cfg.TimeoutSeconds) * time.Second,
 		BreakerCooldown: time.Duration(cfg.BreakerSeconds) * time.Second,
-	}
+	}}
 }

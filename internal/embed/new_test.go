@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/memtomem/memtomem/internal/config"
+	"github.com/memtomem/memtomem/internal/provider"
 )
 
 func TestNewNone(t *testing.T) {
@@ -75,7 +76,7 @@ func TestOptionsDefaults(t *testing.T) {
 		o.BackoffBase != DefaultBackoffBase || o.MaxBackoff != DefaultMaxBackoff {
 		t.Fatalf("defaults %+v", o)
 	}
-	if o := (Options{MaxRetries: -1}).withDefaults(); o.MaxRetries != 0 {
+	if o := (Options{Options: provider.Options{MaxRetries: -1}}).withDefaults(); o.MaxRetries != 0 {
 		t.Fatalf("MaxRetries -1 gave %d retries", o.MaxRetries)
 	}
 }

@@ -52,23 +52,7 @@ func TestUpgradeFromV2(t *testing.T) {
 	fill(db)
 	db.Close()
 
-	db, err = store.Open(ctx, old, store.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if db.Schema() != SchemaVersion {
-		t.Fatalf("schema after the upgrade: v%d, want v%d", db.Schema(), SchemaVersion)
-	}
-	if err := db.Check(ctx); err != nil {
-		t.Fatalf("Check after the upgrade: %v", err)
-	}
-	fresh, err := store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	fill(fresh)
+	db, fresh := upgraded(t, old, fill)
 	if got, want := scores(db), scores(fresh); got != want || got == "" {
 		t.Fatalf("upgraded store scores %q; a store built at v3 scores %q", got, want)
 	}
@@ -170,25 +154,35 @@ func TestUpgradeFromV3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err = store.Open(ctx, old, store.OpenOptions{})
+	db, fresh := upgraded(t, old, fill)
+	got, want := scores(db), scores(fresh)
+	if got != want || !strings.HasPrefix(got, title.Content) {
+		t.Fatalf("upgraded store scores %q; a store built at v4 scores %q (the heading match first)", got, want)
+	}
+}
+
+// upgraded opens the store at old with this binary, which upgrades it to
+// SchemaVersion, checks it, and opens beside it a fresh store that fill
+// writes at SchemaVersion, for the two to be compared.
+func upgraded(t *testing.T, old store.Location, fill func(store.DB)) (db, fresh store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, old, store.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if db.Schema() != SchemaVersion {
 		t.Fatalf("schema after the upgrade: v%d, want v%d", db.Schema(), SchemaVersion)
 	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("Check after the upgrade: %v", err)
 	}
-	fresh, err := store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
+	fresh, err = store.Open(ctx, store.Location{Backend: Name, URL: pgtest.New(t)}, store.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fresh.Close()
+	t.Cleanup(func() { fresh.Close() })
 	fill(fresh)
-	got, want := scores(db), scores(fresh)
-	if got != want || !strings.HasPrefix(got, title.Content) {
-		t.Fatalf("upgraded store scores %q; a store built at v4 scores %q (the heading match first)", got, want)
-	}
+	return db, fresh
 }

@@ -90,6 +90,9 @@ func BenchmarkProjectView(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	if err := db.MergeKeywordIndex(ctx); err != nil { // as mm index does after a walk: vacuum and analyze
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		f    store.Filter

@@ -30,17 +30,7 @@ func TestUpgradeFromV2(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	scores := func(db store.DB) string {
-		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: storetest.Words("zebra", "lion"), Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := ""
-		for _, h := range hits {
-			out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
-		}
-		return out
-	}
+	scores := func(db store.DB) string { return scored(t, db, storetest.Words("zebra", "lion")) }
 
 	old := store.Location{Backend: Name, URL: pgtest.New(t)}
 	SchemaVersion = 2
@@ -126,17 +116,7 @@ func TestUpgradeFromV3(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	scores := func(db store.DB) string {
-		hits, err := db.KeywordSearch(ctx, store.KeywordQuery{Phrases: storetest.Words("glacier"), Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := ""
-		for _, h := range hits {
-			out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
-		}
-		return out
-	}
+	scores := func(db store.DB) string { return scored(t, db, storetest.Words("glacier")) }
 	old := store.Location{Backend: Name, URL: pgtest.New(t)}
 	SchemaVersion = 3
 	db, err := store.Open(ctx, old, store.OpenOptions{})
@@ -185,4 +165,19 @@ func upgraded(t *testing.T, old store.Location, fill func(store.DB)) (db, fresh 
 	t.Cleanup(func() { fresh.Close() })
 	fill(fresh)
 	return db, fresh
+}
+
+// scored is what a keyword search of db finds, in rank order: each hit's
+// text and score, for comparing two stores' rankings exactly.
+func scored(t *testing.T, db store.DB, phrases []store.Phrase) string {
+	t.Helper()
+	hits, err := db.KeywordSearch(context.Background(), store.KeywordQuery{Phrases: phrases, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := ""
+	for _, h := range hits {
+		out += fmt.Sprintf("%s:%.9f ", h.Content, h.Score)
+	}
+	return out
 }

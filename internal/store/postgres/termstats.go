@@ -121,33 +121,9 @@ var headingSteps = []string{
 }
 
 // markHeadings rewrites the keyword text of every chunk with a heading, so
-// that its heading words are marked as insertChunk marks them now; the
-// trigger recomputes their postings.
+// that its heading words are marked as insertChunk marks them now.
 func markHeadings(ctx context.Context, tx pgx.Tx) error {
-	rows, err := tx.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks WHERE cardinality(hierarchy) > 0`)
-	if err != nil {
-		return err
-	}
-	type chunk struct {
-		rid             int64
-		hierarchy       []string
-		content, source string
-	}
-	chunks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (chunk, error) {
-		var c chunk
-		err := row.Scan(&c.rid, &c.hierarchy, &c.content, &c.source)
-		return c, err
-	})
-	if err != nil {
-		return err
-	}
-	for _, c := range chunks {
-		heading, body, _ := indexText(c.hierarchy, c.content, c.source)
-		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = `+wordsSQL("$1", "$2")+` WHERE rid = $3`, heading, body, c.rid); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rewriteWords(ctx, tx, `cardinality(hierarchy) > 0`, nil)
 }
 
 // wordsSQL is the SQL of chunks.words from the parameters holding the

@@ -36,42 +36,47 @@ func indexText(hierarchy []string, content, source string) (heading, body string
 }
 
 // reindexCJK (schema v5) gives every chunk whose text holds CJK or Hangul
-// its words as this binary splits them; the term statistics' trigger
-// follows. The regular expression is a cheap superset (any character from
-// U+1100 up); words.HasCJK decides.
+// its words as this binary splits them. The regular expression is a cheap
+// superset (any character from U+1100 up); words.HasCJK decides.
 func reindexCJK(ctx context.Context, tx pgx.Tx) error {
-	rows, err := tx.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks
-		WHERE content ~ '[ᄀ-\U0010FFFF]' OR array_to_string(hierarchy, ' ') ~ '[ᄀ-\U0010FFFF]' OR source ~ '[ᄀ-\U0010FFFF]'`)
+	return rewriteWords(ctx, tx,
+		`content ~ '[ᄀ-\U0010FFFF]' OR array_to_string(hierarchy, ' ') ~ '[ᄀ-\U0010FFFF]' OR source ~ '[ᄀ-\U0010FFFF]'`,
+		func(c indexedChunk) bool {
+			return words.HasCJK(c.content) || words.HasCJK(strings.Join(c.hierarchy, " ")) || words.HasCJK(c.source)
+		})
+}
+
+// indexedChunk is what a chunk's keyword text is made from (indexText).
+type indexedChunk struct {
+	rid             int64
+	hierarchy       []string
+	content, source string
+}
+
+// rewriteWords gives the chunks that where selects, and keep (nil: all)
+// confirms, their keyword text and length as insertChunk writes them now;
+// the term statistics' trigger follows. Schema steps that change how the
+// index reads text use it for the chunks stored before them.
+func rewriteWords(ctx context.Context, tx pgx.Tx, where string, keep func(indexedChunk) bool) error {
+	rows, err := tx.Query(ctx, `SELECT rid, hierarchy, content, source FROM chunks WHERE `+where)
 	if err != nil {
 		return err
 	}
-	type change struct {
-		rid           int64
-		heading, body string
-		count         int
-	}
-	var changes []change
-	for rows.Next() {
-		var rid int64
-		var hierarchy []string
-		var content, source string
-		if err := rows.Scan(&rid, &hierarchy, &content, &source); err != nil {
-			rows.Close()
-			return err
-		}
-		if !words.HasCJK(content) && !words.HasCJK(strings.Join(hierarchy, " ")) && !words.HasCJK(source) {
-			continue
-		}
-		heading, body, count := indexText(hierarchy, content, source)
-		changes = append(changes, change{rid, heading, body, count})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	chunks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (indexedChunk, error) {
+		var c indexedChunk
+		err := row.Scan(&c.rid, &c.hierarchy, &c.content, &c.source)
+		return c, err
+	})
+	if err != nil {
 		return err
 	}
-	for _, c := range changes {
+	for _, c := range chunks {
+		if keep != nil && !keep(c) {
+			continue
+		}
+		heading, body, count := indexText(c.hierarchy, c.content, c.source)
 		if _, err := tx.Exec(ctx, `UPDATE chunks SET words = `+wordsSQL("$1", "$2")+`, word_count = $3 WHERE rid = $4`,
-			c.heading, c.body, c.count, c.rid); err != nil {
+			heading, body, count, c.rid); err != nil {
 			return fmt.Errorf("reindex chunk %d: %w", c.rid, err)
 		}
 	}

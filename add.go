@@ -115,9 +115,8 @@ func (m *Memory) prepareAdd(ctx context.Context, req AddRequest) (preparedAdd, e
 	if a.path, a.ns, err = m.memoryFile(ctx, req.File, a.ns, req.Namespace == "", len(a.entry.Body)+len(a.entry.Title)); err != nil {
 		return a, err
 	}
-	if err := m.recordNamespace(ctx, a.path, a.ns); err != nil {
-		return a, nothingWritten(err)
-	}
+	// A new file's namespace frontmatter goes in with the batch's append
+	// (commitBatch), under the same lock turn.
 	if err := ctx.Err(); err != nil {
 		return a, nothingWritten(err)
 	}
@@ -348,25 +347,37 @@ func (m *Memory) explicitFile(file string) (string, error) {
 	return file, nil
 }
 
-// recordNamespace writes the namespace into a new (or empty) file as
-// frontmatter. Only a file of namespace "default" that would be read as
-// "default" anyway goes without: a day file's name records its namespace
-// too, but the name is lost if the file is moved or renamed. A file that
-// already holds text was checked by memoryFile.
-func (m *Memory) recordNamespace(ctx context.Context, path, ns string) error {
+// namespaceHeader is the frontmatter that records namespace ns in a new
+// (or blank) file at path, nil when the file needs none: only a file of
+// namespace "default" that would be read as "default" anyway goes
+// without. A day file's name records its namespace too, but the name is
+// lost if the file is moved or renamed. A file that already holds text
+// keeps it as it is (memoryFile checked its namespace).
+func (m *Memory) namespaceHeader(path, ns string) []byte {
 	if ns == dayfile.Default && m.indexer.FileNamespace(path, nil) == ns {
 		return nil
 	}
+	return []byte(frontmatterBlock(ns))
+}
+
+// recordNamespace writes namespaceHeader into a new (or blank) file, for
+// writers that do not append through the add queue (which writes it with
+// the entries).
+func (m *Memory) recordNamespace(ctx context.Context, path, ns string) error {
+	header := m.namespaceHeader(path, ns)
+	if header == nil {
+		return nil
+	}
 	if fi, err := os.Stat(path); err == nil && fi.Size() >= 64 {
-		// The common case, on every add: the file holds entries and memoryFile
-		// checked its namespace; no second locked read-modify-write.
+		// The common case: the file holds entries and memoryFile checked
+		// its namespace; no locked read-modify-write.
 		return nil
 	}
 	err := m.writer.Mutate(ctx, path, func(old []byte) ([]byte, error) {
 		if len(bytes.TrimSpace(old)) > 0 {
 			return old, nil
 		}
-		return []byte(frontmatterBlock(ns)), nil
+		return header, nil
 	})
 	return wrapStore(err)
 }

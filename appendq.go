@@ -95,18 +95,24 @@ func (m *Memory) awaitAdd(ctx context.Context, p *pendingAdd, lead bool) {
 }
 
 // leadBatch commits what is queued for the file, then passes the lead to
-// the first add queued meanwhile, or leaves the file's queue.
+// the first add queued meanwhile, or leaves the file's queue. The batch is
+// taken once the file's lock is held, so the adds queued while the leader
+// waited for it go in with the leader's, not one lock turn later.
 func (m *Memory) leadBatch(ctx context.Context, key groupKey, g *fileGroup) {
 	q := &m.appends
-	q.mu.Lock()
-	n := min(len(g.waiting), maxGroup)
-	batch := g.waiting[:n:n]
-	g.waiting = g.waiting[n:]
-	q.mu.Unlock()
+	var batch []*pendingAdd
+	take := func() []*pendingAdd {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		n := min(len(g.waiting), maxGroup)
+		batch = g.waiting[:n:n]
+		g.waiting = g.waiting[n:]
+		return batch
+	}
 
 	// The batch is others' adds too: one caller's cancellation must not
 	// fail them. Nothing waits unboundedly (see appendAndIndex).
-	m.commitBatch(context.WithoutCancel(ctx), key, batch)
+	m.commitBatch(context.WithoutCancel(ctx), key, take)
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -118,24 +124,35 @@ func (m *Memory) leadBatch(ctx context.Context, key groupKey, g *fileGroup) {
 	delete(q.files, key)
 }
 
-// commitBatch appends the batch's entries in one write and indexes them
-// under the file's lock, embeds them outside it, and sets every result.
-func (m *Memory) commitBatch(ctx context.Context, key groupKey, batch []*pendingAdd) {
-	entries := make([]memfile.Entry, len(batch))
-	for i, p := range batch {
-		entries[i] = p.entry
+// commitBatch appends the entries of the batch take returns (called once,
+// under the file's lock, or after a failure to get it) in one write and
+// indexes them under the file's lock, embeds them outside it, and sets
+// every result.
+func (m *Memory) commitBatch(ctx context.Context, key groupKey, take func() []*pendingAdd) {
+	var batch []*pendingAdd
+	taken := false
+	entries := func() []memfile.Entry {
+		batch, taken = take(), true
+		es := make([]memfile.Entry, len(batch))
+		for i, p := range batch {
+			es[i] = p.entry
+		}
+		return es
 	}
 	opts := index.FileOptions{Namespace: key.ns, Written: true}
 	var fr index.FileResult
 	var indexErr error
-	wrote, err := m.writer.AppendEntriesLocked(ctx, key.path, entries, func(res memfile.AppendResult) {
+	wrote, err := m.writer.AppendTaking(ctx, key.path, m.namespaceHeader(key.path, key.ns), entries, func(res memfile.AppendResult) {
 		fr, indexErr = m.indexer.IndexAppend(ctx, key.path, res.Tail, opts)
 	})
+	if !taken {
+		entries() // the lock was not had: the batch shares the failure
+	}
 	if err != nil && len(batch) > 1 && entryFault(err) {
 		// One entry may be what the file cannot take: the others must
 		// not fail with it.
 		for _, p := range batch {
-			m.commitBatch(ctx, key, []*pendingAdd{p})
+			m.commitBatch(ctx, key, func() []*pendingAdd { return []*pendingAdd{p} })
 		}
 		return
 	}

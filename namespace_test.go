@@ -189,3 +189,44 @@ func TestMemoryFilesAreIndexedWhateverTheirSize(t *testing.T) {
 		t.Fatalf("indexing a large note: %+v, %v; want it skipped as too large", st, err)
 	}
 }
+
+// Adds racing into a new day file of a namespace record the namespace
+// once, as the file's frontmatter (the add queue writes it with the first
+// entries). Rebuilt from the file alone, every entry is back in the
+// namespace.
+func TestConcurrentFirstAddsRecordNamespaceOnce(t *testing.T) {
+	m, cfg := openTest(t)
+	ctx := context.Background()
+	const n = 16
+	errs := make(chan error, n)
+	files := make(chan string, n)
+	for i := range n {
+		go func() {
+			res, err := m.Add(ctx, memtomem.AddRequest{Content: "burst entry " + string(rune('a'+i)), Namespace: "team"})
+			errs <- err
+			files <- res.File
+		}()
+	}
+	var file string
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		file = <-files
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if !strings.HasPrefix(s, "---\nnamespace: \"team\"\n---\n") || strings.Count(s, "namespace:") != 1 {
+		t.Fatalf("the day file should begin with the namespace, once:\n%s", s)
+	}
+	if got := strings.Count(s, "burst entry "); got != n {
+		t.Errorf("%d entries in the file, want %d", got, n)
+	}
+	m = rebuild(t, m, cfg)
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "burst", Namespace: "team", TopK: 2 * n}); len(got) != n {
+		t.Errorf("after a rebuild, %d entries in namespace team, want %d", len(got), n)
+	}
+}

@@ -119,27 +119,52 @@ func (w *Writer) AppendEntries(ctx context.Context, path string, es []Entry) (Ap
 // index of the append made there goes in in the order of the file's
 // writes, so the next writer's append always finds the index at the state
 // its own append started from.
-func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entry, then func(AppendResult)) (res AppendResult, err error) {
-	var got []Entry
-	var added []bool
-	// fresh: every id is newly generated, so none can already be in the
-	// file, and an append needs no look at what the file holds.
-	fresh := true
-	want := make([]Entry, len(es))
+func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entry, then func(AppendResult)) (AppendResult, error) {
+	want, fresh, err := prepareAppend(es)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	return w.appendPrepared(ctx, path, nil, nil, es, want, fresh, then)
+}
+
+// AppendTaking is AppendEntriesLocked of the entries take returns, called
+// once the file's lock is held: a group commit takes every entry queued
+// while it waited for the lock, not only those queued before it began to
+// wait. take is called at most once, and not at all when the lock is not
+// had (the error says why). An invalid entry fails the whole call before
+// anything is written; the returned Got and Added follow take's order.
+// header, when set, goes before the entries if the file is missing or
+// blank (a new day file's frontmatter), in the same write.
+func (w *Writer) AppendTaking(ctx context.Context, path string, header []byte, take func() []Entry, then func(AppendResult)) (AppendResult, error) {
+	return w.appendPrepared(ctx, path, header, take, nil, nil, false, then)
+}
+
+// headerRoom is the size from which a file is taken to hold more than
+// blank lines without reading it: a header is then never needed, and the
+// fast append (which does not read the file) may go ahead.
+const headerRoom = 64
+
+// prepareAppend checks es and completes them in place (normalised body,
+// id, creation time); want is each as it must read back, and fresh says
+// every id was newly generated, so none can already be in the file, and
+// an append needs no look at what the file holds.
+func prepareAppend(es []Entry) (want []Entry, fresh bool, err error) {
+	fresh = true
+	want = make([]Entry, len(es))
 	for i := range es {
 		e := es[i]
 		e.Body = normBody(e.Body)
 		if e.Body == "" {
-			return AppendResult{}, ErrEmpty
+			return nil, false, ErrEmpty
 		}
 		if err := checkEntry(e, true, true, true); err != nil {
-			return AppendResult{}, err
+			return nil, false, err
 		}
 		switch {
 		case e.ID == "":
 			e.ID = NewID()
 		case !ValidID(e.ID):
-			return AppendResult{}, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
+			return nil, false, fmt.Errorf("%w: %q", ErrInvalidID, e.ID)
 		default:
 			fresh = false
 		}
@@ -147,6 +172,23 @@ func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entr
 			e.Created = time.Now().UTC().Truncate(time.Second)
 		}
 		es[i], want[i] = e, canonical(e)
+	}
+	return want, fresh, nil
+}
+
+// appendPrepared appends es, prepared (prepareAppend) into want and
+// fresh, after header as AppendTaking says; with take set, es is what take
+// returns under the lock, prepared there.
+func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte, take func() []Entry, es, want []Entry, fresh bool, then func(AppendResult)) (res AppendResult, err error) {
+	var got []Entry
+	var added []bool
+	var begin func() error
+	if take != nil {
+		begin = func() (err error) {
+			es = take()
+			want, fresh, err = prepareAppend(es)
+			return err
+		}
 	}
 	var texts []journalEntry
 	locked := func() {
@@ -157,8 +199,12 @@ func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entr
 			then(res)
 		}
 	}
-	err = w.mutate(ctx, path, change{locked: locked, fn: func(old []byte) ([]byte, error) {
+	err = w.mutate(ctx, path, change{begin: begin, locked: locked, fn: func(orig []byte) ([]byte, error) {
 		got, added, texts = make([]Entry, len(es)), make([]bool, len(es)), nil
+		old := orig
+		if len(header) > 0 && len(bytes.TrimSpace(old)) == 0 {
+			old = header
+		}
 		entries, lines := parse(old)
 		present := make(map[string]int, len(entries)) // id -> index in got, or -1 for the file's
 		for _, x := range entries {
@@ -202,7 +248,7 @@ func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entr
 					got[i] = got[present[e.ID]]
 				}
 			}
-			return old, nil
+			return orig, nil
 		}
 		updated := b.Bytes()
 		after := Parse(updated)
@@ -225,7 +271,7 @@ func (w *Writer) AppendEntriesLocked(ctx context.Context, path string, es []Entr
 	}, delta: func() journalDelta {
 		return journalDelta{added: texts}
 	}, fast: func(d *memDir, base, jpath string, j journal, known bool) (journal, bool, error) {
-		if !fresh && !w.absent(ctx, path, j, known, es) {
+		if !fresh && !w.absent(ctx, path, j, known, es) || len(header) > 0 && j.State.Size < headerRoom {
 			return j, false, nil
 		}
 		// Each entry must read back on its own exactly as meant; after a

@@ -125,6 +125,11 @@ type change struct {
 	// still held: what the caller does there (index the change) happens in
 	// the file's write order.
 	locked func()
+	// begin, when set, runs once the lock is held, before anything is
+	// read: a change whose content is decided only then (a group commit
+	// taking every entry queued while it waited) settles it here. An error
+	// ends the change with nothing written.
+	begin func() error
 }
 
 // fastWrite, when a writer has one, is tried under the file's lock before
@@ -154,6 +159,11 @@ func (w *Writer) mutate(ctx context.Context, path string, c change) (err error) 
 		return err
 	}
 	defer unlock()
+	if c.begin != nil {
+		if err := c.begin(); err != nil {
+			return err
+		}
+	}
 	if c.locked != nil {
 		defer func() {
 			if err == nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"math"
 	"slices"
 	"strings"
@@ -49,7 +48,7 @@ type scored struct {
 // ftsRowCount reads the row count FTS5's bm25() uses for idf: the first
 // varint of the index's averages record (rowid 1 of the %_data table, an
 // on-disk format SQLite keeps stable). ok is false if it cannot be read.
-func ftsRowCount(ctx context.Context, tx *sql.Tx) (n int64, ok bool) {
+func ftsRowCount(ctx context.Context, tx *stmtTx) (n int64, ok bool) {
 	var block []byte
 	if err := tx.QueryRowContext(ctx, `SELECT block FROM chunks_fts_data WHERE id = 1`).Scan(&block); err != nil {
 		return 0, false
@@ -114,7 +113,7 @@ func bm25Bound(nRow, nHit int64) float64 {
 //     each below p's bound.
 //  3. singles: the chunks holding p only, for the NE phrases of highest
 //     bound first.
-func prunedTopK(ctx context.Context, tx *sql.Tx, phrases []string, k int,
+func prunedTopK(ctx context.Context, tx *stmtTx, phrases []string, k int,
 	ranked rankFunc) (top []scored, how pruneStage, err error) {
 	nRow, ok := ftsRowCount(ctx, tx)
 	if !ok || nRow < pruneMinRows {

@@ -50,6 +50,7 @@ type DB struct {
 	bulk      atomic.Bool // the writer has the bulk settings (bulkmode.go)
 	kept      keptStmts   // write statements kept with the writer connection (stmts.go)
 	reads     readStmts   // the reader pool's kept statements (stmts.go)
+	readKept  keptStmts   // search statements kept with the reader connections (stmts.go)
 }
 
 // Options tune Open.

@@ -34,11 +34,13 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		return nil, nil
 	}
 	match := fts5Match(q.Phrases)
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	db.readKept.prepareNoted(ctx, db.reader)
+	sqlTx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, friendly(err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := db.readTx(sqlTx)
 	where, args := filterSQL(q.Filter)
 	if hidden, hargs := hiddenSQL(q.Filter); len(where) > 0 && q.Filter.DefaultView() && hidden != "" {
 		var any bool
@@ -101,7 +103,7 @@ const overFetch = 16
 // overFetch·k, and applies the filter to those alone. The first k that pass
 // are the filtered top k, because filtering does not reorder; ok is false
 // when fewer than k pass and more matches exist, and the caller joins.
-func filterAfter(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, k int) ([]scored, bool, error) {
+func filterAfter(ctx context.Context, tx *stmtTx, match string, where []string, args []any, k int) ([]scored, bool, error) {
 	n := max(k*overFetch, 64)
 	cands, err := rankedRowids(ctx, tx, match, nil, nil, false, n)
 	if err != nil || len(cands) == 0 {
@@ -154,7 +156,7 @@ func onlyNamespaces(f store.Filter) bool {
 // chunks table "c", joined only when there are any; with set, read once as
 // a set of rowids instead) and returns rowids and scores: the best limit of
 // them, or with limit < 0 every match unsorted.
-func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string, args []any, set bool, limit int) ([]scored, error) {
+func rankedRowids(ctx context.Context, tx *stmtTx, match string, where []string, args []any, set bool, limit int) ([]scored, error) {
 	// The score is named and the sort uses the name: ordering by bm25()
 	// again would compute it a second time for every match.
 	query := `SELECT chunks_fts.rowid, -bm25(chunks_fts, ` + bm25Weights + `) AS score FROM chunks_fts`
@@ -191,7 +193,7 @@ func rankedRowids(ctx context.Context, tx *sql.Tx, match string, where []string,
 }
 
 // chunksByRowid reads the chunks of ranked rowids, in rank order.
-func chunksByRowid(ctx context.Context, tx *sql.Tx, ranked []scored) ([]store.Hit, error) {
+func chunksByRowid(ctx context.Context, tx *stmtTx, ranked []scored) ([]store.Hit, error) {
 	if len(ranked) == 0 {
 		return nil, nil
 	}

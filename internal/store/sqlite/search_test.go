@@ -161,11 +161,12 @@ func TestKeywordSearchSameAsJoin(t *testing.T) {
 func TestKeywordSearchPruneStages(t *testing.T) {
 	ctx := context.Background()
 	db := zipfStore(t, 150, false)
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqlTx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := db.readTx(sqlTx)
 	stages := map[pruneStage]int{}
 	// Twelve common words: too many for the chain, and the split cannot
 	// bound the others low enough.
@@ -267,11 +268,12 @@ func TestFTSRowCount(t *testing.T) {
 	if _, _, err := replace(db, store.File{Path: "/other/f0.md", Namespace: "work", SHA256: "x"}, chunk("only one left")); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqlTx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := db.readTx(sqlTx)
 	var want int64
 	if err := tx.QueryRow(`SELECT count(*) FROM chunks`).Scan(&want); err != nil {
 		t.Fatal(err)

@@ -30,6 +30,17 @@ func (db *DB) stmtTx(tx *sql.Tx) *stmtTx {
 	return t
 }
 
+// readTx is stmtTx for a search's read transaction on the reader pool:
+// a search runs a handful of statements whose text depends only on the
+// query's shape (its filter, how many rows it fetches), and parsing them
+// anew every time was a tenth of a small store's search. The caller runs
+// db.readKept.prepareNoted on db.reader before it begins the transaction.
+func (db *DB) readTx(tx *sql.Tx) *stmtTx {
+	t := newStmtTx(tx)
+	t.shared = &db.readKept
+	return t
+}
+
 // ExecContext runs query through its prepared statement, preparing it on
 // first use.
 func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -38,6 +49,15 @@ func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 		return nil, err
 	}
 	return s.ExecContext(ctx, args...)
+}
+
+// QueryContext is ExecContext for a query of rows.
+func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }
 
 // QueryRowContext is ExecContext for a query of one row.
@@ -67,8 +87,9 @@ func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // connection free, so it cannot happen inside a transaction: a statement
 // first met in one is prepared for that transaction alone and noted, and
 // the next write prepares the noted ones before it begins (prepareNoted).
-// Only this package's constant statements come here; maxKept bounds them
-// all the same.
+// Only this package's statements come here, whose text depends on a
+// query's shape, never on its values (those are bound); maxKept bounds
+// them all the same.
 type keptStmts struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -95,7 +116,9 @@ func (k *keptStmts) in(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 }
 
 // prepareNoted prepares the noted statements on w; it runs with no
-// transaction of this process open on w (db.write, before BEGIN). A
+// transaction of this process open on w (db.write, before BEGIN; a search
+// before its read transaction, so that preparing never waits for a pool
+// connection the caller itself holds). A
 // statement that fails to prepare is left to be prepared per transaction,
 // which reports the error.
 func (k *keptStmts) prepareNoted(ctx context.Context, w *sql.DB) {

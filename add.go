@@ -105,8 +105,10 @@ func (m *Memory) prepareAdd(ctx context.Context, req AddRequest) (preparedAdd, e
 	if err != nil {
 		return a, err
 	}
-	if id := a.entry.ID; id != "" {
-		prev, ok, err := m.existingEntry(ctx, id, req.File, a.ns)
+	ns := a.ns
+	id := a.entry.ID
+	if id != "" {
+		prev, ok, err := m.indexedEntry(ctx, id)
 		if err != nil || ok {
 			a.answered, a.res = true, prev
 			return a, err
@@ -114,6 +116,13 @@ func (m *Memory) prepareAdd(ctx context.Context, req AddRequest) (preparedAdd, e
 	}
 	if a.path, a.ns, err = m.memoryFile(ctx, req.File, a.ns, req.Namespace == "", len(a.entry.Body)+len(a.entry.Title)); err != nil {
 		return a, err
+	}
+	if id != "" {
+		prev, ok, err := m.unindexedEntry(ctx, id, req.File, ns, a.path)
+		if err != nil || ok {
+			a.answered, a.res = true, prev
+			return a, err
+		}
 	}
 	// A new file's namespace frontmatter goes in with the batch's append
 	// (commitBatch), under the same lock turn.
@@ -240,22 +249,33 @@ func requestedID(req AddRequest) (string, error) {
 	return hex.EncodeToString(sum[:6]), nil
 }
 
-// existingEntry finds an entry written by an earlier attempt of the same
-// add. It is indexed in the usual case; if that attempt crashed between
-// writing the markdown and indexing it, the entry is found in the day file it
-// went to (today's or, across midnight, yesterday's), which is then indexed.
-func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (AddResult, bool, error) {
+// indexedEntry finds an entry written by an earlier attempt of the same
+// add in the store, where it is in the usual case.
+func (m *Memory) indexedEntry(ctx context.Context, entryID string) (AddResult, bool, error) {
 	chunks, err := m.store.ChunksByEntry(ctx, entryID)
 	if err != nil {
 		return AddResult{}, false, wrapStore(err)
 	}
-	if len(chunks) > 0 {
-		res := AddResult{EntryID: entryID, File: chunks[0].Source, Namespace: chunks[0].Namespace, Created: chunks[0].CreatedAt}
-		for _, c := range chunks {
-			res.ChunkIDs = append(res.ChunkIDs, c.ID)
-		}
-		return res, true, nil
+	if len(chunks) == 0 {
+		return AddResult{}, false, nil
 	}
+	res := AddResult{EntryID: entryID, File: chunks[0].Source, Namespace: chunks[0].Namespace, Created: chunks[0].CreatedAt}
+	for _, c := range chunks {
+		res.ChunkIDs = append(res.ChunkIDs, c.ID)
+	}
+	return res, true, nil
+}
+
+// unindexedEntry finds an entry an earlier attempt of the same add wrote
+// but did not index (it crashed in between, or the entry's chunks were
+// left out) in the day file it went to (today's or, across midnight,
+// yesterday's), which is then indexed. The file the add writes to
+// (target) is not read here: the append checks it under the file's lock,
+// where no other writer can change it meanwhile, and writes an id the
+// file already holds no second time (the entry is then indexed with the
+// file). Reading it here raced every other process's appends, so under
+// load most keyed adds read the whole day file.
+func (m *Memory) unindexedEntry(ctx context.Context, entryID, file, ns, target string) (AddResult, bool, error) {
 	var candidates []string
 	if file != "" {
 		p, err := m.explicitFile(file)
@@ -270,15 +290,14 @@ func (m *Memory) existingEntry(ctx context.Context, entryID, file, ns string) (A
 		}
 	}
 	for _, p := range candidates {
-		if m.indexer.Complete(ctx, p) {
+		if p == target || m.indexer.Complete(ctx, p) {
 			continue // the store holds its ids, and the id is not among them
 		}
 		content, err := m.readFile(p)
 		// An entry's id is written verbatim into its file ("> id: …" or
 		// an "Entry <time> <id>" heading), so a file without the id's
 		// bytes cannot hold the entry: a search for them spares parsing
-		// the whole file on every keyed add that raced another process's
-		// append (Complete then cannot vouch for the file).
+		// a whole file that Complete cannot vouch for.
 		if err != nil || !bytes.Contains(content, []byte(entryID)) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package memtomem_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -68,5 +69,42 @@ func TestKeyedAddsAppendOnce(t *testing.T) {
 		if got := searchContents(t, m, memtomem.SearchRequest{Query: fmt.Sprint("keyed memory number ", i)}); len(got) == 0 {
 			t.Errorf("keyed memory %d is not found", i)
 		}
+	}
+}
+
+// An add retried after its first attempt wrote the entry but never indexed
+// it (the process died in between; here, the index is deleted) finds the
+// entry in today's file, where the append itself checks under the file's
+// lock, and indexes it instead of writing it again.
+func TestKeyedAddRetriedAfterUnindexedWrite(t *testing.T) {
+	ctx := context.Background()
+	m, cfg := openTest(t)
+	first := add(t, m, memtomem.AddRequest{Content: "written before the crash", IdempotencyKey: "retry-1"})
+	add(t, m, memtomem.AddRequest{Content: "another memory of the day"})
+	m.Close()
+	if err := memtomem.Reset(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	m, err := memtomem.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "crash"}); len(got) != 0 {
+		t.Fatalf("the deleted index still finds the memory: %q", got)
+	}
+	again := add(t, m, memtomem.AddRequest{Content: "written before the crash", IdempotencyKey: "retry-1"})
+	if again.Added || again.EntryID != first.EntryID || again.File != first.File || len(again.ChunkIDs) == 0 {
+		t.Errorf("the retry gave %+v; the first attempt %+v", again, first)
+	}
+	content, err := os.ReadFile(first.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(content), "written before the crash"); n != 1 {
+		t.Errorf("the memory is in its file %d times, want 1", n)
+	}
+	if got := searchContents(t, m, memtomem.SearchRequest{Query: "crash"}); len(got) != 1 {
+		t.Errorf("the memory is found %d times after the retry, want 1", len(got))
 	}
 }

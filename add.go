@@ -433,10 +433,12 @@ func (m *Memory) dayFile(day time.Time, ns string, size int) string {
 // dayFileParts lists the day's files for ns that exist, in order; at least
 // the first part, existing or not.
 func (m *Memory) dayFileParts(day time.Time, ns string) []string {
-	parts := []string{fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, 1)))}
+	dir := fspath.MustCanonical(m.cfg.MemoryDir())
+	first, _ := fspath.CanonicalChild(dir, dayfile.Name(day, ns, 1))
+	parts := []string{first}
 	for n := 2; ; n++ {
-		p := fspath.MustCanonical(filepath.Join(m.cfg.MemoryDir(), dayfile.Name(day, ns, n)))
-		if _, err := os.Stat(p); err != nil {
+		p, ok := fspath.CanonicalChild(dir, dayfile.Name(day, ns, n))
+		if !ok {
 			return parts
 		}
 		parts = append(parts, p)

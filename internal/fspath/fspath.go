@@ -7,7 +7,10 @@
 package fspath
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -48,6 +51,25 @@ func MustCanonical(abs string) string {
 		return filepath.Clean(abs)
 	}
 	return c
+}
+
+// CanonicalChild is Canonical(filepath.Join(dir, name)) for a dir that is
+// already canonical and a name without separators, with one lstat instead
+// of one per path element: an add looks up its day file's parts several
+// times, and resolving each from the root was most of its system calls.
+// exists says whether the path leads to something (os.Stat succeeds).
+func CanonicalChild(dir, name string) (path string, exists bool) {
+	path = filepath.Join(dir, name)
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return path, false // resolved through dir, as Canonical does
+	case err != nil || fi.Mode()&fs.ModeSymlink != 0:
+		path = MustCanonical(path)
+		_, err = os.Stat(path)
+		return path, err == nil
+	}
+	return path, true
 }
 
 // CanonicalGlob canonicalises the literal directory part of an absolute

@@ -136,3 +136,31 @@ func FuzzCanonicalGlob(f *testing.F) {
 		}
 	})
 }
+
+// CanonicalChild answers as Canonical does, for every kind of name a
+// memory directory can hold.
+func TestCanonicalChildAgreesWithCanonical(t *testing.T) {
+	dir := MustCanonical(t.TempDir())
+	other := MustCanonical(t.TempDir())
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "plain.md"), []byte("x"), 0o600))
+	must(os.WriteFile(filepath.Join(other, "elsewhere.md"), []byte("x"), 0o600))
+	must(os.Mkdir(filepath.Join(dir, "sub"), 0o700))
+	must(os.Symlink("plain.md", filepath.Join(dir, "link-here.md")))
+	must(os.Symlink(filepath.Join(other, "elsewhere.md"), filepath.Join(dir, "link-away.md")))
+	must(os.Symlink(filepath.Join(other, "gone.md"), filepath.Join(dir, "dangling.md")))
+	must(os.Symlink(other, filepath.Join(dir, "dirlink")))
+	for _, name := range []string{"plain.md", "missing.md", "sub", "link-here.md", "link-away.md", "dangling.md", "dirlink"} {
+		want := MustCanonical(filepath.Join(dir, name))
+		_, err := os.Stat(filepath.Join(dir, name))
+		got, exists := CanonicalChild(dir, name)
+		if got != want || exists != (err == nil) {
+			t.Errorf("%s: CanonicalChild = %q, %v; Canonical = %q, exists %v", name, got, exists, want, err == nil)
+		}
+	}
+}

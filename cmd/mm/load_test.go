@@ -3,13 +3,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/memtomem/memtomem/internal/loadgen"
 )
 
 // The integration run starts TestConcurrentAddProcesses's full twenty adds
@@ -27,77 +31,25 @@ func TestServersUnderLoad(t *testing.T) {
 	const servers, perServer, inFlight = 8, 125, 4
 	home := t.TempDir()
 	srv := startServers(t, home, servers)
-	// Each session searches once first, as an agent does before it
-	// writes: that call opens the store (servers open it on first use), a
-	// cost of the session's start rather than of writing under load.
+	sessions := make([]*mcp.ClientSession, len(srv))
 	for i, s := range srv {
-		if _, err := s.found("warmup", "warmup", 1); err != nil {
-			t.Fatalf("server %d: first search: %v", i, err)
-		}
+		sessions[i] = s.session
 	}
-	var mu sync.Mutex
-	// steady leaves out each worker's first add: the first burst creates
-	// the day file, which happens once a day.
-	var latencies, steady []time.Duration
-	var retried atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, servers*perServer)
-	addPhase := time.Now()
-	for i, s := range srv {
-		work := make(chan int)
-		for range inFlight {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				first := true
-				for j := range work {
-					token := fmt.Sprintf("tok%dx%d", i, j)
-					start := time.Now()
-					if err := s.addRetrying(map[string]any{"content": "load entry " + token, "idempotency_key": token}, &retried); err != nil {
-						errs <- fmt.Errorf("server %d add %d: %w", i, j, err)
-						continue
-					}
-					mu.Lock()
-					latencies = append(latencies, time.Since(start))
-					if !first {
-						steady = append(steady, time.Since(start))
-					}
-					first = false
-					mu.Unlock()
-					// Read-your-writes on the same server.
-					if ok, err := s.found(token, "load entry "+token, 1); !ok || err != nil {
-						errs <- fmt.Errorf("server %d does not find its own %s at once (%v)", i, token, err)
-					}
-				}
-			}()
-		}
-		go func() {
-			for j := range perServer {
-				work <- j
-			}
-			close(work)
-		}()
+	res, err := loadgen.Run(context.Background(), sessions, loadgen.Options{PerSession: perServer, InFlight: inFlight, RetryFor: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	addPhaseTook := time.Since(addPhase)
-	close(errs)
-	failures := 0
-	for err := range errs {
-		if failures++; failures <= 10 {
+	for i, err := range res.Errors {
+		if i < 10 {
 			t.Error(err)
 		}
 	}
-	slices.Sort(latencies)
-	slices.Sort(steady)
-	if n, k := len(latencies), len(steady); n > 0 && k > 0 {
-		t.Logf("mem_add latency with %d servers x %d in flight: p50 %v, p99 %v; after each worker's first add p50 %v, p99 %v (%d calls, %.0f adds/s with a search after each, %d busy answers retried)",
-			servers, inFlight, latencies[n/2], latencies[n*99/100], steady[k/2], steady[k*99/100], n, float64(n)/addPhaseTook.Seconds(), retried.Load())
-	}
+	t.Log(res)
 
 	entries := diskEntries(t, home)
 	for i := range servers {
 		for j := range perServer {
-			body := fmt.Sprintf("load entry tok%dx%d", i, j)
+			body := loadgen.Content(i, j)
 			if entries[body] != 1 {
 				t.Errorf("%q is on disk %d times", body, entries[body])
 			}
@@ -112,8 +64,8 @@ func TestServersUnderLoad(t *testing.T) {
 			defer wg2.Done()
 			for w := range servers {
 				for j := range perServer {
-					token := fmt.Sprintf("tok%dx%d", w, j)
-					if ok, err := s.found(token, "load entry "+token, 1); !ok || err != nil {
+					token := loadgen.Token(w, j)
+					if ok, err := s.found(token, loadgen.Content(w, j), 1); !ok || err != nil {
 						missing <- fmt.Sprintf("server %d misses %s (%v)", i, token, err)
 					}
 				}

@@ -115,6 +115,9 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{[]string{"--sizes", "2m"}, "between 1 and 1m"},
 		{[]string{"--sizes", "1k", "-n", "50"}, "either --sizes or -n"},
 		{[]string{"--queries", "0"}, "--queries must be between 1"},
+		{[]string{"--servers", "-1"}, "--servers must be between 0 and 64"},
+		{[]string{"--servers", "65"}, "--servers must be between 0 and 64"},
+		{[]string{"--servers", "2", "--in-flight", "0"}, "--in-flight must be between 1 and 64"},
 	} {
 		code, _, stderr := runMM(t, append([]string{"bench"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {

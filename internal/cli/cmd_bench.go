@@ -21,6 +21,8 @@ type benchReport struct {
 	Embedding string      `json:"embedding"`
 	Queries   int         `json:"queries"`
 	Sizes     []benchSize `json:"sizes"`
+	// Servers is the many-sessions figure, with --servers.
+	Servers *benchServers `json:"servers,omitempty"`
 }
 
 // benchSize holds the figures for one generated corpus.
@@ -55,6 +57,8 @@ func (a *app) benchCommand() *cobra.Command {
 		queries int
 		asJSON  bool
 		scratch string
+		servers int
+		flight  int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -71,8 +75,17 @@ and of adds per size. -n N is the older form of --sizes N.
 --scratch-url measures each size on SQLite and then on PostgreSQL in that
 database, side by side in one run (required when storage.backend is
 postgres). The database is emptied before and after, and refused if it
-holds anything but what mm eval and mm bench leave behind.`,
+holds anything but what mm eval and mm bench leave behind.
+
+--servers N then measures many sessions at once, as when several editors
+each run their own mm serve: N mm serve processes (this binary) on one more
+throwaway home, each with --in-flight adds in flight into the same day
+file, --queries adds per server, every add followed by a search for it.
+It reports adds/s, add p50/p99 (and p99 without each worker's first add,
+which creates the day file) and busy answers retried. The servers get
+none of your MEMTOMEM_* settings and no embedding provider.`,
 		Example: `  mm bench
+  mm bench --servers 8
   mm bench --sizes 1k,10k,100k
   mm bench --sizes 5000 --queries 500 --json
   mm bench --sizes 5k --scratch-url postgres://mm@db/mm_scratch`,
@@ -93,6 +106,12 @@ holds anything but what mm eval and mm bench leave behind.`,
 			}
 			if queries < 1 || queries > 100_000 {
 				return usagef("--queries must be between 1 and 100000 (got %d)", queries)
+			}
+			if servers < 0 || servers > maxBenchServers {
+				return usagef("--servers must be between 0 and %d (got %d)", maxBenchServers, servers)
+			}
+			if flight < 1 || flight > 64 {
+				return usagef("--in-flight must be between 1 and 64 (got %d)", flight)
 			}
 			cfg, err := a.loadConfig()
 			if err != nil {
@@ -119,6 +138,19 @@ holds anything but what mm eval and mm bench leave behind.`,
 					}
 				}
 			}
+			if servers > 0 {
+				if !asJSON {
+					fmt.Fprintf(a.stderr, "bench: starting %d servers\n", servers)
+				}
+				res, err := runBenchServers(cmd.Context(), servers, flight, queries*servers)
+				if err != nil {
+					return err
+				}
+				rep.Servers = &res
+				if !asJSON {
+					printBenchServers(a.stdout, res)
+				}
+			}
 			if asJSON {
 				return writeJSON(a.stdout, rep)
 			}
@@ -131,6 +163,8 @@ holds anything but what mm eval and mm bench leave behind.`,
 	cmd.Flags().IntVar(&queries, "queries", 200, "searches of each kind, and adds, per size")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every figure per size as JSON")
 	cmd.Flags().StringVar(&scratch, "scratch-url", "", scratchFlagHelp)
+	cmd.Flags().IntVar(&servers, "servers", 0, "also measure this many mm serve processes adding to one day file at once (0: not measured)")
+	cmd.Flags().IntVar(&flight, "in-flight", 4, "adds each server has in flight at a time, with --servers")
 	return cmd
 }
 

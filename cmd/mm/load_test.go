@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,12 +90,7 @@ func TestServersUnderLoad(t *testing.T) {
 // minutes, counting the retries. Retrying is safe: the idempotency key makes
 // the same entry every time.
 func (s *server) addRetrying(args map[string]any, retried *atomic.Int64) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		_, _, err := s.call("mem_add", args)
-		if err == nil || !strings.Contains(err.Error(), "retry") || time.Now().After(deadline) {
-			return err
-		}
-		retried.Add(1)
-	}
+	n, err := loadgen.AddRetrying(context.Background(), s.session, args, 2*time.Minute)
+	retried.Add(n)
+	return err
 }

@@ -75,7 +75,7 @@ func Run(ctx context.Context, sessions []*mcp.ClientSession, o Options) (Result,
 				for j := range work {
 					token := Token(i, j)
 					began := time.Now()
-					n, err := addRetrying(ctx, s, map[string]any{"content": Content(i, j), "idempotency_key": token}, o.RetryFor)
+					n, err := AddRetrying(ctx, s, map[string]any{"content": Content(i, j), "idempotency_key": token}, o.RetryFor)
 					took := time.Since(began)
 					retried.Add(n)
 					if err == nil {
@@ -140,9 +140,9 @@ func (r Result) String() string {
 		Quantile(r.Steady, 0.5), Quantile(r.Steady, 0.99), len(r.Latencies), r.AddsPerSec(), r.Retried)
 }
 
-// addRetrying runs mem_add, retrying an answer that says to retry for up
-// to retryFor; it returns how many times it retried.
-func addRetrying(ctx context.Context, s *mcp.ClientSession, args map[string]any, retryFor time.Duration) (int64, error) {
+// AddRetrying runs mem_add with args through s, retrying an answer that
+// says to retry for up to retryFor; it returns how many times it retried.
+func AddRetrying(ctx context.Context, s *mcp.ClientSession, args map[string]any, retryFor time.Duration) (int64, error) {
 	deadline := time.Now().Add(retryFor)
 	var n int64
 	for {

@@ -290,7 +290,13 @@ func (m *Memory) unindexedEntry(ctx context.Context, entryID, file, ns, target s
 		}
 	}
 	for _, p := range candidates {
-		if p == target || m.indexer.Complete(ctx, p) {
+		if p == target {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			continue // no such file (yesterday's, often): nothing to look at
+		}
+		if m.indexer.Complete(ctx, p) {
 			continue // the store holds its ids, and the id is not among them
 		}
 		content, err := m.readFile(p)

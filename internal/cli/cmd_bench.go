@@ -79,7 +79,7 @@ holds anything but what mm eval and mm bench leave behind.
 
 --servers N then measures many sessions at once, as when several editors
 each run their own mm serve: N mm serve processes (this binary) on one more
-throwaway home, each with --in-flight adds in flight into the same day
+throwaway home (SQLite), each with --in-flight adds in flight into the same day
 file, --queries adds per server, every add followed by a search for it.
 It reports adds/s, add p50/p99 (and p99 without each worker's first add,
 which creates the day file) and busy answers retried. The servers get

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"go/types"
 	"path/filepath"
 	"strings"
 )
@@ -78,13 +77,38 @@ func parseGo(src []byte, path string) (f *ast.File, fset *token.FileSet) {
 	return f, fset
 }
 
+// recvType spells a method's receiver type as written: T, *T, T[K, V],
+// (*T). (go/types' ExprString did this, at the cost of linking all of
+// go/types into mm.)
+func recvType(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.StarExpr:
+		return "*" + recvType(e.X)
+	case *ast.ParenExpr:
+		return "(" + recvType(e.X) + ")"
+	case *ast.SelectorExpr:
+		return recvType(e.X) + "." + e.Sel.Name
+	case *ast.IndexExpr:
+		return recvType(e.X) + "[" + recvType(e.Index) + "]"
+	case *ast.IndexListExpr:
+		args := make([]string, len(e.Indices))
+		for i, x := range e.Indices {
+			args[i] = recvType(x)
+		}
+		return recvType(e.X) + "[" + strings.Join(args, ", ") + "]"
+	}
+	return "_"
+}
+
 // declName names a declaration the way a reader would look for it:
 // "func Name", "func (*Server) Run", "type Config", "const (A, B, C, …)".
 func declName(decl ast.Decl) string {
 	switch d := decl.(type) {
 	case *ast.FuncDecl:
 		if d.Recv != nil && len(d.Recv.List) > 0 {
-			return "func (" + types.ExprString(d.Recv.List[0].Type) + ") " + d.Name.Name
+			return "func (" + recvType(d.Recv.List[0].Type) + ") " + d.Name.Name
 		}
 		return "func " + d.Name.Name
 	case *ast.GenDecl:

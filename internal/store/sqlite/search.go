@@ -42,17 +42,29 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	defer sqlTx.Rollback()
 	tx := db.readTx(sqlTx)
 	where, args := filterSQL(q.Filter)
-	if hidden, hargs := hiddenSQL(q.Filter); len(where) > 0 && q.Filter.DefaultView() && hidden != "" {
-		var any bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chunks WHERE `+hidden+`)`, hargs...).Scan(&any); err != nil {
+	kept := int64(-1) // chunks the filter keeps, counted when first needed
+	defaultView := len(where) > 0 && q.Filter.DefaultView()
+	if hidden, hargs := hiddenSQL(q.Filter); defaultView && hidden != "" {
+		// Count what the default view hides, up to the point past which
+		// it keeps too little for broadFirst: the count sets kept, and
+		// none at all means no filter.
+		nRow, known := ftsRowCount(ctx, tx)
+		upTo := int64(1)
+		if known {
+			upTo = nRow - nRow/broadShare + 1
+		}
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM chunks WHERE `+hidden+` LIMIT ?)`, append(hargs, upTo)...).Scan(&n); err != nil {
 			return nil, friendly(err)
 		}
-		if !any { // nothing the default view hides: no filter at all
-			where, args = nil, nil
+		switch {
+		case n == 0: // nothing the default view hides: no filter at all
+			where, args, defaultView = nil, nil, false
+		case known:
+			kept = max(nRow-n, 0)
 		}
 	}
 	asSet := len(where) > 0 && onlyNamespaces(q.Filter)
-	kept := int64(-1) // chunks the filter keeps, counted when first needed
 	ranked := func(match string, rows int64, n int) ([]scored, error) {
 		// An unknown count (rows < 0) keeps the join: a rare word in a
 		// large namespace would pay for reading the whole namespace.
@@ -74,7 +86,7 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		for i := range q.Phrases {
 			ps[i] = fts5Match(q.Phrases[i : i+1])
 		}
-		if asSet {
+		if asSet || defaultView && kept >= 0 {
 			if top, ok, err = broadFirst(ctx, tx, ps, where, args, limit, &kept); err != nil {
 				return nil, friendly(err)
 			}
@@ -120,8 +132,9 @@ func filterAfter(ctx context.Context, tx *stmtTx, match string, where []string, 
 	return top, err == nil && (len(top) == k || len(cands) < n), err
 }
 
-// broadFirst answers a namespace filter that keeps a large share of the
-// store (at least 1/broadShare) from the unfiltered pruned top n, n about
+// broadFirst answers a namespace filter, or the default view's hiding of
+// archives and other projects, that keeps a large share of the store (at
+// least 1/broadShare) from the unfiltered pruned top n, n about
 // broadFetch·k over the share kept: the first k of those that pass the
 // filter are the filtered top k, exactly, as in filterAfter. Pruned with
 // the filter instead, every stage's expression read the namespace's rowids

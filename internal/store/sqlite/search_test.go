@@ -37,7 +37,7 @@ func zipfCorpus(t *testing.T, seed uint64, n, vocab int, archive bool) *DB {
 	db, _ := openTemp(t)
 	r := rand.New(rand.NewPCG(seed, uint64(n)))
 	z := rand.NewZipf(r, 1.1, 1, uint64(vocab-1))
-	namespaces := []string{"work", "home", "work:sub"}
+	namespaces := []string{"work", "home", "work:sub", "project:a", "project:b"}
 	for f := 0; f*50 < n; f++ {
 		var chunks []store.Chunk
 		for i := range min(50, n-f*50) {
@@ -76,6 +76,8 @@ var searchFilters = map[string]store.Filter{
 	"since":          {Since: searchEpoch.Add(50 * time.Hour)},
 	"ns+tag+window":  {Namespaces: []string{"work"}, Tags: []string{"t0"}, Since: searchEpoch.Add(10 * time.Hour), Until: searchEpoch.Add(90 * time.Hour)},
 	"source+archive": {SourceGlob: "/other/*", IncludeArchive: true},
+	"project":        {Project: "project:a"},
+	"project+tags":   {Project: "project:b", Tags: []string{"t2"}},
 }
 
 // keeps reports whether chunk c passes filter f, written out plainly as
@@ -94,6 +96,9 @@ func keeps(f store.Filter, c store.Chunk) bool {
 	}
 	if archived && !f.IncludeArchive && !slices.ContainsFunc(f.Namespaces, func(p string) bool { return strings.HasPrefix(p, "archive") }) {
 		return false
+	}
+	if f.Project != "" && len(f.Namespaces) == 0 && strings.HasPrefix(c.Namespace, "project:") && c.Namespace != f.Project {
+		return false // another project's, out of this project's view
 	}
 	if len(f.Tags) > 0 && !slices.ContainsFunc(c.Tags, func(t string) bool { return slices.Contains(f.Tags, t) }) {
 		return false

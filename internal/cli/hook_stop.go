@@ -13,10 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/memtomem/memtomem"
 	"github.com/memtomem/memtomem/internal/fspath"
+	"github.com/memtomem/memtomem/internal/text"
 )
 
 // The stop hook keeps the session summary the client wrote (Claude Code
@@ -53,7 +53,7 @@ func (a *app) saveSessionSummary(ctx context.Context, in hookInput) error {
 	if summary == "" {
 		return errNoSummary
 	}
-	summary = cutRunes(summary, summaryMax)
+	summary = text.Prefix(summary, summaryMax)
 	m, err := a.openIn(ctx, in.Cwd)
 	if err != nil {
 		return err
@@ -145,16 +145,4 @@ func messageText(raw json.RawMessage) string {
 		}
 	}
 	return strings.Join(parts, "\n\n")
-}
-
-// cutRunes cuts s to at most max bytes at a rune boundary.
-func cutRunes(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
 }

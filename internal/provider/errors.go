@@ -5,9 +5,9 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/breaker"
+	"github.com/memtomem/memtomem/internal/text"
 )
 
 // Error is a provider failure. Its message always names the provider, what
@@ -102,15 +102,13 @@ func ServerMessage(body []byte) string {
 	return TruncateText(strings.Join(strings.Fields(msg), " "), 300)
 }
 
-// TruncateText shortens s to at most n bytes on a rune boundary.
+// TruncateText shortens s to at most n bytes on a rune boundary, marking
+// the cut with an ellipsis.
 func TruncateText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return text.Prefix(s, n) + "…"
 }
 
 // LooksLikeHTML reports a body that is a web page rather than an API

@@ -4,9 +4,9 @@ import (
 	"context"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/memtomem/memtomem/internal/provider"
+	"github.com/memtomem/memtomem/internal/text"
 )
 
 // httpReranker sends one request per Rerank call through the provider
@@ -57,10 +57,7 @@ func capDoc(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
+	cut := len(text.Prefix(s, n))
 	if sp := strings.LastIndexFunc(s[:cut], unicode.IsSpace); sp > n*4/5 {
 		cut = sp
 	}

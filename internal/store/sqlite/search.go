@@ -45,13 +45,14 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 	kept := int64(-1) // chunks the filter keeps, counted when first needed
 	defaultView := len(where) > 0 && q.Filter.DefaultView()
 	if hidden, hargs := hiddenSQL(q.Filter); defaultView && hidden != "" {
-		// Count what the default view hides, up to the point past which
-		// it keeps too little for broadFirst: the count sets kept, and
-		// none at all means no filter.
+		// Count what the default view hides, up to a quarter of the
+		// store: a search runs this every time, so its cost is bounded by
+		// that, and a view hiding less (archives, mostly) is answered by
+		// broadFirst with kept known. None at all means no filter.
 		nRow, known := ftsRowCount(ctx, tx)
 		upTo := int64(1)
 		if known {
-			upTo = nRow - nRow/broadShare + 1
+			upTo = nRow/broadShare + 1
 		}
 		var n int64
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM chunks WHERE `+hidden+` LIMIT ?)`, append(hargs, upTo)...).Scan(&n); err != nil {
@@ -60,7 +61,7 @@ func (db *DB) KeywordSearch(ctx context.Context, q store.KeywordQuery) ([]store.
 		switch {
 		case n == 0: // nothing the default view hides: no filter at all
 			where, args, defaultView = nil, nil, false
-		case known:
+		case known && n < upTo:
 			kept = max(nRow-n, 0)
 		}
 	}

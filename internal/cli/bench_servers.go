@@ -80,11 +80,10 @@ func runBenchServers(ctx context.Context, servers, inFlight, adds int) (benchSer
 	if err != nil {
 		return res, err
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	res.Adds, res.Failed, res.BusyRetried = len(r.Latencies), len(r.Errors), r.Retried
 	res.AddsPerSec = r.AddsPerSec()
-	res.AddP50Ms, res.AddP99Ms = ms(loadgen.Quantile(r.Latencies, 0.5)), ms(loadgen.Quantile(r.Latencies, 0.99))
-	res.SteadyP99Ms = ms(loadgen.Quantile(r.Steady, 0.99))
+	res.AddP50Ms, res.AddP99Ms = millis(loadgen.Quantile(r.Latencies, 0.5)), millis(loadgen.Quantile(r.Latencies, 0.99))
+	res.SteadyP99Ms = millis(loadgen.Quantile(r.Steady, 0.99))
 	if res.Failed > 0 {
 		return res, fmt.Errorf("bench: %d of %d adds failed; the first: %w", res.Failed, per*servers, r.Errors[0])
 	}

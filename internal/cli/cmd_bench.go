@@ -308,9 +308,11 @@ func timeSearches(ctx context.Context, m *memtomem.Memory, c *corpus, queries in
 	return out, nil
 }
 
+// millis is d in milliseconds, to the microsecond, as the reports give times.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
 // percentiles returns p50 and p99 in milliseconds.
 func percentiles(d []time.Duration) (float64, float64) {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
-	return ms(d[len(d)/2]), ms(d[len(d)*99/100])
+	return millis(d[len(d)/2]), millis(d[len(d)*99/100])
 }

@@ -127,12 +127,11 @@ Decay changes rankings only where documents differ in age.`,
 			if err != nil {
 				return err
 			}
-			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 			if asJSON {
 				return writeJSON(a.stdout, evalReport{Metrics: m, Docs: st.Docs, IndexSeconds: st.IndexDuration.Seconds(),
-					SearchSeconds: st.SearchDuration.Seconds(), QueryP50Ms: ms(st.QueryPercentile(50)),
-					QueryP90Ms: ms(st.QueryPercentile(90)), QueryP99Ms: ms(st.QueryPercentile(99)),
-					QueryMeanMs: ms(st.SearchDuration) / float64(max(m.Queries, 1))})
+					SearchSeconds: st.SearchDuration.Seconds(), QueryP50Ms: millis(st.QueryPercentile(50)),
+					QueryP90Ms: millis(st.QueryPercentile(90)), QueryP99Ms: millis(st.QueryPercentile(99)),
+					QueryMeanMs: millis(st.SearchDuration) / float64(max(m.Queries, 1))})
 			}
 			fmt.Fprintf(a.stdout, "dataset:    %s (split %s, %d docs, %d queries)\n", argv[0], split, st.Docs, m.Queries)
 			if embedder != nil {
@@ -155,7 +154,7 @@ Decay changes rankings only where documents differ in age.`,
 			fmt.Fprintf(a.stdout, "indexing:   %s (%.0f docs/s)\nsearching:  %s (%.2f ms/query)\n",
 				st.IndexDuration.Round(time.Millisecond), float64(st.Docs)/st.IndexDuration.Seconds(),
 				st.SearchDuration.Round(time.Millisecond), float64(st.SearchDuration.Microseconds())/1000/float64(max(m.Queries, 1)))
-			fmt.Fprintf(a.stdout, "per query:  p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n", ms(st.QueryPercentile(50)), ms(st.QueryPercentile(90)), ms(st.QueryPercentile(99)))
+			fmt.Fprintf(a.stdout, "per query:  p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n", millis(st.QueryPercentile(50)), millis(st.QueryPercentile(90)), millis(st.QueryPercentile(99)))
 			return nil
 		},
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -119,10 +118,9 @@ func (a *app) runSweep(cmd *cobra.Command, s *sweepFlags, ds *eval.Dataset, opts
 	}
 	best := eval.Best(rows, s.metric)
 	rep := sweepReport{Metric: s.metric, Best: best, Docs: st.Docs, IndexSeconds: st.IndexDuration.Seconds()}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	for _, r := range rows {
 		rep.Rows = append(rep.Rows, sweepRow{Setting: r.Setting, Metrics: r.Metrics, SearchSeconds: r.Stats.SearchDuration.Seconds(),
-			QueryP50Ms: ms(r.Stats.QueryPercentile(50)), QueryP90Ms: ms(r.Stats.QueryPercentile(90)), QueryP99Ms: ms(r.Stats.QueryPercentile(99))})
+			QueryP50Ms: millis(r.Stats.QueryPercentile(50)), QueryP90Ms: millis(r.Stats.QueryPercentile(90)), QueryP99Ms: millis(r.Stats.QueryPercentile(99))})
 	}
 	if s.write && best >= 0 {
 		home, err := a.homeDir()

@@ -25,7 +25,6 @@ import (
 	"github.com/memtomem/memtomem/internal/index"
 	"github.com/memtomem/memtomem/internal/memfile"
 	"github.com/memtomem/memtomem/internal/rerank"
-	"github.com/memtomem/memtomem/internal/secret"
 	srclist "github.com/memtomem/memtomem/internal/sources"
 	"github.com/memtomem/memtomem/internal/store"
 )
@@ -165,9 +164,6 @@ func Open(ctx context.Context, cfg config.Config, options ...Option) (*Memory, e
 		db.Close()
 		session.Leave()
 		return nil, wrapOpen(err)
-	}
-	if o.transport != "cli" {
-		secret.Prepare() // a server writes sooner or later (see Prepare)
 	}
 	m := &Memory{
 		cfg:     cfg,

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
 )
@@ -113,10 +112,11 @@ func detectorWithout(mask int) *detect.Detector {
 }
 
 // keywordIndex is how gitleaks picks the rules to run on a text (see
-// scanner): the same trie over the same keywords, and for each keyword the
-// rules it lets run (the prefilter's index, or -1 for any other rule).
+// scanner): the same keywords, found as its trie finds them, and for each
+// keyword the rules it lets run (the prefilter's index, or -1 for any other
+// rule).
 type keywordIndex struct {
-	trie  *ahocorasick.Trie
+	set   *keywordSet
 	rules map[string][]int
 	// decide is false should a rule without keywords look at text: every
 	// text would then be scanned in full.
@@ -145,7 +145,7 @@ var keywords = sync.OnceValue(func() keywordIndex {
 			}
 		}
 	}
-	ix.trie = ahocorasick.NewTrieBuilder().AddStrings(ks).Build()
+	ix.set = newKeywordSet(ks)
 	return ix
 })
 
@@ -164,15 +164,15 @@ func scanner(text string) *detect.Detector {
 	}
 	low := strings.ToLower(text)
 	other, wanted := false, 0
-	for _, m := range kw.trie.MatchString(low) {
-		for _, n := range kw.rules[string(m.Match())] {
+	kw.set.each(low, func(k string) {
+		for _, n := range kw.rules[k] {
 			if n < 0 {
 				other = true
 			} else {
 				wanted |= 1 << n
 			}
 		}
-	}
+	})
 	folded := low
 	if len(folded) != len(text) || !isASCII(text) {
 		folded = asciiLower(text) // the prefilters need the text's offsets

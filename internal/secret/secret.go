@@ -92,14 +92,6 @@ func Rules() []string {
 	return ids
 }
 
-// Prepare builds, in the background, what every scan needs first: the
-// keyword index that decides which rules look at a text (~10 ms of CPU and
-// 2.5 MiB). A server calls it when it opens the store, so its first write
-// does not wait for it; a one-shot command leaves it to its first scan.
-// The compiled rules are still built only for a text that holds one of
-// their keywords.
-func Prepare() { go keywords() }
-
 // Find lists the credentials in text, ordered by position then rule, one per
 // rule and line. Nil when there is none.
 func Find(text string) []Finding {

@@ -20,6 +20,8 @@ type (
 	Chunk = store.Chunk
 	// CountPage is one page of per-name chunk counts (tags, namespaces).
 	CountPage = store.CountPage
+	// NameCount is one row of a CountPage.
+	NameCount = store.NameCount
 	// SearchResponse is a ranked list and what the caller should know about it.
 	SearchResponse = search.Response
 	// SearchResult is one ranked chunk.

@@ -19,7 +19,7 @@ import (
 
 // BenchmarkSearchPage measures the dashboard's search page on a store of
 // 10,000 chunks (100 files of 100 sections): "service" is the Service's
-// Search alone, "page" the whole request (guard, search, view, template)
+// Search alone, "page" the whole request (guard, search, view, page)
 // as the browser gets it, so the difference is what the dashboard adds.
 //
 //	go test -run '^$' -bench BenchmarkSearchPage -count 6 ./internal/web/

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -15,72 +13,8 @@ import (
 	"github.com/memtomem/memtomem/internal/view"
 )
 
-// pageNames are the templates under templates/, each rendered inside
-// layout.html.
-var pageNames = []string{"login", "refused", "error", "search", "sources", "source", "chunk", "memories", "counts", "timeline", "status"}
-
-var funcs = template.FuncMap{
-	"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
-	"day":  func(t time.Time) string { return t.Format("2006-01-02") },
-	"tags": func(t []string) string { return strings.Join(t, ", ") },
-	"base": filepath.Base,
-	// %.4g: BM25 on a small store scores around 1e-6, which %.3f shows as 0.000.
-	"score": func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
-	"bytes": humanBytes,
-	"when":  func(rfc3339 string) string { return parseTime(rfc3339).Local().Format("2006-01-02 15:04") },
-	"age":   func(rfc3339 string) string { return time.Since(parseTime(rfc3339)).Round(time.Second).String() },
-	"title": chunkTitle,
-	// text is what a listing shows under a chunk's title: nothing when the
-	// title is already all of it (a short untitled memory).
-	"text": func(c view.Chunk) string {
-		if len(c.Hierarchy) == 0 && !strings.HasSuffix(chunkTitle(c), "…") && !strings.Contains(strings.TrimSpace(c.Content), "\n") {
-			return ""
-		}
-		return snippet(body(c))
-	},
-	"body":   body,
-	"plural": func(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] },
-	"add":    func(a, b int) int { return a + b },
-	"neg":    func(a int) int { return -a },
-	"list":   func(s ...string) []string { return s },
-}
-
-func parsePages() (map[string]*template.Template, error) {
-	out := map[string]*template.Template{}
-	for _, p := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+p+".html")
-		if err != nil {
-			return nil, fmt.Errorf("dashboard template %s: %w", p, err)
-		}
-		out[p] = t
-	}
-	return out, nil
-}
-
-// render writes a page. Everything shown comes through html/template's
-// escaping: a memory's text is never marked safe HTML.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
-	data["Page"] = page
-	if _, ok := data["Nav"]; !ok {
-		data["Nav"] = page // the tab to highlight
-	}
-	data["CSRF"] = s.sessions.csrf(r)
-	data["LoggedIn"] = s.sessions.get(r) != nil || s.guard.HasToken(r)
-	if data["LoggedIn"] == true {
-		data["Flash"] = s.sessions.takeFlash(r)
-	}
-	var buf bytes.Buffer
-	if err := s.pages[page].Execute(&buf, data); err != nil {
-		http.Error(w, "render "+page+": "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
-}
-
-func (s *Server) ok(w http.ResponseWriter, r *http.Request, page string, data map[string]any) {
-	s.render(w, r, http.StatusOK, page, data)
+func (s *Server) ok(w http.ResponseWriter, r *http.Request, nav string, p page) {
+	s.render(w, r, http.StatusOK, nav, p)
 }
 
 func (s *Server) memory(w http.ResponseWriter, r *http.Request) *memtomem.Memory {
@@ -188,9 +122,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"q", "ns", "tags", "source", "since", "until", "k"} {
 		f[k] = q.Get(k)
 	}
-	data := map[string]any{"F": f}
 	if strings.TrimSpace(f["q"]) == "" {
-		s.ok(w, r, "search", data)
+		s.ok(w, r, "search", searchView{form: f})
 		return
 	}
 	m := s.memory(w, r)
@@ -214,8 +147,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data["R"], data["Legs"] = view.FromSearch(f["q"], resp), resp.Legs
-	s.ok(w, r, "search", data)
+	results := view.FromSearch(f["q"], resp)
+	s.ok(w, r, "search", searchView{form: f, results: &results, legs: resp.Legs})
 }
 
 func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
@@ -229,11 +162,11 @@ func (s *Server) sources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	srcs, srcErr := m.Sources()
-	data := map[string]any{"Files": files, "Sources": srcs, "MemoryDirs": m.Config().Indexing.MemoryDirs}
+	v := sourcesView{files: files, sources: srcs, memoryDirs: m.Config().Indexing.MemoryDirs}
 	if srcErr != nil {
-		data["SourcesError"] = srcErr.Error()
+		v.sourcesError = srcErr.Error()
 	}
-	s.ok(w, r, "sources", data)
+	s.ok(w, r, "sources", v)
 }
 
 const listPage = 50
@@ -250,7 +183,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, "source", map[string]any{"Nav": "sources", "Path": path, "Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total)})
+	s.ok(w, r, "sources", sourceView{path: path, chunks: view.Chunks(page.Chunks), pager: newPager(r, offset, listPage, page.Total)})
 }
 
 func (s *Server) chunk(w http.ResponseWriter, r *http.Request) {
@@ -263,8 +196,7 @@ func (s *Server) chunk(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := view.FromChunk(c)
-	data := map[string]any{"C": v, "Title": chunkTitle(v)}
+	v := chunkView{chunk: view.FromChunk(c)}
 	if c.EntryID != "" {
 		// The form edits the whole entry as its markdown has it, not this
 		// chunk's text (which carries the heading, and is only a part of
@@ -274,9 +206,9 @@ func (s *Server) chunk(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		data["E"] = e
+		v.entry = &e
 	}
-	s.ok(w, r, "chunk", data)
+	s.ok(w, r, "chunk", v)
 }
 
 func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
@@ -299,8 +231,8 @@ func (s *Server) memories(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, "memories", map[string]any{"Chunks": view.Chunks(page.Chunks), "Pager": newPager(r, offset, listPage, page.Total),
-		"Filter": map[string]string{"ns": q.Get("ns"), "tag": q.Get("tag"), "since": q.Get("since"), "until": q.Get("until")}})
+	s.ok(w, r, "memories", memoriesView{chunks: view.Chunks(page.Chunks), pager: newPager(r, offset, listPage, page.Total),
+		filter: map[string]string{"ns": q.Get("ns"), "tag": q.Get("tag"), "since": q.Get("since"), "until": q.Get("until")}})
 }
 
 func (s *Server) addMemory(w http.ResponseWriter, r *http.Request, m *memtomem.Memory) (string, error) {
@@ -387,7 +319,7 @@ func (s *Server) counts(of string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		s.ok(w, r, "counts", map[string]any{"Nav": of, "Of": of, "P": page, "Pager": newPager(r, offset, memtomem.DefaultCountPage, page.Total)})
+		s.ok(w, r, of, countsView{of: of, page: page, pager: newPager(r, offset, memtomem.DefaultCountPage, page.Total)})
 	}
 }
 
@@ -441,5 +373,5 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, "status", map[string]any{"S": view.FromStatus(st), "Indexer": m.IndexerPID(r.Context())})
+	s.ok(w, r, "status", statusView{status: view.FromStatus(st), indexer: m.IndexerPID(r.Context())})
 }

@@ -14,7 +14,7 @@ import (
 
 // BenchmarkRenderSearch is the dashboard's own cost of a search page, the
 // search left out: ten results of 60 words through the view and the
-// template, as BenchmarkSearchPage's page adds them to the Service's search.
+// page writer, as BenchmarkSearchPage's page adds them to the Service's search.
 func BenchmarkRenderSearch(b *testing.B) {
 	lazy := memtomem.NewLazy(func(context.Context) (*memtomem.Memory, error) { panic("not opened") })
 	s, err := New(lazy, "benchmark-token-0123456789", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8767})
@@ -31,7 +31,8 @@ func BenchmarkRenderSearch(b *testing.B) {
 	req := httptest.NewRequest("GET", "/search?q=deploy", nil)
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		s.ok(rec, req, "search", map[string]any{"F": map[string]string{"q": "deploy"}, "R": view.FromSearch("deploy", resp), "Legs": []string{"bm25"}})
+		results := view.FromSearch("deploy", resp)
+		s.ok(rec, req, "search", searchView{form: map[string]string{"q": "deploy"}, results: &results, legs: []string{"bm25"}})
 		if rec.Body.Len() == 0 {
 			b.Fatal("empty page")
 		}

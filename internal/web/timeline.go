@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -70,6 +69,36 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 			ticks = append(ticks, tick{X: x, Label: c.Day.Format("Jan 2")})
 		}
 	}
-	s.ok(w, r, "timeline", map[string]any{"Bars": bars, "Ticks": ticks, "Peak": peak, "Total": total, "Days": days, "NS": ns,
-		"W": chartW, "H": chartH, "Pad": chartPad, "Base": chartH - chartPad, "PeakLabel": strconv.Itoa(peak), "Counts": counts})
+	s.ok(w, r, "timeline", timelineView{bars: bars, ticks: ticks, peak: peak, total: total, days: days, ns: ns})
+}
+
+type timelineView struct {
+	bars              []bar
+	ticks             []tick
+	peak, total, days int
+	ns                string
+}
+
+func (timelineView) title() string { return "Timeline" }
+
+func (v timelineView) body(d *doc) {
+	const base = chartH - chartPad
+	d.raw("<h1>Timeline</h1>\n<form method=\"get\" action=\"/timeline\" class=\"row filters\">\n  <label>days <input name=\"days\" value=\"").num(v.days).
+		raw("\" size=\"4\"></label>\n  <label>namespace <input name=\"ns\" value=\"").text(v.ns).raw("\"></label>\n  <button>Show</button>\n</form>\n<p class=\"meta\">").
+		num(v.total).raw(" memories in the last ").num(v.days).raw(" days; the busiest day had ").num(v.peak).raw(".</p>\n").
+		raw("<svg class=\"chart\" viewBox=\"0 0 ").num(chartW).raw(" ").num(chartH).raw("\" role=\"img\" aria-label=\"memories per day\">\n").
+		raw("  <line x1=\"").num(chartPad).raw("\" y1=\"").num(base).raw("\" x2=\"").num(chartW - chartPad).raw("\" y2=\"").num(base).raw("\" class=\"axis\"/>\n").
+		raw("  <text x=\"").num(chartPad).raw("\" y=\"").num(chartPad).raw("\" class=\"label\" text-anchor=\"end\" dx=\"-4\">").num(v.peak).raw("</text>\n").
+		raw("  <text x=\"").num(chartPad).raw("\" y=\"").num(base).raw("\" class=\"label\" text-anchor=\"end\" dx=\"-4\">0</text>\n")
+	for _, b := range v.bars {
+		if b.Count == 0 {
+			continue
+		}
+		d.raw("  <a href=\"").link(b.Link).raw("\"><rect x=\"").float(b.X).raw("\" y=\"").float(b.Y).raw("\" width=\"").float(b.W).raw("\" height=\"").float(b.H).
+			raw("\" class=\"bar\" data-day=\"").text(b.Day).raw("\" data-count=\"").num(b.Count).raw("\"><title>").text(b.Day).raw(": ").num(b.Count).raw("</title></rect></a>\n")
+	}
+	for _, t := range v.ticks {
+		d.raw("  <text x=\"").float(t.X).raw("\" y=\"").num(base + 16).raw("\" class=\"label\">").text(t.Label).raw("</text>\n")
+	}
+	d.raw("</svg>\n")
 }

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"io/fs"
 	"net"
@@ -25,7 +24,7 @@ import (
 	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
-//go:embed templates/*.html static/*
+//go:embed static/*
 var assets embed.FS
 
 // DefaultAddr is where `mm web` listens unless told: a fixed loopback port,
@@ -57,7 +56,6 @@ type Server struct {
 	guard    *httpauth.Guard
 	sessions *sessions
 	token    string
-	pages    map[string]*template.Template
 	mux      *http.ServeMux
 }
 
@@ -76,9 +74,6 @@ func New(lazy *memtomem.Lazy, token string, bound net.Addr) (*Server, error) {
 		},
 		Refuse: s.refuse,
 	})
-	if s.pages, err = parsePages(); err != nil {
-		return nil, err
-	}
 	s.routes()
 	return s, nil
 }
@@ -159,14 +154,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if code != "" {
 		status, msg = http.StatusUnauthorized, "This login link has been used already (each works once) or is not this server's."
 	}
-	s.render(w, r, status, "login", map[string]any{"Message": msg})
+	s.render(w, r, status, "", loginView{message: msg})
 }
 
 // loginToken logs in with the bearer token pasted into the login form.
 func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimSpace(r.PostFormValue("token"))
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.token)) != 1 {
-		s.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Message": "That is not the token in the token file."})
+		s.render(w, r, http.StatusUnauthorized, "", loginView{message: "That is not the token in the token file."})
 		return
 	}
 	s.sessions.start(w)
@@ -179,7 +174,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 		// httpauth's words are for MCP clients; a browser needs these.
 		msg = "This browser has no dashboard session (never logged in, or mm web has restarted since)."
 	}
-	s.render(w, r, status, "refused", map[string]any{"Status": status, "Message": msg, "Login": status == http.StatusUnauthorized})
+	s.render(w, r, status, "", refusedView{status: status, message: msg, login: status == http.StatusUnauthorized})
 }
 
 // fail shows a Service error with the HTTP status its kind calls for.
@@ -198,7 +193,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	s.render(w, r, status, "error", map[string]any{"Status": status, "Message": err.Error()})
+	s.render(w, r, status, "", errorView{status: status, message: err.Error()})
 }
 
 // Serve runs the dashboard until ctx ends or SIGTERM, SIGINT or SIGHUP.

@@ -14,6 +14,7 @@ import (
 	"github.com/memtomem/memtomem"
 	"github.com/memtomem/memtomem/internal/config"
 	"github.com/memtomem/memtomem/internal/eval"
+	"github.com/memtomem/memtomem/internal/heapfloor"
 )
 
 // benchReport is what mm bench measured, one entry per corpus size.
@@ -91,6 +92,9 @@ none of your MEMTOMEM_* settings and no embedding provider.`,
   mm bench --sizes 5k --scratch-url postgres://mm@db/mm_scratch`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The servers' client shares the cores with them: it must not
+			// spend them collecting garbage either.
+			heapfloor.Keep(serveHeapFloor)
 			if cmd.Flags().Changed("memories") {
 				if cmd.Flags().Changed("sizes") {
 					return usagef("give either --sizes or -n, not both (-n N is the same as --sizes N)")

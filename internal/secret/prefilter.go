@@ -1,11 +1,13 @@
 package secret
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/report"
 )
 
 // gitleaks runs a rule's regular expression on the whole text whenever one
@@ -14,8 +16,8 @@ import (
 // "token", "access", "auth" are everyday words (generic-api-key), "ey" is
 // in "key", "they" and "survey" (jwt), and notes speak of passwords
 // (password-assignment). Each prefilter below says false only when its
-// rule's expression cannot match the text; Find then asks a detector
-// without those rules, which finds exactly the same (see detectorWithout).
+// rule's expression cannot match the text; Find then leaves that rule's
+// detector out, which finds exactly the same (see scan).
 // TestPrefiltersExact and FuzzPrefilters check the "cannot".
 
 // prefilter stands in for one rule; regex is the expression it was written
@@ -68,51 +70,101 @@ var prefilters = []prefilter{
 	},
 }
 
-// detectors[mask] is the detector without the prefilters' rules whose bit
-// is set in mask, built on first use; [0] is the full set.
-var detectors [1 << 3]struct {
-	once sync.Once
-	d    *detect.Detector
+// The rules are split among detectors, each with the keyword trie gitleaks
+// builds for it (2.6 MiB for all the rules' keywords): one for every rule
+// but the prefiltered ones, and one for each prefiltered rule alone (a few
+// KiB), run only when its prefilter lets it. One detector per set of rules
+// left out, as before, held up to eight tries.
+var (
+	restOnce sync.Once
+	rest     *detect.Detector
+	single   [3]struct {
+		once sync.Once
+		d    *detect.Detector
+	}
+)
+
+// restDetector has every rule but the prefiltered ones.
+func restDetector() *detect.Detector {
+	restOnce.Do(func() {
+		rest = detectorOf(func(id string) bool {
+			return !slices.ContainsFunc(prefilters, func(pf prefilter) bool { return pf.rule == id })
+		})
+	})
+	return rest
 }
 
-// detectorWithout returns the detector without the rules in mask. It
-// shares the full set's compiled rules. Its findings on a text that the
-// left-out rules' expressions cannot match are exactly the full set's:
-// each rule is scanned on its own, and the one step that looks across
-// rules (a generic finding dropped for a specific one on the same line)
-// only ever drops a finding of a generic rule, which needs its expression
-// to match.
-func detectorWithout(mask int) *detect.Detector {
-	e := &detectors[mask]
-	e.once.Do(func() {
-		full := detector()
-		if mask == 0 {
-			e.d = full
-			return
-		}
-		cfg := full.Config
-		cfg.Rules = map[string]config.Rule{}
-		for id, r := range full.Config.Rules {
-			cfg.Rules[id] = r
-		}
-		cfg.OrderedRules = nil
-		for i, pf := range prefilters {
-			if mask&(1<<i) != 0 {
-				delete(cfg.Rules, pf.rule)
-			}
-		}
-		for _, id := range full.Config.OrderedRules {
-			if _, ok := cfg.Rules[id]; ok {
-				cfg.OrderedRules = append(cfg.OrderedRules, id)
-			}
-		}
-		e.d = newDetector(cfg)
-	})
+// ruleDetector has prefilters[i]'s rule alone.
+func ruleDetector(i int) *detect.Detector {
+	e := &single[i]
+	e.once.Do(func() { e.d = detectorOf(func(id string) bool { return id == prefilters[i].rule }) })
 	return e.d
 }
 
+// detectorOf builds a detector of the rules keep says yes to, sharing their
+// compiled expressions; its keywords are theirs alone.
+func detectorOf(keep func(id string) bool) *detect.Detector {
+	full := rules()
+	cfg := full
+	cfg.Rules = map[string]config.Rule{}
+	cfg.Keywords = map[string]struct{}{}
+	cfg.OrderedRules = nil
+	for _, id := range full.OrderedRules {
+		r, ok := full.Rules[id]
+		if !ok || !keep(id) {
+			continue
+		}
+		cfg.Rules[id] = r
+		cfg.OrderedRules = append(cfg.OrderedRules, id)
+		for _, k := range r.Keywords {
+			cfg.Keywords[strings.ToLower(k)] = struct{}{}
+		}
+	}
+	return newDetector(cfg)
+}
+
+// scan lists what gitleaks finds in text as its full rule set would: the
+// detectors plan calls for, their findings merged, and the one step that
+// looks across rules done again over all of them (gitleaks drops a generic
+// rule's finding when a specific rule found a secret holding it on the
+// same line; a detector saw only its own rules' findings). Every other
+// step is per rule, so the union is what one detector of all the rules
+// finds. TestPrefiltersExact and FuzzPrefilters check it.
+func scan(text string, p plan) []report.Finding {
+	if p.full {
+		return detector().DetectString(text)
+	}
+	var found []report.Finding
+	if p.rest {
+		found = append(found, restDetector().DetectString(text)...)
+	}
+	for i := range prefilters {
+		if p.slow&(1<<i) != 0 {
+			found = append(found, ruleDetector(i).DetectString(text)...)
+		}
+	}
+	return dropGenericRepeats(found)
+}
+
+// dropGenericRepeats is gitleaks' filter (detect/utils.go) without its
+// logging and redaction.
+func dropGenericRepeats(found []report.Finding) []report.Finding {
+	generic := func(id string) bool { return strings.Contains(strings.ToLower(id), "generic") }
+	out := found[:0:0]
+	for _, f := range found {
+		dup := generic(f.RuleID) && slices.ContainsFunc(found, func(g report.Finding) bool {
+			return f.StartLine == g.StartLine && f.Commit == g.Commit && f.RuleID != g.RuleID &&
+				strings.Contains(g.Secret, f.Secret) && !generic(g.RuleID)
+		})
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // keywordIndex is how gitleaks picks the rules to run on a text (see
-// scanner): the same keywords, found as its trie finds them, and for each
+// scanPlan): the same keywords, found as its trie finds them, and for each
 // keyword the rules it lets run (the prefilter's index, or -1 for any other
 // rule).
 type keywordIndex struct {
@@ -149,44 +201,52 @@ var keywords = sync.OnceValue(func() keywordIndex {
 	return ix
 })
 
-// scanner picks the detector for text, or nil when no rule can find
-// anything in it. Like gitleaks, it looks for the rules' keywords in the
-// lower-cased text; a rule with none of its keywords there would not run,
-// and a prefiltered rule that cannot match is left out. Should no rule
-// remain, gitleaks would run none: it is not called at all (a heading, a
-// tag, a chunk of prose that mentions keys is a few microseconds, not the
-// tens gitleaks spends picking rules).
-func scanner(text string) *detect.Detector {
+// plan is which detectors look at a text.
+type plan struct {
+	full bool // all rules at once (a rule without keywords would look at any text)
+	rest bool // the rules other than the prefiltered ones
+	slow int  // bit i: prefilters[i]'s rule
+}
+
+// none reports whether no rule can find anything.
+func (p plan) none() bool { return !p.full && !p.rest && p.slow == 0 }
+
+// scanPlan picks the detectors for text. Like gitleaks, it looks for the
+// rules' keywords in the lower-cased text; a rule with none of its
+// keywords there would not run, and a prefiltered rule that cannot match
+// is left out. Should no rule remain, gitleaks would run none: it is not
+// called at all (a heading, a tag, a chunk of prose that mentions keys is
+// a few microseconds, not the tens gitleaks spends picking rules).
+func scanPlan(text string) plan {
 	kw := keywords()
-	all := 1<<len(prefilters) - 1
 	if !kw.decide {
-		return detectorWithout(0)
+		return plan{full: true}
 	}
 	low := strings.ToLower(text)
-	other, wanted := false, 0
+	var p plan
+	wanted := 0
 	kw.set.each(low, func(k string) {
 		for _, n := range kw.rules[k] {
 			if n < 0 {
-				other = true
+				p.rest = true
 			} else {
 				wanted |= 1 << n
 			}
 		}
 	})
+	if wanted == 0 {
+		return p
+	}
 	folded := low
 	if len(folded) != len(text) || !isASCII(text) {
 		folded = asciiLower(text) // the prefilters need the text's offsets
 	}
-	mask := 0
 	for i, pf := range prefilters {
-		if wanted&(1<<i) == 0 || !pf.may(text, folded) {
-			mask |= 1 << i
+		if wanted&(1<<i) != 0 && pf.may(text, folded) {
+			p.slow |= 1 << i
 		}
 	}
-	if !other && mask == all {
-		return nil
-	}
-	return detectorWithout(mask)
+	return p
 }
 
 func isASCII(s string) bool {

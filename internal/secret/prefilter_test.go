@@ -18,8 +18,11 @@ func TestPrefilterRegexes(t *testing.T) {
 		if !ok || r.Regex.String() != pf.regex {
 			t.Errorf("rule %s is now\n%v\nnot the expression its prefilter was written against: check the prefilter, then update its regex", pf.rule, r.Regex)
 		}
-		if _, ok := detectorWithout(1 << i).Config.Rules[pf.rule]; ok || len(detectorWithout(1<<i).Config.Rules) != len(detector().Config.Rules)-1 {
-			t.Errorf("the detector without %s must hold every other rule", pf.rule)
+		if _, ok := restDetector().Config.Rules[pf.rule]; ok || len(restDetector().Config.Rules) != len(detector().Config.Rules)-len(prefilters) {
+			t.Errorf("the detector without the prefiltered rules must hold every other rule, and not %s", pf.rule)
+		}
+		if d := ruleDetector(i); len(d.Config.Rules) != 1 || d.Config.Rules[pf.rule].Regex.String() != pf.regex {
+			t.Errorf("the detector of %s must hold that rule alone", pf.rule)
 		}
 	}
 	if !keywords().decide {
@@ -120,11 +123,11 @@ func TestPrefiltersSkipProse(t *testing.T) {
 		"The key, which opens the garage, hangs by the door. Auth: see the wiki. They said so.",
 		"keyword search ranking quality: backfill vector embedding",
 	} {
-		if d := scanner(text); d != nil && d != detectorWithout(len(detectors)-1) {
+		if p := scanPlan(text); p.full || p.slow != 0 {
 			t.Errorf("scanner(%q) runs some of the slow rules", text)
 		}
 	}
-	if scanner("## Topic 1234") != nil {
+	if !scanPlan("## Topic 1234").none() {
 		t.Error("a heading with no keyword of any rule is scanned")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/logging"
+	"github.com/zricethezav/gitleaks/v8/report"
 )
 
 // RuleSet names the rules in use, for documentation and status output.
@@ -41,11 +42,9 @@ type Finding struct {
 
 func (f Finding) String() string { return fmt.Sprintf("%s at line %d", f.Rule, f.Line) }
 
-// detector is built once, on first use. A detector is safe for concurrent
-// use once built: DetectString only reads the compiled rules and the keyword
-// trie (its byte counter is atomic), and the findings it returns are its
-// own (TestConcurrentFind runs it from many goroutines under -race).
-var detector = sync.OnceValue(func() *detect.Detector {
+// rules is the configuration, its expressions compiled, read once on first
+// use and shared by every detector (see restDetector).
+var rules = sync.OnceValue(func() config.Config {
 	// gitleaks logs to stderr at info level, and an MCP server's stderr is
 	// its client's log: a scan must be silent.
 	logging.Logger = zerolog.Nop()
@@ -71,8 +70,16 @@ var detector = sync.OnceValue(func() *detect.Detector {
 	// The default rules were read through viper's global instance, which
 	// nothing else here uses: drop its copy of them.
 	viper.Reset()
-	return newDetector(cfg)
+	return cfg
 })
+
+// detector has all the rules at once: what Find must agree with (the tests
+// compare them), and what scans a text should a rule without keywords ever
+// be added. A detector is safe for concurrent use once built: DetectString
+// only reads the compiled rules and the keyword trie (its byte counter is
+// atomic), and the findings it returns are its own (TestConcurrentFind runs
+// it from many goroutines under -race).
+var detector = sync.OnceValue(func() *detect.Detector { return newDetector(rules()) })
 
 func newDetector(cfg config.Config) *detect.Detector {
 	d := detect.NewDetector(cfg)
@@ -85,7 +92,7 @@ func newDetector(cfg config.Config) *detect.Detector {
 // Rules returns the ids of the rules in use, sorted.
 func Rules() []string {
 	var ids []string
-	for id := range detector().Config.Rules {
+	for id := range rules().Rules {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -98,17 +105,22 @@ func Find(text string) []Finding {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	d := scanner(text)
-	if d == nil {
+	p := scanPlan(text)
+	if p.none() {
 		return nil
 	}
-	return findWith(d, text)
+	return findings(scan(text, p))
 }
 
 // findWith is Find through one detector.
 func findWith(d *detect.Detector, text string) []Finding {
+	return findings(d.DetectString(text))
+}
+
+// findings is what gitleaks found, as Find reports it.
+func findings(found []report.Finding) []Finding {
 	var out []Finding
-	for _, f := range d.DetectString(text) {
+	for _, f := range found {
 		out = append(out, Finding{Rule: f.RuleID, Line: f.StartLine + 1, secret: f.Secret, col: f.StartColumn})
 	}
 	// The rules live in a map, so gitleaks reports them in no fixed order.

@@ -72,16 +72,16 @@ var prefilters = []prefilter{
 
 // The rules are split among detectors, each with the keyword trie gitleaks
 // builds for it (2.6 MiB for all the rules' keywords): one for every rule
-// but the prefiltered ones, and one for each prefiltered rule alone (a few
-// KiB), run only when its prefilter lets it. One detector per set of rules
+// but the prefiltered ones, and one for each prefiltered rule alone (tens
+// of KiB), run only when its prefilter lets it. One detector per set of rules
 // left out, as before, held up to eight tries.
 var (
 	restOnce sync.Once
 	rest     *detect.Detector
-	single   [3]struct {
+	single   = make([]struct {
 		once sync.Once
 		d    *detect.Detector
-	}
+	}, len(prefilters))
 )
 
 // restDetector has every rule but the prefiltered ones.
@@ -109,15 +109,17 @@ func detectorOf(keep func(id string) bool) *detect.Detector {
 	cfg.Rules = map[string]config.Rule{}
 	cfg.Keywords = map[string]struct{}{}
 	cfg.OrderedRules = nil
-	for _, id := range full.OrderedRules {
-		r, ok := full.Rules[id]
-		if !ok || !keep(id) {
-			continue
+	for id, r := range full.Rules {
+		if keep(id) {
+			cfg.Rules[id] = r
+			for _, k := range r.Keywords {
+				cfg.Keywords[strings.ToLower(k)] = struct{}{}
+			}
 		}
-		cfg.Rules[id] = r
-		cfg.OrderedRules = append(cfg.OrderedRules, id)
-		for _, k := range r.Keywords {
-			cfg.Keywords[strings.ToLower(k)] = struct{}{}
+	}
+	for _, id := range full.OrderedRules {
+		if _, ok := cfg.Rules[id]; ok {
+			cfg.OrderedRules = append(cfg.OrderedRules, id)
 		}
 	}
 	return newDetector(cfg)

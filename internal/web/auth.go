@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -158,5 +157,3 @@ func securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

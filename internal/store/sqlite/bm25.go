@@ -19,12 +19,12 @@ import (
 //
 // which is below idf_i·(k1+1) whatever the chunk (f ≥ 0, and the
 // denominator's second term is at least k1·(1−b) > 0). So a chunk that
-// holds only phrases from a set NE scores below U(NE) = Σ idf_i·(k1+1).
-// Split the phrases into NE (the commonest, low idf) and E (the rest):
-// every chunk holding some phrase of E is scored exactly, and if the k-th
-// best of those is at least U(NE), no chunk holding only NE phrases can
-// enter the top k. That top k is then the OR's top k, scores included.
-// When the test fails, the query falls back to scoring the whole OR.
+// holds only phrases from a set S scores below U(S) = Σ idf_i·(k1+1).
+// Once the k-th best of the chunks scored exactly is at least U(S) for
+// every set S a chunk not yet scored may hold, none of those can enter
+// the top k: the top k found is the OR's, scores included. prunedTopK
+// chooses which chunks to score first; when proving the answer would cost
+// more than scoring the whole OR, the query does that instead.
 
 // FTS5's bm25() constants (fts5_aux.c); the bound above depends on them.
 const (
@@ -34,10 +34,8 @@ const (
 
 // pruneMinRows is the store size below which scoring the whole OR costs
 // less than the counting pruning needs (a variable so that tests can
-// prune small corpora). pruneTries bounds the splits tried before it.
+// prune small corpora).
 var pruneMinRows int64 = 2000
-
-const pruneTries = 3
 
 // scored is a chunk's rowid and score, carried until the final k.
 type scored struct {
@@ -89,164 +87,185 @@ func bm25Bound(nRow, nHit int64) float64 {
 }
 
 // prunedTopK returns the top k of the OR of phrases, as FTS5 would rank
-// them, without scoring the chunks that cannot reach it; how says which
-// stage proved it, or is notPruned when the bounds cannot prove it cheaply
-// and the caller must score the whole OR. ranked runs one FTS5 expression (filters applied) and returns its
-// best limit matches with their scores, or every match with limit < 0;
-// rows is an upper bound on the chunks the expression matches.
+// them, without scoring the chunks that cannot reach it; how says how it
+// proved the answer, or is notPruned when the bounds cannot prove it for
+// less than scoring the whole OR costs, and the caller must do that.
+// ranked runs one FTS5 expression (filters applied) and returns its best
+// limit matches with their scores; rows is an upper bound on the chunks
+// the expression matches.
 //
-// Every chunk scored here gets its exact score: bm25() over an expression
-// in which each phrase occurs once gives a matching chunk the sum over the
-// phrases it holds, so it equals the OR's score for chunks that hold no
-// phrase left out of the expression, and is lower for the others. Stages
-// cover classes of chunks (by which phrases they hold) so that every chunk
-// of a covered class is matched by some expression holding all its
-// phrases; the highest score a chunk gets is then its exact score. The
-// stages, each run only while the k-th exact score is below the bound of
-// the classes still uncovered:
+// The phrases are taken rarest (highest bound) first, p0, p1, … pm. A
+// chunk of the OR holds one phrase only (a single of it) or two or more,
+// the rarest of which is some pi: step i scores those, by
+// (pi AND (pi+1 OR … pm)) NOT (p0 OR … pi-1). After step i, a chunk not
+// yet scored holds phrases of pi+1 … pm only, and scores below their
+// bounds summed, or is a single of one of p0 … pi, and scores below its
+// bound. prunedTopK stops as soon as the k-th score found clears the
+// highest of these bounds. When a phrase's bound is the highest, its
+// singles (pj NOT the others) are scored before the next step. Most of an
+// OR's matches hold one common word alone, and are never scored.
 //
-//  1. split: chunks holding a rare phrase (E), scored on E alone (or E NOT
-//     NE) and on E AND NE; left: chunks holding only common (NE) phrases,
-//     below U(NE).
-//  2. chain: chunks holding two or more NE phrases, by p1 AND (p2 OR … pm),
-//     p2 AND (p3 OR … pm), …; left: chunks holding one NE phrase p only,
-//     each below p's bound.
-//  3. singles: the chunks holding p only, for the NE phrases of highest
-//     bound first.
+// Each phrase occurs once in each expression, so bm25() gives a matching
+// chunk the sum over the phrases it holds, which is its OR score, since
+// it holds no phrase left out. No chunk matches two of the expressions,
+// and each keeps its best k only: a chunk of the true top k is among the
+// best k of its own expression. The k-th score found is then at most the
+// true k-th, and any bound it clears, the chunks left out cannot reach.
 func prunedTopK(ctx context.Context, tx *stmtTx, phrases []string, k int,
 	ranked rankFunc) (top []scored, how pruneStage, err error) {
 	nRow, ok := ftsRowCount(ctx, tx)
-	if !ok || nRow < pruneMinRows {
+	if !ok || nRow < pruneMinRows || len(phrases) < 2 {
 		return nil, notPruned, nil
 	}
 	ps := make([]phrase, len(phrases))
-	var total int64
 	for i, p := range phrases {
 		ps[i].text = p
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?`, p).Scan(&ps[i].hits); err != nil {
 			return nil, notPruned, err
 		}
 		ps[i].bound = bm25Bound(nRow, ps[i].hits)
-		total += ps[i].hits
+		ps[i].share = float64(ps[i].hits) / float64(nRow)
 	}
-	slices.SortStableFunc(ps, func(a, b phrase) int { return cmp.Compare(a.bound, b.bound) })
-
-	pr := pruner{k: k, known: map[int64]float64{}, ranked: ranked}
-	// Stage 1. Try the fewest, rarest phrases as E first. Give up once E
-	// alone matches a third of the OR, and skip to the chain once scoring
-	// E costs more (two rows per E match, against the chunks holding two
-	// phrases if words were independent) unless the bound is so low that
-	// a chunk holding the rarest phrase alone could clear it: then the
-	// split is all but sure to prove, and the chain would still need the
-	// rarest phrase's singles.
-	chainAll := chainRows(ps, nRow)
-	split := len(ps) // E = ps[split:], NE = ps[:split]
-	for s := len(ps) - 1; s >= max(1, len(ps)-pruneTries); s-- {
-		ne, e := ps[:s], ps[s:]
-		var eHits int64
-		for _, p := range e {
-			eHits += p.hits
-		}
-		var bound float64
-		var neHits int64
-		for _, p := range ne {
-			bound += p.bound
-			neHits += p.hits
-		}
-		costly := len(ps) <= maxChain && 2*float64(eHits) > chainAll
-		if eHits*3 > total || (costly && bound > ps[len(ps)-1].bound) {
-			break
-		}
-		clear(pr.known)
-		// Chunks holding E and NE phrases get their score from E AND NE.
-		// When there are many (E in more than 1/18 of the store, if words
-		// were independent), E NOT NE skips scoring them on E alone too,
-		// which costs more than bm25() counting the NE phrases once more
-		// (~0.14 µs a match, against ~2.5 µs a scored row).
-		onlyE := orOf(e)
-		if eHits*18 > nRow {
-			onlyE += " NOT " + orOf(ne)
-		}
-		if err := pr.add(onlyE, eHits, -1); err != nil {
-			return nil, notPruned, err
-		}
-		if err := pr.add(orOf(e)+" AND "+orOf(ne), min(eHits, neHits), -1); err != nil {
-			return nil, notPruned, err
-		}
-		split = s
-		if pr.proves(bound) {
-			return pr.top(), prunedSplit, nil
-		}
+	slices.SortStableFunc(ps, func(a, b phrase) int { return cmp.Compare(b.bound, a.bound) })
+	// later[i] is the bound of a chunk holding phrases of ps[i:] only.
+	later := make([]float64, len(ps)+1)
+	for i := len(ps) - 1; i >= 0; i-- {
+		later[i] = later[i+1] + ps[i].bound
 	}
-	ne := slices.Clone(ps[:split])
-	if len(ne) > maxChain {
-		return nil, notPruned, nil
-	}
-	// Stage 2. The commonest phrase first, so that it is in one
-	// expression only.
-	slices.SortStableFunc(ne, func(a, b phrase) int { return cmp.Compare(b.hits, a.hits) })
-	for i := 0; i+1 < len(ne); i++ {
-		var later int64
-		for _, p := range ne[i+1:] {
-			later += p.hits
+	// Every step and single, run, scores the whole OR in parts; left is
+	// the cost of those not yet run. Giving up costs the whole OR afresh,
+	// so prunedTopK goes on while what it has spent stays within that, or
+	// while finishing costs less than starting again.
+	whole := exprCost(ps, float64(nRow)*(1-absent(ps)))
+	steps := make([]expr, len(ps)-1)
+	singles := make([]expr, len(ps))
+	left := 0.0
+	for i := range ps {
+		if i < len(steps) {
+			steps[i] = stepExpr(ps, i, nRow)
+			left += steps[i].cost
 		}
-		if err := pr.add(ne[i].text+" AND "+orOf(ne[i+1:]), min(ne[i].hits, later), -1); err != nil {
-			return nil, notPruned, err
-		}
+		singles[i] = singleExpr(ps, i, nRow)
+		left += singles[i].cost
 	}
-	// Stage 3. A chunk holding p only is not in known, so the best
-	// k+len(known) of p hold the best k of those.
-	slices.SortStableFunc(ne, func(a, b phrase) int { return cmp.Compare(b.bound, a.bound) })
-	var singles int64
-	for i, p := range ne {
-		if pr.proves(p.bound) {
-			if i == 0 {
-				return pr.top(), prunedChain, nil
+	spent := 0.0
+	pr := pruner{k: k, ranked: ranked}
+	scoredSingle := make([]bool, len(ps))
+	anySingle := false
+	for step := 0; ; {
+		// The highest bound of a chunk not yet scored.
+		bound, single := 0.0, -1
+		if step < len(steps) {
+			bound = later[step]
+		}
+		for j := range min(step+1, len(ps)) {
+			if !scoredSingle[j] && ps[j].bound > bound {
+				bound, single = ps[j].bound, j
 			}
-			return pr.top(), prunedSingles, nil
 		}
-		// Past this, the singles would score as many rows as the OR.
-		if singles += p.hits; singles > total {
+		if bound == 0 || pr.proves(bound) { // bound 0: every chunk is scored
+			if anySingle {
+				return pr.top(), prunedSingles, nil
+			}
+			return pr.top(), prunedChain, nil
+		}
+		var e expr
+		if single >= 0 {
+			e = singles[single]
+			scoredSingle[single], anySingle = true, true
+		} else {
+			e = steps[step]
+			step++
+		}
+		if spent+e.cost > whole && left > whole {
 			return nil, notPruned, nil
 		}
-		if err := pr.add(p.text, p.hits, k+len(pr.known)); err != nil {
+		spent, left = spent+e.cost, left-e.cost
+		if err := pr.add(e.match, e.rows, k); err != nil {
 			return nil, notPruned, err
 		}
 	}
-	return pr.top(), prunedAll, nil // every class is covered
 }
 
-// pruneStage says which stage of prunedTopK proved its answer.
+// stepExpr matches exactly the chunks scored by step i: those holding
+// ps[i] and a later phrase, and no earlier one. singleExpr matches exactly
+// ps[i]'s singles. Each phrase of ps occurs in them once, so bm25() scores
+// their chunks exactly; no chunk matches two of prunedTopK's expressions,
+// so each needs its best k only. bm25() counts the phrases left out too,
+// but those of a step are the rarest.
+func stepExpr(ps []phrase, i int, nRow int64) expr {
+	p, later := ps[i], ps[i+1:]
+	var laterHits int64
+	for _, q := range later {
+		laterHits += q.hits
+	}
+	// The AND stays the root: under a NOT (or an OR), FTS5 clears the
+	// position lists below an AND whenever a phrase of several words in it
+	// misses a row, those of iterators already on a later row included, and
+	// bm25() then scores those phrases 0 at their next match. A NOT below
+	// the AND holds phrases only, which FTS5 leaves alone.
+	e := expr{match: p.text + " AND " + orOf(later), rows: min(p.hits, laterHits)}
+	share := p.share * (1 - absent(later))
+	if i > 0 {
+		e.match = p.text + " AND (" + orOf(later) + " NOT " + orOf(ps[:i]) + ")"
+		share *= absent(ps[:i])
+	}
+	e.cost = exprCost(ps, share*float64(nRow))
+	return e
+}
+
+func singleExpr(ps []phrase, i int, nRow int64) expr {
+	others := append(slices.Clone(ps[:i]), ps[i+1:]...)
+	p := ps[i]
+	return expr{match: p.text + " NOT " + orOf(others), rows: p.hits,
+		cost: exprCost(ps, p.share*absent(others)*float64(nRow))}
+}
+
+// absent is the share of the store holding none of ps, as if words were
+// independent.
+func absent(ps []phrase) float64 {
+	none := 1.0
+	for _, p := range ps {
+		none *= 1 - p.share
+	}
+	return none
+}
+
+// expr is one FTS5 expression prunedTopK runs: match, an upper bound on
+// its rows, and its estimated cost.
+type expr struct {
+	match string
+	rows  int64
+	cost  float64
+}
+
+// exprCost estimates, in microseconds on a 2-core machine, an expression
+// over the phrases ps scoring rows chunks and keeping the best few: each
+// phrase's matches are read twice (by the match, and by bm25() counting
+// them), and each of the expression's matches is scored.
+func exprCost(ps []phrase, rows float64) float64 {
+	const stmt, perHit, perRow = 30, 0.1, 1.5
+	cost := stmt + perRow*rows
+	for _, p := range ps {
+		cost += perHit * float64(p.hits)
+	}
+	return cost
+}
+
+// pruneStage says how prunedTopK proved its answer.
 type pruneStage int
 
 const (
 	notPruned     pruneStage = iota // the caller must score the whole OR
-	prunedSplit                     // stage 1
-	prunedChain                     // stage 2
-	prunedSingles                   // stage 3, before every class was covered
-	prunedAll                       // stage 3 covered every class
+	prunedChain                     // steps alone proved it
+	prunedSingles                   // singles were scored too
 )
-
-// maxChain bounds the common phrases stage 2 takes: it runs one expression
-// per phrase, and bm25() counts every phrase of an expression first.
-const maxChain = 6
 
 type phrase struct {
 	text  string
 	hits  int64
 	bound float64
-}
-
-// chainRows estimates the rows stage 2 scores over ps, as if words were
-// independent: for each phrase, the chunks holding it and a later one.
-func chainRows(ps []phrase, nRow int64) float64 {
-	var rows, later float64
-	for i := len(ps) - 1; i >= 0; i-- {
-		h := float64(ps[i].hits)
-		rows += h * later / float64(nRow)
-		later += h
-	}
-	return rows
+	share float64 // of the store
 }
 
 func orOf(set []phrase) string {
@@ -257,11 +276,10 @@ func orOf(set []phrase) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
-// pruner holds the exact scores found so far: the highest score each
-// chunk got from any expression.
+// pruner holds the exact scores found so far, best first.
 type pruner struct {
 	k      int
-	known  map[int64]float64
+	known  []scored
 	ranked rankFunc
 }
 
@@ -276,35 +294,19 @@ func (p *pruner) add(match string, rows int64, limit int) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range out {
-		if old, ok := p.known[s.rowid]; !ok || s.score > old {
-			p.known[s.rowid] = s.score
-		}
-	}
+	p.known = append(p.known, out...)
+	slices.SortFunc(p.known, cmpScored)
 	return nil
 }
 
 // proves reports whether the k-th known score clears bound, with room for
 // rounding: the sums above and FTS5's add the same terms in another order.
 func (p *pruner) proves(bound float64) bool {
-	if len(p.known) < p.k {
-		return false
-	}
-	scores := make([]float64, 0, len(p.known))
-	for _, s := range p.known {
-		scores = append(scores, s)
-	}
-	slices.SortFunc(scores, func(a, b float64) int { return cmp.Compare(b, a) })
-	return scores[p.k-1] >= bound+1e-9*(1+math.Abs(bound))
+	return len(p.known) >= p.k && p.known[p.k-1].score >= bound+1e-9*(1+math.Abs(bound))
 }
 
 func (p *pruner) top() []scored {
-	out := make([]scored, 0, len(p.known))
-	for r, s := range p.known {
-		out = append(out, scored{r, s})
-	}
-	slices.SortFunc(out, cmpScored)
-	return out[:min(p.k, len(out))]
+	return p.known[:min(p.k, len(p.known))]
 }
 
 // cmpScored orders best first, then by rowid, so ties come out the same

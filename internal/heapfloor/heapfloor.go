@@ -7,10 +7,17 @@
 // a server collected every few requests, and the collector took a seventh
 // of its CPU. Raising GOGC for good would also let a large store's heap
 // (a 100k-chunk dense index keeps ~5 MiB live) grow by as much again.
-// Instead the collection threshold is held at no less than a floor: after
-// each collection the percentage is set so that the next one comes at
-// twice the live heap or at the floor, whichever is more. A process whose
-// live heap is above half the floor runs exactly as with GOGC=100.
+// Instead the collection threshold is held at a floor: after each
+// collection the percentage is set so that the next one comes at the
+// floor, or at twice the live heap when that is more. A process whose live
+// heap is above half the floor runs exactly as with GOGC=100.
+//
+// The runtime scales its 4 MiB minimum with the percentage (GOGC=400
+// collects at no less than 16 MiB), so the percentage is never set above
+// the one whose minimum is the floor: a higher one would move the
+// threshold above the floor, by more the smaller the live heap, and a
+// threshold that jumps from one collection to the next makes the runtime
+// hand memory back to the kernel and fault it in again.
 package heapfloor
 
 import (
@@ -21,8 +28,9 @@ import (
 	"sync"
 )
 
-// maxPercent bounds the percentage set for a nearly empty heap.
-const maxPercent = 1000
+// runtimeMinHeap is the runtime's minimum heap goal at GOGC=100; at GOGC=p
+// it is runtimeMinHeap·p/100.
+const runtimeMinHeap = 4 << 20
 
 var once sync.Once
 
@@ -69,12 +77,13 @@ func (t *tuner) tune() {
 // percent is the GOGC that puts the next collection at floor, or at twice
 // live when that is more.
 func percent(live, floor uint64) int {
+	top := max(100, floor*100/runtimeMinHeap) // its minimum heap is the floor
 	if live == 0 {
-		return maxPercent
+		return int(top)
 	}
 	if 2*live >= floor {
 		return 100
 	}
 	p := (floor - live) * 100 / live
-	return int(min(p, maxPercent))
+	return int(min(p, top))
 }

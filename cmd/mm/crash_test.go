@@ -41,6 +41,7 @@ func TestCrashPoints(t *testing.T) {
 		{crashpoint.BeforeCommit, 1, false, false},
 		{crashpoint.MidAppend, 1, false, true},
 		{crashpoint.AfterAppend, 1, false, false},
+		{crashpoint.BeforeSync, 1, false, false},
 	} {
 		t.Run(tc.point, func(t *testing.T) {
 			home := t.TempDir()

@@ -202,3 +202,25 @@ func TestLockWaitAcrossProcesses(t *testing.T) {
 	l.Unlock()
 	_ = h.cmd.Wait()
 }
+
+// The holder's pid is written over the last one in place (no truncate to
+// zero, which on ext4 starts writeback at close): a longer record left by
+// an earlier holder must not make the new one misread.
+func TestHolderRecordOverwritesInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	if err := os.WriteFile(path, []byte("4194303 and some words an older version never wrote\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, ok, err := TryLock(path, true)
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	defer l.Unlock()
+	if got := HolderPID(path); got != os.Getpid() {
+		t.Errorf("holder read as %d, want %d", got, os.Getpid())
+	}
+	b, _ := os.ReadFile(path)
+	if len(b) != holderWidth+1 {
+		t.Errorf("lock file holds %q: the old record's tail was kept", b)
+	}
+}

@@ -16,9 +16,13 @@ const (
 	MidMigration   = "mid-migration"
 	// MidAppend is halfway through appending entries to a memory file (a
 	// torn write: the file ends in part of an entry); AfterAppend is after
-	// the appended bytes are synced, before the journal records them.
+	// the appended bytes are written (they are synced later, once the
+	// file's lock is let go), before the journal records them.
 	MidAppend   = "mid-append"
 	AfterAppend = "after-append"
+	// BeforeSync is after an append let go of the file's lock, before it
+	// syncs the file and acknowledges the add.
+	BeforeSync = "before-sync"
 )
 
 // EnvVar names the point a crashtest binary dies at.

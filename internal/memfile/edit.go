@@ -191,6 +191,7 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 		}
 	}
 	var texts []journalEntry
+	var durable func() error // set once a fast append has written
 	locked := func() {
 		if res.Tail == nil {
 			res.Got, res.Added = got, added
@@ -277,7 +278,7 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 		// Each entry must read back on its own exactly as meant; after a
 		// strong heading, that is how it reads in the file (append.go).
 		var alone []Entry
-		a, next, ok, err := appendFast(d, base, jpath, j, known, func(nl string) ([]journalEntry, error) {
+		a, next, sync, err := appendFast(d, base, jpath, j, known, func(nl string) ([]journalEntry, error) {
 			texts, alone = nil, nil
 			for i, e := range es {
 				text := withNL(e.Render(), nl)
@@ -289,7 +290,9 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 			}
 			return texts, nil
 		})
+		ok := sync != nil
 		if ok {
+			durable = sync
 			res.Tail = a
 			res.Got, res.Added = make([]Entry, len(es)), make([]bool, len(es))
 			first := a.Line + 1 // each entry follows a blank line
@@ -303,6 +306,13 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 		}
 		return next, ok, err
 	}})
+	if durable != nil {
+		// After the lock is let go (appendFast says why), before the add
+		// is acknowledged.
+		if serr := durable(); serr != nil && err == nil {
+			err = fmt.Errorf("memory file %s: the entries were written but the disk did not confirm them, so they may be lost if the machine loses power; check the disk and retry: %w", path, serr)
+		}
+	}
 	if err != nil {
 		return AppendResult{}, err
 	}

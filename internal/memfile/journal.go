@@ -149,15 +149,6 @@ func loadJournal(path string) (journal, bool) {
 	return j, true
 }
 
-func readBeneath(dir, base string) ([]byte, error) {
-	r, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return r.ReadFile(base)
-}
-
 // saveJournal replaces the journal (see writeBeneath). It is not fsynced:
 // after a crash an older journal only makes the next writer wait for the
 // file to settle once. It writes through a descriptor of the journal
@@ -181,28 +172,6 @@ func saveJournal(path string, j journal) error {
 		}
 	}
 	return writeBeneath(path, b)
-}
-
-// writeBeneath replaces the file at path with b through a descriptor of
-// its directory (created 0700 if missing). It is not fsynced, nor atomic:
-// journals and intents are read only under the memory file's lock, by the
-// writer that holds it, and one cut short by a crash reads as absent or as
-// a journal with fewer entries, which costs a settle wait at most, never a
-// memory. (Writing in place spares a temp file and a rename per add.)
-func writeBeneath(path string, b []byte) error {
-	dir, base := filepath.Split(path)
-	r, err := os.OpenRoot(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		r, err = os.OpenRoot(dir)
-	}
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	return r.WriteFile(base, b, 0o600)
 }
 
 // keepJournal saves the journal after a write of ours replaced its file. The

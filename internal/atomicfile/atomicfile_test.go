@@ -24,3 +24,20 @@ func TestWriteReplacesWholeAndPrivate(t *testing.T) {
 		t.Fatalf("temp files left: %v", names)
 	}
 }
+
+func TestOverwriteLeavesExactlyTheNewContent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, want := range []string{"a longer first content\n", "short\n", "longer again than short\n"} {
+		if err := Overwrite(f, []byte(want)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != want {
+			t.Fatalf("file holds %q, want %q", got, want)
+		}
+	}
+}

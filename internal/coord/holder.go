@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/memtomem/memtomem/internal/atomicfile"
 )
 
 // An exclusive holder writes its pid into the lock file right after locking,
@@ -18,19 +20,11 @@ import (
 
 // recordHolder writes this process's pid into a lock file it holds
 // exclusively. Failure is ignored: the lock is what matters. The pid is
-// padded to a fixed width (holderWidth) and written over the old one in
-// place: truncating the file to zero first, as an earlier version did,
-// makes ext4 start writeback when the file is closed (auto_da_alloc),
-// which cost 150 µs or more on every lock taken, twice per add.
+// padded to a fixed width and written over the old one in place
+// (atomicfile.Overwrite: truncating to zero first cost 150 µs or more on
+// every lock taken, twice per add).
 func recordHolder(f *os.File) {
-	line := fmt.Sprintf("%-*d\n", holderWidth, os.Getpid())
-	if n, err := f.WriteAt([]byte(line), 0); err == nil && n == len(line) {
-		// A file longer than one record (never written by memtomem)
-		// loses the rest, so the record is all it says.
-		if fi, err := f.Stat(); err == nil && fi.Size() > int64(len(line)) {
-			_ = f.Truncate(int64(len(line)))
-		}
-	}
+	_ = atomicfile.Overwrite(f, fmt.Appendf(nil, "%-*d\n", holderWidth, os.Getpid()))
 }
 
 // holderWidth is the width a pid is padded to in a lock file: more digits

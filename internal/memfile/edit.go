@@ -278,7 +278,7 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 		// Each entry must read back on its own exactly as meant; after a
 		// strong heading, that is how it reads in the file (append.go).
 		var alone []Entry
-		a, next, sync, err := appendFast(d, base, jpath, j, known, func(nl string) ([]journalEntry, error) {
+		a, next, flush, err := appendFast(d, base, jpath, j, known, func(nl string) ([]journalEntry, error) {
 			texts, alone = nil, nil
 			for i, e := range es {
 				text := withNL(e.Render(), nl)
@@ -290,9 +290,9 @@ func (w *Writer) appendPrepared(ctx context.Context, path string, header []byte,
 			}
 			return texts, nil
 		})
-		ok := sync != nil
+		ok := flush != nil
 		if ok {
-			durable = sync
+			durable = flush
 			res.Tail = a
 			res.Got, res.Added = make([]Entry, len(es)), make([]bool, len(es))
 			first := a.Line + 1 // each entry follows a blank line

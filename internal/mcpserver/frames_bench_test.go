@@ -12,12 +12,12 @@ import (
 
 // BenchmarkFrames measures what checking each line costs the stdio server:
 // the SDK's transport reading b.N messages, alone (as before) and behind
-// frames, for a small call and a 100 kB mem_add (the largest content a
-// memory may have).
+// frames, for a small call, a 4 kB one and a 100 kB mem_add (the largest
+// content a memory may have).
 //
 //	go test -run '^$' -bench Frames -count 10 ./internal/mcpserver
 func BenchmarkFrames(b *testing.B) {
-	for _, size := range []int{100, 100_000} {
+	for _, size := range []int{100, 4_000, 100_000} {
 		line := fmt.Sprintf(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"mem_add","arguments":{"content":%q,"tags":["a","b"]}}}`+"\n", strings.Repeat("word ", size/5))
 		for _, filtered := range []bool{false, true} {
 			name := fmt.Sprintf("%dB/sdk", len(line))

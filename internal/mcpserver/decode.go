@@ -30,7 +30,7 @@ func decodeMessage(line []byte) (jsonrpc.Message, error) {
 // fastDecodeMax is the longest line decodeMessage decodes itself: the
 // SDK's decoder costs its buffer and then little per byte, encoding/json
 // more per byte. BenchmarkFrames (checked line plus the SDK's read), this
-// way against the SDK's alone: 47 against 87 µs for a 219-byte call, 75
+// way against the SDK's decoding, medians: 47 against 87 µs for a 219-byte call, 75
 // against 69 µs for a 4 kB one.
 const fastDecodeMax = 2 << 10
 
@@ -38,7 +38,7 @@ const fastDecodeMax = 2 << 10
 // decodeMessage); ok is false for anything else, valid or not.
 func decodeCommon(line []byte) (m jsonrpc.Message, ok bool) {
 	var fields map[string]json.RawMessage
-	if json.Unmarshal(line, &fields) != nil || fields == nil {
+	if json.Unmarshal(line, &fields) != nil {
 		return nil, false
 	}
 	if string(fields["jsonrpc"]) != `"2.0"` {
@@ -64,8 +64,8 @@ func decodeCommon(line []byte) (m jsonrpc.Message, ok bool) {
 }
 
 // plainID is the id raw spells, when it is absent, null, a plain string
-// (plainString) or an integer of up to 18 digits, which goes through a
-// float64 as the SDK reads every number.
+// (plainString) or an integer that a float64 holds exactly, so that the
+// SDK's reading of every number as a float64 changes nothing.
 func plainID(raw json.RawMessage) (jsonrpc.ID, bool) {
 	switch {
 	case raw == nil || string(raw) == "null":
@@ -78,20 +78,9 @@ func plainID(raw json.RawMessage) (jsonrpc.ID, bool) {
 		id, err := jsonrpc.MakeID(s)
 		return id, err == nil
 	}
-	digits := raw
-	if digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 || len(digits) > 18 {
-		return jsonrpc.ID{}, false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return jsonrpc.ID{}, false
-		}
-	}
+	// raw is one JSON value: if it parses as an integer, it is one.
 	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
+	if err != nil || n <= -1<<53 || n >= 1<<53 {
 		return jsonrpc.ID{}, false
 	}
 	id, err := jsonrpc.MakeID(float64(n))
@@ -99,14 +88,15 @@ func plainID(raw json.RawMessage) (jsonrpc.ID, bool) {
 }
 
 // plainString is the JSON string raw spells when it needs no decoding:
-// printable ASCII without escapes.
+// printable ASCII without escapes (raw is a JSON value, so a quote inside
+// it would be escaped).
 func plainString(raw json.RawMessage) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
 	s := raw[1 : len(raw)-1]
 	for _, c := range s {
-		if c < 0x20 || c >= 0x7f || c == '\\' || c == '"' {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
 			return "", false
 		}
 	}

@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzDecodeMessage ./internal/mcpserver
 func FuzzDecodeMessage(f *testing.F) {
-	for _, s := range decodeSeeds {
+	for _, s := range append(commonLines, decodeSeeds...) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
@@ -33,11 +33,16 @@ func FuzzDecodeMessage(f *testing.F) {
 	})
 }
 
-var decodeSeeds = []string{
+// commonLines are shapes clients send all the time.
+var commonLines = []string{
 	`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"mem_add","arguments":{"content":"x"}}}`,
 	`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
 	`{"jsonrpc":"2.0","id":"a-1","method":"ping","params":{}}`,
 	`{"jsonrpc":"2.0","id":-3,"result":{"roots":[]}}`,
+}
+
+var decodeSeeds = []string{
+	`{"jsonrpc":"2.0","id":9007199254740993,"method":"x"}`,
 	`{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"no"}}`,
 	`{"jsonrpc":"2.0","id":1.5,"method":"x"}`,
 	`{"jsonrpc":"2.0","id":1e3,"method":"x"}`,
@@ -62,7 +67,7 @@ var decodeSeeds = []string{
 // nearly always take the fast way (the point of decodeMessage), and that
 // the SDK's answer is kept for what does not.
 func TestDecodeMessageCommonShapes(t *testing.T) {
-	for _, s := range decodeSeeds[:4] {
+	for _, s := range commonLines {
 		if _, ok := decodeCommon([]byte(s)); !ok {
 			t.Errorf("%s: not decoded the fast way", s)
 		}

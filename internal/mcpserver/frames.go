@@ -18,24 +18,20 @@ import (
 // keeps one line from holding unbounded memory.
 const MaxFrameBytes = 16 << 20
 
-// frames sits between stdin and the SDK's stdio transport and keeps one bad
-// line from ending the session. The SDK decodes stdin as a stream of JSON
-// values and ends the session on the first value it cannot read: a line of
-// malformed JSON, a message that is not JSON-RPC 2.0, or a line over its
-// size bound ended mm serve, and the client saw it go without a word. Here
-// each line is checked first; a bad one is answered with a JSON-RPC error
-// (-32700 parse error, or -32600 invalid request: id null unless the line
-// has a usable one) and dropped, and reading goes on. Good lines pass
-// through unchanged, one per Read, with their newline.
+// frames reads mm serve's input, one JSON-RPC message (or batch) per line,
+// and keeps one bad line from ending the session. The SDK's stdio transport
+// decodes stdin as a stream of JSON values and ends the session on the
+// first value it cannot read: a line of malformed JSON, a message that is
+// not JSON-RPC 2.0, or a line over its size bound ended mm serve, and the
+// client saw it go without a word. Here each line is decoded on its own; a
+// bad one is answered with a JSON-RPC error (-32700 parse error, or -32600
+// invalid request: id null unless the line has a usable one) and dropped,
+// and reading goes on. lineConn hands the good ones to the SDK.
 type frames struct {
 	src   io.ReadCloser
 	in    *bufio.Reader
 	out   *lineWriter
 	limit int
-
-	line    []byte // the line being read
-	pending []byte // what is left of the good line being passed on
-	err     error  // the input's end or failure, returned once pending is empty
 
 	// batches says whether JSON-RPC batches are valid in this session (see
 	// checkBatch); it is decided by the client's initialize request.
@@ -49,87 +45,81 @@ func newFrames(in io.ReadCloser, out *lineWriter, limit int) *frames {
 // Close closes the input (the session closes it when it ends).
 func (f *frames) Close() error { return f.src.Close() }
 
-func (f *frames) Read(p []byte) (int, error) {
-	for len(f.pending) == 0 {
-		if f.err != nil {
-			return 0, f.err
-		}
+// message reads up to the next good line and returns its messages: one, or
+// the items of a batch (batch true). Bad lines on the way are answered. The
+// error is the input's end or failure, once no good line is left before it.
+func (f *frames) message() (msgs []jsonrpc.Message, batch bool, err error) {
+	for {
 		line, tooLong, err := f.next()
-		if err != nil {
-			f.err = err
-		}
 		line = bytes.TrimSpace(line)
 		switch {
 		case tooLong:
 			f.out.reply(nil, jsonrpc.CodeInvalidRequest, fmt.Sprintf("message refused: over %d MiB on one line (mm serve's bound for a JSON-RPC message); nothing of it was run", f.limit>>20))
 		case len(line) == 0:
 		default:
-			if id, code, msg := f.check(line); code != 0 {
-				f.out.reply(id, code, msg)
-				continue
+			msgs, batch, id, code, msg := f.check(line)
+			if code == 0 {
+				return msgs, batch, nil
 			}
-			// line aliases f.line, which is only reused once this is read.
-			f.pending = append(line, '\n')
+			f.out.reply(id, code, msg)
+		}
+		if err != nil {
+			return nil, false, err
 		}
 	}
-	n := copy(p, f.pending)
-	f.pending = f.pending[n:]
-	return n, nil
 }
 
 // next reads one line, up to the newline or the end of input. A line over
-// the limit is read to its end but not kept (tooLong).
+// the limit is read to its end but not kept (tooLong). Each line gets a
+// buffer of its own: what is decoded from it may keep parts of it.
 func (f *frames) next() (line []byte, tooLong bool, err error) {
-	if cap(f.line) > 1<<20 {
-		f.line = nil // a big line's buffer is not kept for the session
-	}
-	f.line = f.line[:0]
 	for {
 		chunk, err := f.in.ReadSlice('\n')
 		if !tooLong {
-			if len(f.line)+len(bytes.TrimRight(chunk, "\r\n")) > f.limit {
-				tooLong, f.line = true, f.line[:0]
+			if len(line)+len(bytes.TrimRight(chunk, "\r\n")) > f.limit {
+				tooLong, line = true, nil
 			} else {
-				f.line = append(f.line, chunk...)
+				line = append(line, chunk...)
 			}
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		return f.line, tooLong, err
+		return line, tooLong, err
 	}
 }
 
-// check says what is wrong with a line, as a JSON-RPC error code and
-// message (code 0: nothing), and the id to answer with.
-func (f *frames) check(line []byte) (id any, code int, msg string) {
+// check decodes a line into its messages, or says what is wrong with it as
+// a JSON-RPC error code and message (code 0: nothing) and the id to answer
+// with.
+func (f *frames) check(line []byte) (msgs []jsonrpc.Message, batch bool, id any, code int, msg string) {
 	switch line[0] {
 	case '{':
 		// The SDK's own decoding (decodeMessage is the same, cheaper), so
-		// that what passes is exactly what it takes; JSON validity is
-		// checked only to say why a line failed.
+		// that what passes is exactly what the SDK's transport passed on;
+		// JSON validity is checked only to say why a line failed.
 		m, err := decodeMessage(line)
 		if err != nil {
 			if !json.Valid(line) {
-				return nil, jsonrpc.CodeParseError, parseError(line)
+				return nil, false, nil, jsonrpc.CodeParseError, parseError(line)
 			}
-			return usableID(line), jsonrpc.CodeInvalidRequest, "invalid request: " + err.Error()
+			return nil, false, usableID(line), jsonrpc.CodeInvalidRequest, "invalid request: " + err.Error()
 		}
 		if req, ok := m.(*jsonrpc.Request); ok && req.Method == "initialize" {
 			f.batches = batchesAllowed(req.Params)
 		}
-		return nil, 0, ""
+		return []jsonrpc.Message{m}, false, nil, 0, ""
 	case '[':
 		if !json.Valid(line) {
-			return nil, jsonrpc.CodeParseError, parseError(line)
+			return nil, false, nil, jsonrpc.CodeParseError, parseError(line)
 		}
-		code, msg := f.checkBatch(line)
-		return nil, code, msg
+		msgs, code, msg := f.checkBatch(line)
+		return msgs, true, nil, code, msg
 	default:
 		if !json.Valid(line) {
-			return nil, jsonrpc.CodeParseError, parseError(line)
+			return nil, false, nil, jsonrpc.CodeParseError, parseError(line)
 		}
-		return nil, jsonrpc.CodeInvalidRequest, "invalid request: a JSON-RPC message is an object"
+		return nil, false, nil, jsonrpc.CodeInvalidRequest, "invalid request: a JSON-RPC message is an object"
 	}
 }
 
@@ -140,22 +130,34 @@ func parseError(line []byte) string {
 	return fmt.Sprintf("parse error: the line is not JSON (%v); send each message as one line of JSON", err)
 }
 
-// checkBatch checks a batch (an array of messages): the SDK ends the
-// session on a batch it cannot take, so what it cannot take is refused here.
-func (f *frames) checkBatch(line []byte) (int, string) {
+// checkBatch decodes a batch (an array of messages), all of it or nothing:
+// the SDK's transport ended the session on a batch it could not take, and
+// its server still cannot take one from a client that opened the session at
+// protocol 2025-06-18 or later.
+func (f *frames) checkBatch(line []byte) ([]jsonrpc.Message, int, string) {
 	if !f.batches {
-		return jsonrpc.CodeInvalidRequest, "invalid request: JSON-RPC batches are not part of MCP since protocol version 2025-06-18; send one message per line"
+		return nil, jsonrpc.CodeInvalidRequest, "invalid request: JSON-RPC batches are not part of MCP since protocol version 2025-06-18; send one message per line"
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(line, &items); err != nil || len(items) == 0 {
-		return jsonrpc.CodeInvalidRequest, "invalid request: an empty batch"
+		return nil, jsonrpc.CodeInvalidRequest, "invalid request: an empty batch"
 	}
+	msgs := make([]jsonrpc.Message, 0, len(items))
+	calls := map[jsonrpc.ID]bool{}
 	for i, it := range items {
-		if _, err := decodeMessage(it); err != nil {
-			return jsonrpc.CodeInvalidRequest, fmt.Sprintf("invalid request: batch item %d: %v; nothing of the batch was run", i, err)
+		m, err := decodeMessage(it)
+		if err != nil {
+			return nil, jsonrpc.CodeInvalidRequest, fmt.Sprintf("invalid request: batch item %d: %v; nothing of the batch was run", i, err)
 		}
+		if req, ok := m.(*jsonrpc.Request); ok && req.IsCall() {
+			if calls[req.ID] {
+				return nil, jsonrpc.CodeInvalidRequest, fmt.Sprintf("invalid request: batch item %d repeats the id %v; nothing of the batch was run", i, req.ID.Raw())
+			}
+			calls[req.ID] = true
+		}
+		msgs = append(msgs, m)
 	}
-	return 0, ""
+	return msgs, 0, ""
 }
 
 // batchesAllowed says whether the SDK will take batches in a session the

@@ -129,3 +129,70 @@ func TestProcessAnswersBadLinesAndGoesOn(t *testing.T) {
 		t.Errorf("a reply to the oversized call: %+v", rs)
 	}
 }
+
+// A real mm serve opened at protocol 2025-03-26, the last with JSON-RPC
+// batches: a batch's calls are all run and answered together, as one array
+// in the batch's order; a batch that repeats an id is refused whole, with
+// an error that says so, and the session goes on.
+func TestProcessServesBatches(t *testing.T) {
+	cmd := mmServe(t)
+	home := homeOf(t, cmd.Env)
+	cmd.Stdin = strings.NewReader(strings.Join([]string{
+		strings.Replace(rawInitialize, "2025-06-18", "2025-03-26", 1), rawInitialized,
+		`[` + strings.Replace(rawAdd("stored from a batch"), `"id":2`, `"id":10`, 1) +
+			`,{"jsonrpc":"2.0","id":"eleven","method":"ping"},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}},{"jsonrpc":"2.0","id":12,"method":"ping"}]`,
+		`[{"jsonrpc":"2.0","id":13,"method":"ping"},{"jsonrpc":"2.0","id":13,"method":"ping"}]`,
+		`{"jsonrpc":"2.0","id":14,"method":"ping"}`,
+	}, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("mm serve: %v", err)
+	}
+	var batches [][]rawReply
+	var single []rawReply
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.HasPrefix(line, "[") {
+			var b []rawReply
+			if err := json.Unmarshal([]byte(line), &b); err != nil {
+				t.Fatalf("a batch answer that is not JSON-RPC: %q", line)
+			}
+			batches = append(batches, b)
+			continue
+		}
+		var r rawReply
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("a line that is not JSON-RPC: %q", line)
+		}
+		single = append(single, r)
+	}
+	if len(batches) != 1 {
+		t.Fatalf("want one batch answer, got %d:\n%s", len(batches), out)
+	}
+	var ids []string
+	for _, r := range batches[0] {
+		ids = append(ids, string(r.ID))
+		if r.Error != nil || r.Result == nil || r.Result.IsError {
+			t.Errorf("batch answer %s failed: %+v", r.ID, r)
+		}
+	}
+	if got := strings.Join(ids, " "); got != `10 "eleven" 12` {
+		t.Errorf("batch answers for ids %s, want 10 \"eleven\" 12 (the calls, in the batch's order)", got)
+	}
+	if !memoryFilesContain(t, home, "stored from a batch") {
+		t.Error("the mem_add of the batch is not in the day file")
+	}
+	var refused, pinged bool
+	for _, r := range single {
+		switch {
+		case string(r.ID) == "null" && r.Error != nil && r.Error.Code == -32600 && strings.Contains(r.Error.Message, "repeats the id 13"):
+			refused = true
+		case string(r.ID) == "13":
+			t.Errorf("a call of the refused batch was answered: %+v", r)
+		case string(r.ID) == "14" && r.Error == nil:
+			pinged = true
+		}
+	}
+	if !refused || !pinged {
+		t.Errorf("the batch repeating id 13 refused: %v; the ping after it answered: %v\n%s", refused, pinged, out)
+	}
+}

@@ -3,10 +3,14 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/memtomem/memtomem"
@@ -64,7 +68,56 @@ func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]
 	if err != nil {
 		t.Fatalf("%s: protocol error: %v", name, err)
 	}
+	if !res.IsError {
+		if err := checkOutput(ctx, cs, name, res.StructuredContent); err != nil {
+			t.Fatalf("%s: the result does not match the tool's output schema: %v", name, err)
+		}
+	}
 	return res
+}
+
+// outputSchemas holds each session's tools' output schemas, as listed.
+var outputSchemas sync.Map // *mcp.ClientSession -> map[string]*jsonschema.Resolved
+
+// checkOutput validates a tool's structured result against the output
+// schema the client was given for it, as a strict client would: the server
+// does not check its results itself (see toolCodec).
+func checkOutput(ctx context.Context, cs *mcp.ClientSession, name string, out any) error {
+	v, ok := outputSchemas.Load(cs)
+	if !ok {
+		list, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("tools/list: %w", err)
+		}
+		schemas := map[string]*jsonschema.Resolved{}
+		for _, tool := range list.Tools {
+			if tool.OutputSchema == nil {
+				continue
+			}
+			data, err := json.Marshal(tool.OutputSchema)
+			if err != nil {
+				return err
+			}
+			var s jsonschema.Schema
+			if err := json.Unmarshal(data, &s); err != nil {
+				return fmt.Errorf("%s's output schema: %w", tool.Name, err)
+			}
+			r, err := s.Resolve(nil)
+			if err != nil {
+				return fmt.Errorf("%s's output schema: %w", tool.Name, err)
+			}
+			schemas[tool.Name] = r
+		}
+		v, _ = outputSchemas.LoadOrStore(cs, schemas)
+	}
+	r, ok := v.(map[string]*jsonschema.Resolved)[name]
+	if !ok {
+		return nil // the tool declares no output schema
+	}
+	if out == nil {
+		return errors.New("no structured content")
+	}
+	return r.Validate(out)
 }
 
 // mustCall calls a tool that must succeed.
@@ -108,5 +161,30 @@ func structured(t *testing.T, res *mcp.CallToolResult, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("structuredContent %s: %v", b, err)
+	}
+}
+
+// checkOutput is not vacuous: a result that breaks mem_add's output schema
+// (a string where it declares a boolean, a required field missing) fails.
+func TestCheckOutputRefusesAMismatch(t *testing.T) {
+	cs, _ := newSession(t)
+	res := mustCall(t, cs, "mem_add", map[string]any{"content": "a memory to check the result of"})
+	good, ok := res.StructuredContent.(map[string]any)
+	if !ok {
+		t.Fatalf("structured content %T, want an object", res.StructuredContent)
+	}
+	for what, bad := range map[string]func(map[string]any){
+		"added as a string":  func(m map[string]any) { m["added"] = "yes" },
+		"entry_id left out":  func(m map[string]any) { delete(m, "entry_id") },
+		"chunk_ids a number": func(m map[string]any) { m["chunk_ids"] = 3 },
+	} {
+		m := map[string]any{}
+		for k, v := range good {
+			m[k] = v
+		}
+		bad(m)
+		if checkOutput(t.Context(), cs, "mem_add", m) == nil {
+			t.Errorf("%s: passed the output schema check", what)
+		}
 	}
 }

@@ -61,14 +61,20 @@ func stoppedWhy(ctx context.Context) string {
 // result. A returned error becomes a tool error (IsError) with its message.
 type handler[In, Out any] func(c *call, in In) (text string, out Out, err error)
 
-// addTool registers a typed tool. The SDK derives the output schema from Out
-// and validates arguments against the input schema built from In.
+// addTool registers a typed tool: its input schema is built from In, its
+// output schema from Out, and the arguments are checked against the one and
+// decoded into In (toolCodec) before h runs.
 func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h handler[In, Out]) {
 	schema := inputSchema[In](defaults)
 	t.InputSchema = schema
-	mcp.AddTool(s.mcp, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
+	codec := newToolCodec[In, Out](t, schema)
+	s.mcp.AddTool(t, func(ctx context.Context, req *mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+		in, err := codec.decode(req.Params.Arguments)
+		if err != nil {
+			return failure(err)
+		}
 		if err := s.calls.Begin(); err != nil {
-			return nil, out, err
+			return failure(err)
 		}
 		defer s.calls.End()
 		// The SDK does not recover panics: one bug in one call would end
@@ -76,7 +82,7 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 		defer func() {
 			if p := recover(); p != nil {
 				fmt.Fprintf(panicLog, "mm serve: panic in %s: %v\n%s", t.Name, p, debug.Stack())
-				res, err = nil, fmt.Errorf("internal error in %s (a bug; please report it with the server's log): %v", t.Name, p)
+				res, err = failure(fmt.Errorf("internal error in %s (a bug; please report it with the server's log): %v", t.Name, p))
 			}
 		}()
 		c := &call{s: s, ctx: ctx, args: req.Params.Arguments}
@@ -87,14 +93,13 @@ func addTool[In, Out any](s *Server, t *mcp.Tool, defaults map[string]any, h han
 		}()
 		text, out, err := h(c, in)
 		if err != nil {
-			return nil, out, err
+			return failure(err)
 		}
-		res = &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}}
 		if note := unknownNote(req.Params.Arguments, schema); note != "" && !c.argsUsed {
 			// A block of its own, so that a JSON text stays parseable.
-			res.Content = append(res.Content, &mcp.TextContent{Text: note})
+			return codec.result(out, text, note)
 		}
-		return res, out, nil
+		return codec.result(out, text)
 	})
 }
 

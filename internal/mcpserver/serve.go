@@ -8,8 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/memtomem/memtomem/internal/lifecycle"
 )
 
@@ -61,17 +59,16 @@ func serveWith(ctx context.Context, opts ServeOptions, setup func(*Server)) erro
 	if setup != nil {
 		setup(s)
 	}
-	// This is the SDK's stdio transport (StdioTransport is IOTransport over
-	// os.Stdin and os.Stdout) with the input watched: the SDK reports the
-	// end of a session only once in-flight calls have returned, and a long
-	// write must not keep the process alive unbounded after the client left.
+	// The stdio transport (lineTransport: the SDK's newline-delimited
+	// JSON-RPC, each line decoded once and bad ones answered) with the input
+	// watched: the SDK reports the end of a session only once in-flight
+	// calls have returned, and a long write must not keep the process alive
+	// unbounded after the client left.
 	in := lifecycle.WatchInput(opts.In)
 	out := &lineWriter{w: opts.Out}
 	stopReading := make(chan struct{})
 	transport := &drainTransport{
-		// frames answers bad lines and bounds each one, so the SDK's own
-		// bound is off.
-		inner: &mcp.IOTransport{Reader: newFrames(in, out, MaxFrameBytes), Writer: out, MaxLineLength: -1},
+		inner: &lineTransport{in: newFrames(in, out, MaxFrameBytes), out: out},
 		stop:  stopReading,
 		bound: opts.Grace,
 	}
